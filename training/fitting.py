@@ -109,9 +109,11 @@ def get_backend(name: str) -> Backend:
     if name == "numpy":
         from training.numpy_backend.backend import NumpyBackend
 
-        return NumpyBackend()
+        numpy_backend: Backend = NumpyBackend()
+        return numpy_backend
     if name == "tensorflow":
         from training.tf_backend.backend import TensorflowBackend
 
-        return TensorflowBackend()
+        tf_backend: Backend = TensorflowBackend()
+        return tf_backend
     raise ValueError(f"unknown backend {name!r}: choose 'numpy' or 'tensorflow'")
