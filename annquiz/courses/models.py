@@ -63,7 +63,7 @@ def validate_blocks(value: Any) -> None:
         field = "html" if kind == "html" else "key"
         payload = block[field]
         if not isinstance(payload, str) or (kind == "question" and not payload):
-            raise ValidationError(f"blocks[{index}].{field} must be a non-empty text")
+            raise ValidationError(f"blocks[{index}].{field} must be text (a key is never empty)")
 
 
 class Course(models.Model):
@@ -121,7 +121,7 @@ class Question(models.Model):
     max_attempts = models.PositiveSmallIntegerField(
         default=3, validators=[MinValueValidator(1), MaxValueValidator(100)]
     )
-    points = models.PositiveSmallIntegerField(default=1, validators=[MinValueValidator(1)])
+    points = models.FloatField(default=1.0, validators=[MinValueValidator(0.0)])
     order = models.PositiveIntegerField(default=0)
     config = models.JSONField(default=dict)
     is_active = models.BooleanField(default=True)
@@ -160,6 +160,7 @@ class Question(models.Model):
 class QuestionVariant(models.Model):
     """One student's numbers for a parametrized question, drawn once and kept.
 
+    ``prompt_text`` is the filled-in Markdown prompt and ``prompt_html`` its rendering.
     ``answer`` and ``tolerance`` are stored with the numbers so that a later edit of the
     question's template does not change the answer to a variant already shown.
     """
@@ -170,9 +171,10 @@ class QuestionVariant(models.Model):
     )
     seed = models.BigIntegerField()
     params = models.JSONField(default=dict)
+    prompt_text = models.TextField()
     prompt_html = models.TextField()
     answer = models.JSONField()
-    tolerance = models.FloatField(null=True, blank=True)
+    tolerance = models.FloatField()
     created = models.DateTimeField(auto_now_add=True)
 
     class Meta:
