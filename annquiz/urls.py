@@ -1,8 +1,10 @@
 """Top-level URL configuration."""
 
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("accounts/", include("annquiz.accounts.urls")),
+    path("", include("annquiz.core.urls")),
 ]

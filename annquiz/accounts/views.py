@@ -1,0 +1,45 @@
+"""Sign-up; log-in and log-out are Django's own views (see urls.py)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth import login
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render, resolve_url
+from django.urls import NoReverseMatch
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_protect
+from django.views.decorators.debug import sensitive_post_parameters
+
+from annquiz.accounts.forms import SignupForm
+
+
+@sensitive_post_parameters("password1", "password2")
+@csrf_protect
+@never_cache
+def signup(request: HttpRequest) -> HttpResponse:
+    """Create a student account, log it in and go to ``next`` or the course list."""
+    next_url = request.POST.get("next") or request.GET.get("next") or ""
+    if request.user.is_authenticated:
+        return _redirect_after_login(request, next_url)
+    if request.method == "POST":
+        form = SignupForm(request.POST)
+        if form.is_valid():
+            user = form.save()
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            return _redirect_after_login(request, next_url)
+    else:
+        form = SignupForm()
+    return render(request, "registration/signup.html", {"form": form, "next": next_url})
+
+
+def _redirect_after_login(request: HttpRequest, next_url: str) -> HttpResponseRedirect:
+    if next_url and url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return redirect(next_url)
+    try:
+        return redirect(resolve_url(settings.LOGIN_REDIRECT_URL))
+    except NoReverseMatch:
+        return redirect("home")

@@ -1,0 +1,42 @@
+"""Health checks behind ``/healthz``: the database and the Celery broker (Redis)."""
+
+from __future__ import annotations
+
+import logging
+
+import redis
+from django.conf import settings
+from django.db import DatabaseError, connection
+
+logger = logging.getLogger(__name__)
+
+BROKER_TIMEOUT_SECONDS = 1.0
+
+
+def check_database() -> bool:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except DatabaseError:
+        logger.exception("health check: the database does not answer")
+        return False
+    return True
+
+
+def check_broker() -> bool:
+    """Redis PING at ``settings.REDIS_URL`` with a short timeout."""
+    client = redis.Redis.from_url(
+        settings.REDIS_URL,
+        socket_timeout=BROKER_TIMEOUT_SECONDS,
+        socket_connect_timeout=BROKER_TIMEOUT_SECONDS,
+    )
+    try:
+        return bool(client.ping())
+    except (redis.RedisError, OSError) as exc:
+        logger.warning(
+            "health check: the broker at %s does not answer: %s", settings.REDIS_URL, exc
+        )
+        return False
+    finally:
+        client.close()

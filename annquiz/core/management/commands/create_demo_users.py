@@ -1,0 +1,22 @@
+"""``manage.py create_demo_users``: the demo instructor and student, idempotently."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand
+
+from annquiz.core.services import DEMO_PASSWORD_ENV, demo_password, demo_users_ensure
+
+
+class Command(BaseCommand):
+    help = (
+        "Create or update the demo instructor ('instructor', staff, in the instructors group) "
+        f"and the demo student ('student'). Password from {DEMO_PASSWORD_ENV} or the default."
+    )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        users = demo_users_ensure(password=demo_password())
+        self.stdout.write("Demo logins:")
+        for user in users:
+            self.stdout.write(f"  {user.role:<11} {user.username} / {user.password}")

