@@ -1,0 +1,334 @@
+"""Markdown to HTML for course content: tables, highlighted code, MathML, local SVG figures.
+
+The renderer is pure (no Django, no database) and safe for instructor-written text:
+
+- Math in ``$...$`` (inline) and ``$$...$$`` (display) is cut out of the text before Markdown
+  sees it, converted to MathML with ``latex2mathml`` and put back afterwards, so Markdown never
+  mangles ``_``, ``*``, ``\\`` or ``|`` inside a formula. Browsers render MathML natively: no
+  script, no CDN. A literal dollar sign is written ``\\$``.
+- Raw HTML in the Markdown is escaped, never passed through. The only images allowed are the
+  course's own SVG figures, written ``![description](figures/name.svg)``; their address is
+  rewritten to ``<static_prefix>courses/figures/name.svg``.
+- Links may only be relative, ``#fragment``, ``http(s):`` or ``mailto:``.
+- Fenced code is highlighted by Pygments with CSS classes (see :func:`code_css`), headings get
+  ``id`` attributes, and tables are wrapped in ``<div class="table-scroll">`` so that a wide
+  table scrolls inside its own box on a phone.
+
+Problems in the text raise :class:`RenderError` with the 1-based line of the text where they
+were found, so that the content loader can point at the file and line.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import secrets
+import xml.etree.ElementTree as etree
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import markdown
+from latex2mathml.converter import convert as latex_to_mathml
+from markdown.extensions import Extension
+from markdown.extensions.codehilite import CodeHiliteExtension
+from markdown.extensions.fenced_code import FencedCodeExtension
+from markdown.extensions.tables import TableExtension
+from markdown.extensions.toc import TocExtension, slugify
+from markdown.treeprocessors import Treeprocessor
+from pygments.formatters import HtmlFormatter
+
+__all__ = [
+    "CODE_CSS_CLASS",
+    "CODE_STYLE",
+    "FIGURES_DIR",
+    "FIGURE_URL_PATH",
+    "RenderError",
+    "code_css",
+    "figure_url",
+    "render_markdown",
+]
+
+#: Where the course's SVG figures live in the source tree (served as static files).
+FIGURES_DIR = Path(__file__).resolve().parent.parent / "static" / "courses" / "figures"
+#: The figures' path below the static URL prefix.
+FIGURE_URL_PATH = "courses/figures/"
+#: The CSS class on highlighted code blocks and the Pygments style of ``css/code.css``.
+CODE_CSS_CLASS = "codehilite"
+CODE_STYLE = "friendly"
+
+_FIGURE_SRC_RE = re.compile(r"figures/(?P<name>[A-Za-z0-9][A-Za-z0-9_-]*\.svg)")
+_SAFE_SCHEMES = ("http", "https", "mailto")
+_SCHEME_RE = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):")
+_URL_IGNORED_RE = re.compile(r"[\x00-\x20\x7f]")  # browsers drop these when parsing a URL
+
+# Code regions whose dollar signs are not math: fenced blocks and inline code spans.
+_FENCE_RE = re.compile(
+    r"^(?P<indent>[ \t]{0,3})(?P<fence>`{3,}|~{3,})[^\n]*\n.*?^[ \t]{0,3}(?P=fence)[ \t]*$",
+    re.MULTILINE | re.DOTALL,
+)
+_CODE_SPAN_RE = re.compile(
+    r"(?<!`)(?P<ticks>`+)(?!`)(?:(?!\n[ \t]*\n).)+?(?<!`)(?P=ticks)(?!`)", re.DOTALL
+)
+_DISPLAY_MATH_RE = re.compile(r"(?<!\\)\$\$(?P<tex>.+?)\$\$", re.DOTALL)
+_INLINE_MATH_RE = re.compile(r"(?<![\\$])\$(?![\s$])(?P<tex>(?:\\.|[^\\$\n])+?)(?<!\s)\$(?![\d$])")
+_UNKNOWN_COMMAND_RE = re.compile(r"<m[io]>(\\[A-Za-z]+)</m[io]>")
+
+
+class RenderError(ValueError):
+    """Course Markdown that cannot be rendered: bad math, a foreign image, an unsafe link.
+
+    ``line`` is the 1-based line of the rendered text where the problem is, or ``None`` when
+    the position is not known.
+    """
+
+    def __init__(self, message: str, *, line: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+
+
+def figure_url(name: str, *, static_prefix: str) -> str:
+    """The URL of the figure ``figures/<name>`` below ``static_prefix``."""
+    prefix = static_prefix if static_prefix.endswith("/") else static_prefix + "/"
+    return f"{prefix}{FIGURE_URL_PATH}{name}"
+
+
+def code_css() -> str:
+    """The stylesheet for highlighted code, as stored in ``annquiz/static/css/code.css``."""
+    formatter = HtmlFormatter(style=CODE_STYLE)
+    header = (
+        f"/* Highlighting for code blocks rendered from course Markdown.\n"
+        f"   Generated from the Pygments style '{CODE_STYLE}' by\n"
+        f"   annquiz.courses.rendering.code_css(); regenerate it rather than editing it. */\n"
+    )
+    rules = str(formatter.get_style_defs(f".{CODE_CSS_CLASS}"))
+    layout = (
+        f".{CODE_CSS_CLASS} {{ overflow-x: auto; border-radius: 4px; }}\n"
+        f".{CODE_CSS_CLASS} pre {{ margin: 0; padding: 0.75em 1em; line-height: 1.45; }}\n"
+    )
+    return header + rules + "\n" + layout
+
+
+def render_markdown(text: str, *, static_prefix: str) -> str:
+    """Render course Markdown ``text`` to safe HTML (see the module docstring for the rules).
+
+    Raises :class:`RenderError` for invalid math, an image that is not a course figure (or a
+    figure file that does not exist) and links with a scheme other than http, https or mailto.
+    """
+    if not isinstance(text, str):
+        raise RenderError(f"expected Markdown text, got {type(text).__name__}")
+    token = f"MATHX{secrets.token_hex(6)}X"
+    protected, formulas = _protect_math(text, token)
+    md = markdown.Markdown(
+        extensions=[
+            TableExtension(),
+            FencedCodeExtension(),
+            CodeHiliteExtension(css_class=CODE_CSS_CLASS, guess_lang=False),
+            TocExtension(permalink=False, slugify=_heading_slugify(token, formulas)),
+            _CourseSafety(source=text, static_prefix=static_prefix),
+        ],
+        output_format="html",
+    )
+    rendered = md.convert(protected)
+    return _restore_math(rendered, token, formulas)
+
+
+# --- math ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Formula:
+    tex: str
+    display: bool
+    mathml: str
+
+
+def _line_of(text: str, offset: int) -> int:
+    return text.count("\n", 0, offset) + 1
+
+
+def _code_regions(text: str) -> list[tuple[int, int]]:
+    """Spans of ``text`` that are code (fenced blocks, then inline code spans between them)."""
+    regions: list[tuple[int, int]] = []
+    position = 0
+    for fence in _FENCE_RE.finditer(text):
+        regions.extend(_code_spans(text, position, fence.start()))
+        regions.append((fence.start(), fence.end()))
+        position = fence.end()
+    regions.extend(_code_spans(text, position, len(text)))
+    return regions
+
+
+def _code_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    return [(m.start(), m.end()) for m in _CODE_SPAN_RE.finditer(text, start, end)]
+
+
+def _convert_tex(tex: str, *, display: bool, line: int) -> str:
+    source = tex.strip()
+    if not source:
+        raise RenderError("empty formula", line=line)
+    try:
+        mathml = latex_to_mathml(source, display="block" if display else "inline")
+    except Exception as exc:  # latex2mathml raises assorted exception types for bad input
+        detail = str(exc) or type(exc).__name__
+        raise RenderError(f"cannot render the formula ${source}$: {detail}", line=line) from exc
+    unknown = _UNKNOWN_COMMAND_RE.search(mathml)
+    if unknown:
+        raise RenderError(
+            f"unknown LaTeX command {unknown.group(1)} in the formula ${source}$", line=line
+        )
+    return mathml
+
+
+def _protect_math(text: str, token: str) -> tuple[str, list[_Formula]]:
+    """Replace every formula outside code with ``<token><n>E`` and convert it to MathML."""
+    formulas: list[_Formula] = []
+    pieces: list[str] = []
+    position = 0
+    for start, end in _code_regions(text):
+        pieces.append(_protect_prose(text, position, start, token, formulas))
+        pieces.append(text[start:end])
+        position = end
+    pieces.append(_protect_prose(text, position, len(text), token, formulas))
+    return "".join(pieces), formulas
+
+
+def _protect_prose(text: str, start: int, end: int, token: str, formulas: list[_Formula]) -> str:
+    first_line = _line_of(text, start)
+
+    def line_of(match: re.Match[str]) -> int:
+        return first_line + match.string.count("\n", 0, match.start())
+
+    def display(match: re.Match[str]) -> str:
+        line = line_of(match)
+        mathml = _convert_tex(match.group("tex"), display=True, line=line)
+        formulas.append(_Formula(match.group("tex"), True, mathml))
+        # Keep the line count, so that later errors still point at the right line.
+        newlines = "\n" * match.group(0).count("\n")
+        return f"{token}{len(formulas) - 1}E{newlines}"
+
+    def inline(match: re.Match[str]) -> str:
+        line = line_of(match)
+        mathml = _convert_tex(match.group("tex"), display=False, line=line)
+        formulas.append(_Formula(match.group("tex"), False, mathml))
+        return f"{token}{len(formulas) - 1}E"
+
+    prose = text[start:end]
+    # Display math first, so that "$$" is never read as two inline delimiters. The display pass
+    # keeps every newline, so the inline pass still counts lines right.
+    prose = _DISPLAY_MATH_RE.sub(display, prose)
+    prose = _INLINE_MATH_RE.sub(inline, prose)
+    unmatched = re.search(r"(?<!\\)\$", prose)
+    if unmatched:
+        line = first_line + prose.count("\n", 0, unmatched.start())
+        raise RenderError(
+            "a '$' opens a formula that is never closed (write \\$ for a dollar sign)", line=line
+        )
+    return prose.replace("\\$", "&#36;")
+
+
+def _heading_slugify(token: str, formulas: list[_Formula]) -> Callable[[str, str], str]:
+    """Heading ids from the heading's text, with each formula's LaTeX source in its place."""
+    placeholder = re.compile(re.escape(token) + r"(\d+)E")
+
+    def heading_id(value: str, separator: str) -> str:
+        plain = placeholder.sub(lambda m: formulas[int(m.group(1))].tex, value)
+        return slugify(plain, separator)
+
+    return heading_id
+
+
+def _restore_math(rendered: str, token: str, formulas: list[_Formula]) -> str:
+    placeholder = re.compile(re.escape(token) + r"(\d+)E")
+
+    def in_tag(tag: re.Match[str]) -> str:
+        # A formula inside an attribute (an image's alt text, a link title) stays LaTeX source.
+        return placeholder.sub(lambda m: html.escape(formulas[int(m.group(1))].tex), tag.group(0))
+
+    rendered = re.sub(r"<[^<>]*>", in_tag, rendered)
+
+    def block(match: re.Match[str]) -> str:
+        return f'<div class="math-display">{formulas[int(match.group(1))].mathml}</div>'
+
+    rendered = re.sub(r"<p>" + placeholder.pattern + r"</p>", block, rendered)
+    return placeholder.sub(lambda m: formulas[int(m.group(1))].mathml, rendered)
+
+
+# --- safety: raw HTML, images, links -----------------------------------------------------
+
+
+class _CourseSafety(Extension):
+    """Escape raw HTML, allow only course figures as images, allow only safe link schemes."""
+
+    def __init__(self, *, source: str, static_prefix: str) -> None:
+        super().__init__()
+        self.source = source
+        self.static_prefix = static_prefix
+
+    def extendMarkdown(self, md: markdown.Markdown) -> None:
+        md.preprocessors.deregister("html_block")
+        md.inlinePatterns.deregister("html")
+        md.treeprocessors.register(
+            _LinksAndFigures(md, source=self.source, static_prefix=self.static_prefix),
+            "annquiz_links_and_figures",
+            1,
+        )
+
+
+class _LinksAndFigures(Treeprocessor):
+    def __init__(self, md: markdown.Markdown, *, source: str, static_prefix: str) -> None:
+        super().__init__(md)
+        self.source = source
+        self.static_prefix = static_prefix
+
+    def run(self, root: etree.Element) -> None:
+        for parent in list(root.iter()):
+            for index, child in enumerate(list(parent)):
+                if child.tag == "img":
+                    self._figure(child)
+                elif child.tag == "a":
+                    self._link(child)
+                elif child.tag == "table":
+                    wrapper = etree.Element("div", {"class": "table-scroll"})
+                    wrapper.tail, child.tail = child.tail, None
+                    parent.remove(child)
+                    wrapper.append(child)
+                    parent.insert(index, wrapper)
+
+    def _line_mentioning(self, needle: str) -> int | None:
+        offset = self.source.find(needle) if needle else -1
+        return _line_of(self.source, offset) if offset >= 0 else None
+
+    def _figure(self, img: etree.Element) -> None:
+        src = img.get("src", "")
+        match = _FIGURE_SRC_RE.fullmatch(src)
+        if match is None:
+            raise RenderError(
+                f"image {src!r} is not a course figure: images must be written as "
+                "![description](figures/<name>.svg)",
+                line=self._line_mentioning(src),
+            )
+        name = match.group("name")
+        if not (FIGURES_DIR / name).is_file():
+            raise RenderError(
+                f"figure {src!r} does not exist in {FIGURES_DIR}", line=self._line_mentioning(src)
+            )
+        if not img.get("alt", "").strip():
+            raise RenderError(
+                f"figure {src!r} needs a description: ![description]({src})",
+                line=self._line_mentioning(src),
+            )
+        img.set("src", figure_url(name, static_prefix=self.static_prefix))
+        img.set("class", "figure")
+        img.set("loading", "lazy")
+
+    def _link(self, anchor: etree.Element) -> None:
+        href = anchor.get("href", "")
+        scheme = _SCHEME_RE.match(_URL_IGNORED_RE.sub("", href))
+        if scheme is not None and scheme.group(1).lower() not in _SAFE_SCHEMES:
+            raise RenderError(
+                f"link {href!r} uses the scheme {scheme.group(1)!r}; only relative links, "
+                "#fragments, http(s): and mailto: are allowed",
+                line=self._line_mentioning(href),
+            )
