@@ -1,0 +1,4 @@
+"""The architecture spec on TensorFlow/Keras, trained in a compiled loop.
+
+TensorFlow is imported only inside this package, and only when a function here needs it.
+"""
