@@ -6,5 +6,6 @@ from django.urls import include, path
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("annquiz.accounts.urls")),
+    path("api/", include("annquiz.courses.api_urls")),
     path("", include("annquiz.core.urls")),
 ]

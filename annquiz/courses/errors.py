@@ -50,3 +50,7 @@ class AnswerConflict(CourseError):
     """Another answer to the same question was stored at the same moment (HTTP 409)."""
 
     field = "question"
+
+
+class ContentInvalid(CourseError):
+    """Parsed course content that cannot be stored; the message starts with "path:line: "."""

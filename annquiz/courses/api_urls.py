@@ -1,0 +1,33 @@
+"""URLs of the REST API (mounted at ``/api/``): ``v1/...``, the OpenAPI schema and its docs."""
+
+from __future__ import annotations
+
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from annquiz.courses import apis
+
+app_name = "api"
+
+urlpatterns = [
+    path("v1/auth/token/", apis.AuthTokenApi.as_view(), name="auth-token"),
+    path("v1/courses/", apis.CourseListApi.as_view(), name="course-list"),
+    path("v1/courses/<slug:slug>/", apis.CourseDetailApi.as_view(), name="course-detail"),
+    path(
+        "v1/courses/<slug:slug>/lessons/",
+        apis.CourseLessonListApi.as_view(),
+        name="course-lesson-list",
+    ),
+    path("v1/lessons/<int:lesson_id>/", apis.LessonDetailApi.as_view(), name="lesson-detail"),
+    path(
+        "v1/questions/<int:question_id>/", apis.QuestionDetailApi.as_view(), name="question-detail"
+    ),
+    path(
+        "v1/questions/<int:question_id>/answers/",
+        apis.QuestionAnswersApi.as_view(),
+        name="question-answers",
+    ),
+    path("v1/me/progress/", apis.MyProgressApi.as_view(), name="my-progress"),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+]

@@ -1,0 +1,292 @@
+"""REST API (``/api/v1/``): thin views over the courses selectors and services.
+
+Every error is ``{"error": {"field": <name or null>, "message": <text>}}`` with a 4xx status:
+400 bad input (the field names what is wrong), 401 not logged in, 403 a variant of another
+student, 404 unknown or inactive lesson/question, 409 Conflict when every attempt at the
+question is used, 413 a request body over the limit, 415 a body that is not JSON.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import Http404
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import exceptions, serializers, status
+from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.generics import GenericAPIView, ListAPIView
+from rest_framework.parsers import JSONParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView, exception_handler
+
+from annquiz.courses import selectors, services
+from annquiz.courses.errors import (
+    AnswerConflict,
+    AttemptsExhausted,
+    CourseError,
+    InvalidAnswer,
+    QuestionInactive,
+    VariantMismatch,
+)
+from annquiz.courses.models import Course, Lesson
+from annquiz.courses.serializers import (
+    AnswerInputSerializer,
+    CourseDetailSerializer,
+    CourseProgressSerializer,
+    CourseSerializer,
+    FeedbackSerializer,
+    LessonDetailSerializer,
+    LessonSummarySerializer,
+    QuestionPublicSerializer,
+)
+
+# An answer is a few kilobytes at most (free text is capped at 5,000 characters); a larger
+# body is refused before it is read or parsed.
+MAX_ANSWER_BODY_BYTES: int = getattr(settings, "ANNQUIZ_MAX_ANSWER_BODY_BYTES", 64 * 1024)
+
+COURSE_ERROR_STATUS: dict[type[CourseError], int] = {
+    InvalidAnswer: status.HTTP_400_BAD_REQUEST,
+    VariantMismatch: status.HTTP_403_FORBIDDEN,
+    QuestionInactive: status.HTTP_404_NOT_FOUND,
+    AttemptsExhausted: status.HTTP_409_CONFLICT,
+    AnswerConflict: status.HTTP_409_CONFLICT,
+}
+
+
+class RequestTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = "the request body is too large"
+    default_code = "request_too_large"
+
+
+def _error(field: str | None, message: str, code: int) -> Response:
+    return Response({"error": {"field": field, "message": message}}, status=code)
+
+
+def _first_problem(detail: Any, field: str | None = None) -> tuple[str | None, str]:
+    """The first (field, message) in a DRF error detail, nested fields joined with dots."""
+    if isinstance(detail, dict) and detail:
+        name, value = next(iter(detail.items()))
+        if name in ("non_field_errors", "detail"):
+            return _first_problem(value, field)
+        return _first_problem(value, f"{field}.{name}" if field else str(name))
+    if isinstance(detail, list) and detail:
+        return _first_problem(detail[0], field)
+    return field, str(detail)
+
+
+def _answer_field(field: str) -> str:
+    """Name a field of the response relative to the request body (``response.text``)."""
+    if field == "variant" or field == "response" or field.startswith("response."):
+        return field
+    return f"response.{field}"
+
+
+def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    """Every error in one shape: ``{"error": {"field": ..., "message": ...}}``."""
+    if isinstance(exc, CourseError):
+        code = COURSE_ERROR_STATUS.get(type(exc), status.HTTP_400_BAD_REQUEST)
+        field = exc.field
+        if isinstance(exc, InvalidAnswer) and field is not None:
+            field = _answer_field(field)
+        return _error(field, exc.message, code)
+    if isinstance(exc, Http404):
+        return _error(None, str(exc) or "not found", status.HTTP_404_NOT_FOUND)
+    if isinstance(exc, PermissionDenied):
+        return _error(None, str(exc) or "permission denied", status.HTTP_403_FORBIDDEN)
+    response = exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ParseError):
+        field, message = "body", f"malformed JSON: {exc.detail}"
+    elif isinstance(exc, RequestTooLarge | exceptions.UnsupportedMediaType):
+        field, message = "body", str(exc.detail)
+    elif isinstance(exc, exceptions.ValidationError):
+        field, message = _first_problem(exc.detail)
+    else:
+        field, message = None, str(getattr(exc, "detail", exc))
+    response.data = {"error": {"field": field, "message": message}}
+    return response
+
+
+class ApiMixin:
+    """Use ``api_exception_handler`` whatever the project-wide DRF settings are."""
+
+    def get_exception_handler(self) -> Callable[[Exception, dict[str, Any]], Response | None]:
+        return api_exception_handler
+
+
+def _student(request: Request) -> AbstractBaseUser:
+    user = request.user
+    if not isinstance(user, AbstractBaseUser) or not user.is_authenticated:
+        raise exceptions.NotAuthenticated()
+    return user
+
+
+ERROR_SCHEMA = inline_serializer(
+    name="Error",
+    fields={
+        "error": inline_serializer(
+            name="ErrorDetail",
+            fields={
+                "field": serializers.CharField(allow_null=True),
+                "message": serializers.CharField(),
+            },
+        )
+    },
+)
+
+
+def _errors(*codes: int) -> dict[int, OpenApiResponse]:
+    descriptions = {
+        400: "bad input; `field` names what is wrong",
+        401: "not logged in",
+        403: "a variant of another student",
+        404: "unknown or inactive",
+        409: "Conflict: every attempt at the question is used",
+        413: "request body too large",
+        415: "the body is not JSON",
+    }
+    return {code: OpenApiResponse(ERROR_SCHEMA, description=descriptions[code]) for code in codes}
+
+
+class AuthTokenApi(ApiMixin, ObtainAuthToken):
+    """``POST {"username", "password"}`` → ``{"token": ...}`` for ``Authorization: Token ...``."""
+
+
+@extend_schema(responses={200: CourseSerializer(many=True), **_errors(401)})
+class CourseListApi(ApiMixin, ListAPIView[Course]):
+    serializer_class = CourseSerializer
+
+    def get_queryset(self) -> QuerySet[Course]:
+        return selectors.course_list_for_user(user=self.request.user)
+
+
+class CourseDetailApi(ApiMixin, APIView):
+    @extend_schema(responses={200: CourseDetailSerializer, **_errors(401, 404)})
+    def get(self, request: Request, slug: str) -> Response:
+        student = _student(request)
+        course = selectors.course_get_for_user(user=student, slug=slug)
+        lessons = list(selectors.lesson_list_for_course(user=student, course=course))
+        progress = selectors.course_progress_for_student(student=student, course=course)
+        data = {
+            "id": course.pk,
+            "slug": course.slug,
+            "title": course.title,
+            "description_html": course.description_html,
+            "lesson_count": len(lessons),
+            "lessons": lessons,
+            "progress": progress,
+        }
+        return Response(CourseDetailSerializer(data).data)
+
+
+@extend_schema(responses={200: LessonSummarySerializer(many=True), **_errors(401, 404)})
+class CourseLessonListApi(ApiMixin, ListAPIView[Lesson]):
+    serializer_class = LessonSummarySerializer
+
+    def get_queryset(self) -> QuerySet[Lesson]:
+        student = _student(self.request)
+        course = selectors.course_get_for_user(user=student, slug=self.kwargs["slug"])
+        return selectors.lesson_list_for_course(user=student, course=course)
+
+
+class LessonDetailApi(ApiMixin, APIView):
+    @extend_schema(responses={200: LessonDetailSerializer, **_errors(401, 404)})
+    def get(self, request: Request, lesson_id: int) -> Response:
+        student = _student(request)
+        lesson = selectors.lesson_get_for_user(user=student, lesson_id=lesson_id)
+        variants = services.variants_get_or_create(
+            student=student, questions=selectors.lesson_questions(lesson)
+        )
+        view = selectors.lesson_view_for_student(student=student, lesson=lesson, variants=variants)
+        return Response(LessonDetailSerializer(view).data)
+
+
+class QuestionDetailApi(ApiMixin, APIView):
+    @extend_schema(responses={200: QuestionPublicSerializer, **_errors(401, 404)})
+    def get(self, request: Request, question_id: int) -> Response:
+        student = _student(request)
+        question = selectors.question_get_for_user(user=student, question_id=question_id)
+        variant = services.variants_get_or_create(student=student, questions=[question]).get(
+            question.pk
+        )
+        view = selectors.question_view_for_student(
+            student=student, question=question, variant=variant
+        )
+        return Response(QuestionPublicSerializer(view).data)
+
+
+class QuestionAnswersApi(ApiMixin, GenericAPIView[Any]):
+    """The student's own answers to a question: list them, or answer once more."""
+
+    parser_classes = [JSONParser]
+    serializer_class = FeedbackSerializer
+
+    @extend_schema(responses={200: FeedbackSerializer(many=True), **_errors(401, 404)})
+    def get(self, request: Request, question_id: int) -> Response:
+        student = _student(request)
+        question = selectors.question_get_for_user(user=student, question_id=question_id)
+        answers = selectors.answer_list_for_user(user=student, question=question)
+        page = self.paginate_queryset(answers)
+        shown = list(page) if page is not None else list(answers)
+        feedback = selectors.feedback_for_answers(student=student, answers=shown)
+        data = FeedbackSerializer(feedback, many=True).data
+        if page is not None:
+            return self.get_paginated_response(data)
+        return Response(data)
+
+    @extend_schema(
+        request=AnswerInputSerializer,
+        responses={
+            201: FeedbackSerializer,
+            **_errors(400, 401, 403, 404, 409, 413, 415),
+        },
+        description=(
+            "Grade an answer and store it as the next attempt. The model answer is in the "
+            "reply only once earned (solved, or every attempt used). When every attempt is "
+            "used the reply is 409 Conflict and nothing is stored."
+        ),
+    )
+    def post(self, request: Request, question_id: int) -> Response:
+        student = _student(request)
+        question = selectors.question_get_for_user(user=student, question_id=question_id)
+        _check_body_size(request)
+        payload = AnswerInputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        answer = services.answer_submit(
+            student=student,
+            question=question,
+            response=payload.validated_data["response"],
+            variant_id=payload.validated_data.get("variant"),
+        )
+        feedback = selectors.feedback_for_answer(answer=answer)
+        return Response(FeedbackSerializer(feedback).data, status=status.HTTP_201_CREATED)
+
+
+def _check_body_size(request: Request) -> None:
+    raw = request.META.get("CONTENT_LENGTH") or "0"
+    try:
+        length = int(raw)
+    except ValueError:
+        raise exceptions.ParseError(f"Content-Length {raw!r} is not a number") from None
+    if length > MAX_ANSWER_BODY_BYTES:
+        raise RequestTooLarge(
+            f"the request body is {length} bytes; an answer may be at most "
+            f"{MAX_ANSWER_BODY_BYTES} bytes"
+        )
+
+
+class MyProgressApi(ApiMixin, APIView):
+    @extend_schema(responses={200: CourseProgressSerializer(many=True), **_errors(401)})
+    def get(self, request: Request) -> Response:
+        student = _student(request)
+        courses = list(selectors.course_list_for_user(user=student))
+        progress = selectors.courses_progress_for_student(student=student, courses=courses)
+        return Response(CourseProgressSerializer(progress, many=True).data)

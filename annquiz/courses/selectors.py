@@ -1,0 +1,493 @@
+"""Reads about courses, lessons, questions, answers and progress, with the access checks.
+
+Every ``*_for_user`` getter raises ``Http404`` for what does not exist or is inactive and
+``PermissionDenied`` for anonymous users, so a view that fetches through them is safe by
+construction. Progress is computed with a fixed number of queries, never one per question.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.http import Http404
+
+from annquiz.courses import grading
+from annquiz.courses.models import (
+    Answer,
+    Course,
+    Lesson,
+    Question,
+    QuestionProgress,
+    QuestionVariant,
+)
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+
+    AnyUser = AbstractBaseUser | AnonymousUser
+
+# Grade details a student may see before the model answer is earned; everything else in
+# ``Answer.details`` (such as the expected value) waits until it is.
+PUBLIC_DETAIL_KEYS = frozenset({"found", "missing", "contradictions", "choice_correct"})
+
+
+def _require_user(user: AnyUser) -> None:
+    if not user.is_authenticated:
+        raise PermissionDenied("log in to read the course")
+
+
+# --- courses, lessons, questions -----------------------------------------------------------
+
+
+def course_list_for_user(*, user: AnyUser) -> QuerySet[Course]:
+    """Every course, with ``lesson_count`` (active lessons) annotated; none for anonymous."""
+    if not user.is_authenticated:
+        return Course.objects.none()
+    return Course.objects.annotate(
+        lesson_count=Count("lessons", filter=Q(lessons__is_active=True))
+    ).order_by("title", "id")
+
+
+def course_get_for_user(*, user: AnyUser, slug: str) -> Course:
+    _require_user(user)
+    course = course_list_for_user(user=user).filter(slug=slug).first()
+    if course is None:
+        raise Http404(f"no course {slug!r}")
+    return course
+
+
+def lesson_list_for_course(*, user: AnyUser, course: Course) -> QuerySet[Lesson]:
+    """The course's active lessons in order, with ``question_count`` (active questions)."""
+    _require_user(user)
+    return (
+        Lesson.objects.active()
+        .filter(course=course)
+        .annotate(question_count=Count("questions", filter=Q(questions__is_active=True)))
+        .order_by("order", "id")
+    )
+
+
+def _lessons_with_questions() -> QuerySet[Lesson]:
+    return (
+        Lesson.objects.active()
+        .select_related("course")
+        .prefetch_related(
+            Prefetch(
+                "questions",
+                queryset=Question.objects.filter(is_active=True).order_by("order", "id"),
+                to_attr="active_questions",
+            )
+        )
+    )
+
+
+def lesson_get_for_user(*, user: AnyUser, lesson_id: int) -> Lesson:
+    """An active lesson with ``course`` and ``active_questions`` (in order) loaded."""
+    _require_user(user)
+    lesson = _lessons_with_questions().filter(pk=lesson_id).first()
+    if lesson is None:
+        raise Http404(f"no lesson {lesson_id}")
+    return lesson
+
+
+def lesson_get_by_slug_for_user(*, user: AnyUser, course_slug: str, lesson_slug: str) -> Lesson:
+    """Like ``lesson_get_for_user``, found by the course's and the lesson's slugs."""
+    _require_user(user)
+    lesson = _lessons_with_questions().filter(course__slug=course_slug, slug=lesson_slug).first()
+    if lesson is None:
+        raise Http404(f"no lesson {lesson_slug!r} in course {course_slug!r}")
+    return lesson
+
+
+def lesson_neighbours(*, lesson: Lesson) -> tuple[Lesson | None, Lesson | None]:
+    """The previous and next active lessons of the same course (one query)."""
+    siblings = list(
+        Lesson.objects.active().filter(course_id=lesson.course_id).order_by("order", "id")
+    )
+    index = next(i for i, item in enumerate(siblings) if item.pk == lesson.pk)
+    previous = siblings[index - 1] if index > 0 else None
+    following = siblings[index + 1] if index + 1 < len(siblings) else None
+    return previous, following
+
+
+def question_get_for_user(*, user: AnyUser, question_id: int) -> Question:
+    """An active question in an active lesson, with ``lesson`` and ``course``; else 404."""
+    _require_user(user)
+    question = (
+        Question.objects.active().select_related("lesson", "course").filter(pk=question_id).first()
+    )
+    if question is None:
+        raise Http404(f"no question {question_id}")
+    return question
+
+
+def answer_list_for_user(*, user: AnyUser, question: Question) -> QuerySet[Answer]:
+    """The user's own answers to ``question``, oldest first."""
+    _require_user(user)
+    return (
+        Answer.objects.of_student(user)
+        .filter(question=question)
+        .select_related("question")
+        .order_by("attempt_number")
+    )
+
+
+# --- progress ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QuestionStatus:
+    """One student's standing on one question."""
+
+    question: Question
+    attempts_used: int
+    attempts_left: int
+    best_score: float
+    solved: bool
+    last_answered_at: datetime | None
+
+    @property
+    def answered(self) -> bool:
+        return self.attempts_used > 0
+
+    @property
+    def model_answer_earned(self) -> bool:
+        return self.solved or self.attempts_left == 0
+
+    @property
+    def points_earned(self) -> float:
+        return self.best_score * self.question.points
+
+
+@dataclass(frozen=True)
+class LessonProgress:
+    lesson: Lesson
+    questions: tuple[QuestionStatus, ...]
+
+    @property
+    def total(self) -> int:
+        return len(self.questions)
+
+    @property
+    def answered(self) -> int:
+        return sum(1 for status in self.questions if status.answered)
+
+    @property
+    def solved(self) -> int:
+        return sum(1 for status in self.questions if status.solved)
+
+    @property
+    def attempts(self) -> int:
+        return sum(status.attempts_used for status in self.questions)
+
+    @property
+    def points(self) -> float:
+        return sum(status.points_earned for status in self.questions)
+
+    @property
+    def max_points(self) -> float:
+        return sum(status.question.points for status in self.questions)
+
+    @property
+    def score_percent(self) -> float:
+        """Best scores weighted by points, as a percentage of the lesson's points."""
+        return _percent(self.points, self.max_points)
+
+    @property
+    def answered_percent(self) -> float:
+        return _percent(self.answered, self.total)
+
+
+@dataclass(frozen=True)
+class CourseProgress:
+    course: Course
+    lessons: tuple[LessonProgress, ...]
+
+    @property
+    def total(self) -> int:
+        return sum(lesson.total for lesson in self.lessons)
+
+    @property
+    def answered(self) -> int:
+        return sum(lesson.answered for lesson in self.lessons)
+
+    @property
+    def solved(self) -> int:
+        return sum(lesson.solved for lesson in self.lessons)
+
+    @property
+    def points(self) -> float:
+        return sum(lesson.points for lesson in self.lessons)
+
+    @property
+    def max_points(self) -> float:
+        return sum(lesson.max_points for lesson in self.lessons)
+
+    @property
+    def score_percent(self) -> float:
+        return _percent(self.points, self.max_points)
+
+    @property
+    def answered_percent(self) -> float:
+        return _percent(self.answered, self.total)
+
+
+def _percent(part: float, whole: float) -> float:
+    return round(100.0 * part / whole, 1) if whole else 0.0
+
+
+def _status(question: Question, progress: QuestionProgress | None) -> QuestionStatus:
+    used = progress.attempts_used if progress is not None else 0
+    return QuestionStatus(
+        question=question,
+        attempts_used=used,
+        attempts_left=max(0, question.max_attempts - used),
+        best_score=progress.best_score if progress is not None else 0.0,
+        solved=progress.solved if progress is not None else False,
+        last_answered_at=progress.last_answered_at if progress is not None else None,
+    )
+
+
+def question_statuses_for_student(
+    *, student: AnyUser, questions: Iterable[Question]
+) -> dict[int, QuestionStatus]:
+    """``{question_id: status}`` for the given questions, in one query."""
+    questions = list(questions)
+    rows = QuestionProgress.objects.of_student(student).by_question_id(q.pk for q in questions)
+    return {q.pk: _status(q, rows.get(q.pk)) for q in questions}
+
+
+def lesson_questions(lesson: Lesson) -> list[Question]:
+    """The lesson's active questions in order (prefetched by ``lesson_get_for_user``)."""
+    prefetched: list[Question] | None = getattr(lesson, "active_questions", None)
+    if prefetched is not None:
+        return prefetched
+    return list(Question.objects.filter(lesson=lesson, is_active=True).order_by("order", "id"))
+
+
+def lesson_progress_for_student(*, student: AnyUser, lesson: Lesson) -> LessonProgress:
+    """Answered, attempts and best score per active question of the lesson (≤ 2 queries)."""
+    questions = lesson_questions(lesson)
+    statuses = question_statuses_for_student(student=student, questions=questions)
+    return LessonProgress(lesson=lesson, questions=tuple(statuses[q.pk] for q in questions))
+
+
+def courses_progress_for_student(
+    *, student: AnyUser, courses: Sequence[Course]
+) -> list[CourseProgress]:
+    """Progress in each of ``courses`` (3 queries whatever the number of courses)."""
+    course_ids = [course.pk for course in courses]
+    lessons = list(Lesson.objects.active().filter(course_id__in=course_ids).order_by("order", "id"))
+    questions = list(
+        Question.objects.active().filter(course_id__in=course_ids).order_by("order", "id")
+    )
+    statuses = question_statuses_for_student(student=student, questions=questions)
+    by_lesson: dict[int, list[QuestionStatus]] = {lesson.pk: [] for lesson in lessons}
+    for question in questions:
+        by_lesson[question.lesson_id].append(statuses[question.pk])
+    by_course: dict[int, list[LessonProgress]] = {course_id: [] for course_id in course_ids}
+    for lesson in lessons:
+        by_course[lesson.course_id].append(
+            LessonProgress(lesson=lesson, questions=tuple(by_lesson[lesson.pk]))
+        )
+    return [
+        CourseProgress(course=course, lessons=tuple(by_course[course.pk])) for course in courses
+    ]
+
+
+def course_progress_for_student(*, student: AnyUser, course: Course) -> CourseProgress:
+    """Per-lesson progress (answered, attempts, best score per question, percentages)."""
+    return courses_progress_for_student(student=student, courses=[course])[0]
+
+
+# --- feedback ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AnswerFeedback:
+    """What a student may see about one of their answers.
+
+    ``model_answer_html`` is None until earned: the question is solved or every attempt is
+    used. ``details`` hides what would give the answer away until then.
+    """
+
+    answer: Answer
+    verdict: str
+    score: float
+    feedback: str
+    details: dict[str, Any]
+    explanation_html: str
+    model_answer_html: str | None
+    attempt_number: int
+    attempts_used: int
+    attempts_left: int
+    max_attempts: int
+
+    @property
+    def model_answer_earned(self) -> bool:
+        return self.model_answer_html is not None
+
+
+def _feedback(answer: Answer, status: QuestionStatus) -> AnswerFeedback:
+    question = answer.question
+    earned = status.model_answer_earned
+    details = (
+        dict(answer.details)
+        if earned
+        else {key: value for key, value in answer.details.items() if key in PUBLIC_DETAIL_KEYS}
+    )
+    return AnswerFeedback(
+        answer=answer,
+        verdict=answer.verdict,
+        score=answer.score,
+        feedback=answer.feedback,
+        details=details,
+        explanation_html=question.explanation_html,
+        model_answer_html=question.model_answer_html if earned else None,
+        attempt_number=answer.attempt_number,
+        attempts_used=status.attempts_used,
+        attempts_left=status.attempts_left,
+        max_attempts=question.max_attempts,
+    )
+
+
+def feedback_for_answer(*, answer: Answer) -> AnswerFeedback:
+    """The feedback on one answer, judged by the student's progress now (one query)."""
+    progress = QuestionProgress.objects.filter(
+        student_id=answer.student_id, question_id=answer.question_id
+    ).first()
+    return _feedback(answer, _status(answer.question, progress))
+
+
+def feedback_for_answers(*, student: AnyUser, answers: Sequence[Answer]) -> list[AnswerFeedback]:
+    """Feedback on several of the student's answers (``question`` loaded), in one query."""
+    statuses = question_statuses_for_student(
+        student=student, questions={a.question_id: a.question for a in answers}.values()
+    )
+    return [_feedback(answer, statuses[answer.question_id]) for answer in answers]
+
+
+def latest_feedback_for_student(
+    *, student: AnyUser, questions: Sequence[Question]
+) -> dict[int, AnswerFeedback]:
+    """``{question_id: feedback on the latest answer}`` for the answered ones (2 queries)."""
+    statuses = question_statuses_for_student(student=student, questions=questions)
+    return _latest_feedback(student=student, questions=questions, statuses=statuses)
+
+
+def _latest_feedback(
+    *, student: AnyUser, questions: Sequence[Question], statuses: Mapping[int, QuestionStatus]
+) -> dict[int, AnswerFeedback]:
+    ids = [q.pk for q in questions]
+    by_id = {q.pk: q for q in questions}
+    latest: dict[int, Answer] = {}
+    for answer in Answer.objects.of_student(student).filter(question_id__in=ids):
+        current = latest.get(answer.question_id)
+        if current is None or answer.attempt_number > current.attempt_number:
+            latest[answer.question_id] = answer
+    for answer in latest.values():
+        answer.question = by_id[answer.question_id]
+    return {qid: _feedback(answer, statuses[qid]) for qid, answer in latest.items()}
+
+
+# --- a lesson as a student sees it ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HtmlBlockView:
+    html: str
+    type: str = "html"
+
+
+@dataclass(frozen=True)
+class QuestionBlockView:
+    """A question as placed in a lesson: only its public part, and the student's standing."""
+
+    question: Question
+    status: QuestionStatus
+    public_config: dict[str, Any]
+    variant: QuestionVariant | None
+    last_feedback: AnswerFeedback | None
+    type: str = "question"
+
+    @property
+    def prompt_html(self) -> str:
+        """The prompt to show: the student's own variant's for a parametrized question."""
+        return self.variant.prompt_html if self.variant is not None else self.question.prompt_html
+
+
+@dataclass(frozen=True)
+class LessonView:
+    lesson: Lesson
+    blocks: tuple[HtmlBlockView | QuestionBlockView, ...]
+    progress: LessonProgress
+
+
+def question_block_for_student(
+    *,
+    question: Question,
+    status: QuestionStatus,
+    variant: QuestionVariant | None,
+    last_feedback: AnswerFeedback | None = None,
+) -> QuestionBlockView:
+    return QuestionBlockView(
+        question=question,
+        status=status,
+        public_config=grading.public_config(question.kind, question.config),
+        variant=variant,
+        last_feedback=last_feedback,
+    )
+
+
+def lesson_view_for_student(
+    *,
+    student: AnyUser,
+    lesson: Lesson,
+    variants: Mapping[int, QuestionVariant],
+) -> LessonView:
+    """The lesson's blocks in order, each question with its public part, the student's
+    attempts and latest feedback. ``lesson`` comes from ``lesson_get_for_user``;
+    ``variants`` from ``services.variants_get_or_create`` (parametrized questions).
+    Blocks naming an inactive question are left out. 2 queries.
+    """
+    questions = lesson_questions(lesson)
+    by_key = {q.key: q for q in questions}
+    progress = lesson_progress_for_student(student=student, lesson=lesson)
+    statuses = {status.question.pk: status for status in progress.questions}
+    feedback = _latest_feedback(student=student, questions=questions, statuses=statuses)
+    blocks: list[HtmlBlockView | QuestionBlockView] = []
+    for block in lesson.blocks:
+        if block.get("type") == "html":
+            blocks.append(HtmlBlockView(html=str(block["html"])))
+            continue
+        question = by_key.get(str(block.get("key")))
+        if question is None:
+            continue
+        blocks.append(
+            question_block_for_student(
+                question=question,
+                status=statuses[question.pk],
+                variant=variants.get(question.pk),
+                last_feedback=feedback.get(question.pk),
+            )
+        )
+    return LessonView(lesson=lesson, blocks=tuple(blocks), progress=progress)
+
+
+def question_view_for_student(
+    *, student: AnyUser, question: Question, variant: QuestionVariant | None
+) -> QuestionBlockView:
+    """One question's public part, the student's standing and latest feedback (2 queries)."""
+    statuses = question_statuses_for_student(student=student, questions=[question])
+    feedback = _latest_feedback(student=student, questions=[question], statuses=statuses)
+    return question_block_for_student(
+        question=question,
+        status=statuses[question.pk],
+        variant=variant,
+        last_feedback=feedback.get(question.pk),
+    )

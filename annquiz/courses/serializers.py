@@ -1,0 +1,206 @@
+"""API serializers: one input serializer for answers, output serializers for everything read.
+
+Output serializers read the selectors' objects (models and the frozen dataclasses in
+``selectors``); none of them has a field for an answer key, a rubric, a choice's ``correct``
+flag or a model answer that is not earned yet.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from annquiz.courses.selectors import HtmlBlockView, QuestionBlockView
+
+# --- input ---------------------------------------------------------------------------------
+
+
+class AnswerInputSerializer(serializers.Serializer[Any]):
+    """``{"response": {...}, "variant": id?}``; any other top-level field is an error."""
+
+    response = serializers.JSONField(
+        help_text=(
+            'The answer, shaped by the question\'s kind: {"choice": "b"}, {"choices": ["a", "c"]}, '
+            '{"value": 0.73}, {"text": "..."} (plus "choice" when the question has a choice '
+            'part), {"values": [...]} for a vector answer.'
+        )
+    )
+    variant = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        min_value=1,
+        help_text="The id of the student's own variant of a parametrized question.",
+    )
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, dict):
+            unknown = sorted(set(data) - set(self.fields))
+            if unknown:
+                raise serializers.ValidationError(
+                    {
+                        unknown[0]: [
+                            f"unknown field {unknown[0]!r}: the body may only have "
+                            "'response' and 'variant'"
+                        ]
+                    }
+                )
+        return super().to_internal_value(data)
+
+    def validate_response(self, value: Any) -> Any:
+        if not isinstance(value, dict):
+            raise serializers.ValidationError(
+                f'must be a JSON object such as {{"choice": "a"}}, not {type(value).__name__}'
+            )
+        if not value:
+            raise serializers.ValidationError("is empty: give your answer")
+        return value
+
+
+# --- output --------------------------------------------------------------------------------
+
+
+class CourseSerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    slug = serializers.SlugField()
+    title = serializers.CharField()
+    description_html = serializers.CharField()
+    lesson_count = serializers.IntegerField()
+
+
+class LessonSummarySerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    slug = serializers.SlugField()
+    title = serializers.CharField()
+    order = serializers.IntegerField()
+    summary = serializers.CharField()
+    question_count = serializers.IntegerField()
+
+
+class QuestionProgressSerializer(serializers.Serializer[Any]):
+    question = serializers.IntegerField(source="question.pk")
+    key = serializers.CharField(source="question.key")
+    answered = serializers.BooleanField()
+    attempts_used = serializers.IntegerField()
+    attempts_left = serializers.IntegerField()
+    max_attempts = serializers.IntegerField(source="question.max_attempts")
+    best_score = serializers.FloatField()
+    solved = serializers.BooleanField()
+    last_answered_at = serializers.DateTimeField(allow_null=True)
+
+
+class LessonProgressSerializer(serializers.Serializer[Any]):
+    lesson = serializers.IntegerField(source="lesson.pk")
+    slug = serializers.SlugField(source="lesson.slug")
+    title = serializers.CharField(source="lesson.title")
+    total = serializers.IntegerField(help_text="active questions in the lesson")
+    answered = serializers.IntegerField()
+    solved = serializers.IntegerField()
+    attempts = serializers.IntegerField()
+    points = serializers.FloatField(help_text="best scores weighted by each question's points")
+    max_points = serializers.FloatField()
+    score_percent = serializers.FloatField()
+    answered_percent = serializers.FloatField()
+    questions = QuestionProgressSerializer(many=True)
+
+
+class CourseProgressSerializer(serializers.Serializer[Any]):
+    course = serializers.SlugField(source="course.slug")
+    title = serializers.CharField(source="course.title")
+    total = serializers.IntegerField()
+    answered = serializers.IntegerField()
+    solved = serializers.IntegerField()
+    points = serializers.FloatField()
+    max_points = serializers.FloatField()
+    score_percent = serializers.FloatField()
+    answered_percent = serializers.FloatField()
+    lessons = LessonProgressSerializer(many=True)
+
+
+class CourseDetailSerializer(CourseSerializer):
+    lessons = LessonSummarySerializer(many=True)
+    progress = CourseProgressSerializer()
+
+
+class FeedbackSerializer(serializers.Serializer[Any]):
+    """The grade of one answer and what may be shown with it."""
+
+    id = serializers.IntegerField(source="answer.pk")
+    question = serializers.IntegerField(source="answer.question_id")
+    variant = serializers.IntegerField(source="answer.variant_id", allow_null=True)
+    response = serializers.JSONField(source="answer.response")
+    created_at = serializers.DateTimeField(source="answer.created_at")
+    attempt_number = serializers.IntegerField()
+    verdict = serializers.ChoiceField(choices=["correct", "partial", "incorrect"])
+    score = serializers.FloatField(help_text="0 to 1")
+    feedback = serializers.CharField()
+    details = serializers.JSONField(
+        help_text="found / missing concepts and the like; the expected value once earned"
+    )
+    explanation_html = serializers.CharField()
+    model_answer_earned = serializers.BooleanField()
+    model_answer_html = serializers.CharField(
+        allow_null=True, help_text="null until the question is solved or every attempt is used"
+    )
+    attempts_used = serializers.IntegerField()
+    attempts_left = serializers.IntegerField()
+    max_attempts = serializers.IntegerField()
+
+
+class VariantSerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    prompt_html = serializers.CharField()
+
+
+class QuestionPublicSerializer(serializers.Serializer[Any]):
+    """A question's public part and the student's standing on it (from QuestionBlockView)."""
+
+    id = serializers.IntegerField(source="question.pk")
+    key = serializers.CharField(source="question.key")
+    kind = serializers.CharField(source="question.kind")
+    lesson = serializers.IntegerField(source="question.lesson_id")
+    prompt_html = serializers.CharField(
+        help_text="for a parametrized question: the student's own variant's prompt"
+    )
+    public_config = serializers.JSONField(
+        help_text="choice keys and texts, unit, whether a text box exists; never the key"
+    )
+    handout_section = serializers.CharField(source="question.handout_section")
+    points = serializers.FloatField(source="question.points")
+    max_attempts = serializers.IntegerField(source="question.max_attempts")
+    attempts_used = serializers.IntegerField(source="status.attempts_used")
+    attempts_left = serializers.IntegerField(source="status.attempts_left")
+    best_score = serializers.FloatField(source="status.best_score")
+    solved = serializers.BooleanField(source="status.solved")
+    variant = VariantSerializer(allow_null=True)
+    last_feedback = FeedbackSerializer(allow_null=True)
+
+
+class BlockSerializer(serializers.Serializer[Any]):
+    """A lesson block: ``type`` "html" with ``html``, or "question" with ``question``."""
+
+    type = serializers.ChoiceField(choices=["html", "question"])
+    html = serializers.SerializerMethodField()
+    question = serializers.SerializerMethodField()
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_html(self, block: HtmlBlockView | QuestionBlockView) -> str | None:
+        return block.html if isinstance(block, HtmlBlockView) else None
+
+    @extend_schema_field(QuestionPublicSerializer(allow_null=True))
+    def get_question(self, block: HtmlBlockView | QuestionBlockView) -> dict[str, Any] | None:
+        if isinstance(block, QuestionBlockView):
+            return dict(QuestionPublicSerializer(block).data)
+        return None
+
+
+class LessonDetailSerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField(source="lesson.pk")
+    course = serializers.SlugField(source="lesson.course.slug")
+    slug = serializers.SlugField(source="lesson.slug")
+    title = serializers.CharField(source="lesson.title")
+    order = serializers.IntegerField(source="lesson.order")
+    summary = serializers.CharField(source="lesson.summary")
+    blocks = BlockSerializer(many=True)
+    progress = LessonProgressSerializer()

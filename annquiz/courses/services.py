@@ -1,0 +1,390 @@
+"""Writes about answering questions: variants drawn per student, answers graded and stored."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+
+from annquiz.courses import grading
+from annquiz.courses.content import CourseDef, LessonDef, QuestionBlock, SourceRef
+from annquiz.courses.errors import (
+    AnswerConflict,
+    AttemptsExhausted,
+    ContentInvalid,
+    InvalidAnswer,
+    QuestionInactive,
+    VariantMismatch,
+)
+from annquiz.courses.models import (
+    Answer,
+    Course,
+    Lesson,
+    Question,
+    QuestionKind,
+    QuestionProgress,
+    QuestionVariant,
+    Verdict,
+)
+from annquiz.courses.rendering import render_markdown
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser
+
+
+def static_prefix() -> str:
+    """The static files URL prefix for rendered content, always absolute."""
+    url = str(settings.STATIC_URL)
+    return url if url.startswith(("/", "http://", "https://")) else f"/{url}"
+
+
+def _draw(*, student_id: int, question: Question) -> QuestionVariant:
+    """An unsaved variant of ``question`` for the student: deterministic in (student, key)."""
+    seed = grading.variant_seed(student_id, question.key)
+    drawn = grading.draw_variant(question.config, seed=seed)
+    answer: Any = list(drawn.answer) if isinstance(drawn.answer, list | tuple) else drawn.answer
+    return QuestionVariant(
+        question=question,
+        student_id=student_id,
+        seed=seed,
+        params=drawn.params,
+        prompt_text=drawn.prompt_text,
+        prompt_html=render_markdown(drawn.prompt_text, static_prefix=static_prefix()),
+        answer=answer,
+        tolerance=drawn.tolerance,
+    )
+
+
+def _require_parametrized(question: Question) -> None:
+    if question.kind != QuestionKind.PARAMETRIZED:
+        raise ValueError(f"question {question.key!r} is {question.kind}, not parametrized")
+
+
+def variant_get_or_create(*, student: AbstractBaseUser, question: Question) -> QuestionVariant:
+    """The student's own variant of a parametrized question, drawn on first use.
+
+    The seed comes from the student's id and the question's key, so the numbers are the same
+    after the course is reloaded; once stored, a variant never changes.
+    """
+    _require_parametrized(question)
+    existing = QuestionVariant.objects.filter(question=question, student_id=student.pk).first()
+    if existing is not None:
+        return existing
+    drawn = _draw(student_id=student.pk, question=question)
+    try:
+        with transaction.atomic():
+            drawn.save()
+    except IntegrityError:
+        # A concurrent request stored the same student's variant first: use that one.
+        return QuestionVariant.objects.get(question=question, student_id=student.pk)
+    return drawn
+
+
+def variants_get_or_create(
+    *, student: AbstractBaseUser, questions: Iterable[Question]
+) -> dict[int, QuestionVariant]:
+    """``{question_id: variant}`` for the parametrized ones among ``questions``.
+
+    One query for those already drawn, one insert for the missing ones (concurrent inserts of
+    the same variant are ignored) and one query to read them back.
+    """
+    wanted = {q.pk: q for q in questions if q.kind == QuestionKind.PARAMETRIZED}
+    if not wanted:
+        return {}
+    found = {
+        v.question_id: v
+        for v in QuestionVariant.objects.filter(student_id=student.pk, question_id__in=wanted)
+    }
+    missing = [q for pk, q in wanted.items() if pk not in found]
+    if missing:
+        QuestionVariant.objects.bulk_create(
+            [_draw(student_id=student.pk, question=q) for q in missing], ignore_conflicts=True
+        )
+        found.update(
+            {
+                v.question_id: v
+                for v in QuestionVariant.objects.filter(
+                    student_id=student.pk, question_id__in=[q.pk for q in missing]
+                )
+            }
+        )
+    return found
+
+
+def _variant_for_answer(
+    *, student: AbstractBaseUser, question: Question, variant_id: int | None
+) -> QuestionVariant | None:
+    if question.kind != QuestionKind.PARAMETRIZED:
+        if variant_id is not None:
+            raise InvalidAnswer(
+                "variant",
+                f"question {question.key!r} has no variants: leave out 'variant'",
+            )
+        return None
+    if variant_id is None:
+        return variant_get_or_create(student=student, question=question)
+    variant = QuestionVariant.objects.filter(pk=variant_id).first()
+    if variant is None:
+        raise InvalidAnswer("variant", f"variant {variant_id} does not exist")
+    if variant.student_id != student.pk:
+        raise VariantMismatch(f"variant {variant_id} belongs to another student")
+    if variant.question_id != question.pk:
+        raise InvalidAnswer(
+            "variant", f"variant {variant_id} belongs to another question, not {question.key!r}"
+        )
+    return variant
+
+
+def _as_grading_variant(variant: QuestionVariant) -> grading.Variant:
+    return grading.Variant(
+        params=dict(variant.params),
+        prompt_text=variant.prompt_text,
+        answer=variant.answer,
+        tolerance=variant.tolerance,
+    )
+
+
+def answer_submit(
+    *,
+    student: AbstractBaseUser,
+    question: Question,
+    response: object,
+    variant_id: int | None = None,
+) -> Answer:
+    """Grade ``response`` and store it as the student's next attempt at ``question``.
+
+    Validation and grading happen before any write. The attempt limit is checked with the
+    student's progress row locked (``SELECT ... FOR UPDATE``), so concurrent submissions are
+    serialised; the unique (student, question, attempt_number) constraint is the last line of
+    defence. The answer and the progress update are stored in one transaction.
+
+    Raises QuestionInactive, InvalidAnswer, VariantMismatch, AttemptsExhausted, AnswerConflict.
+    """
+    if not question.is_active or not question.lesson.is_active:
+        raise QuestionInactive(f"question {question.key!r} is no longer part of the course")
+    variant = _variant_for_answer(student=student, question=question, variant_id=variant_id)
+    try:
+        cleaned = grading.validate_response(question.kind, question.config, response)
+    except grading.AnswerError as exc:
+        raise InvalidAnswer(exc.field, exc.message) from None
+    result = grading.grade(
+        question.kind,
+        question.config,
+        cleaned,
+        variant=_as_grading_variant(variant) if variant is not None else None,
+    )
+
+    # Create the progress row (if needed) before locking it; a concurrent create of the same
+    # row is absorbed by get_or_create.
+    progress, _ = QuestionProgress.objects.get_or_create(student_id=student.pk, question=question)
+    try:
+        with transaction.atomic():
+            locked = QuestionProgress.objects.select_for_update().get(pk=progress.pk)
+            if locked.attempts_used >= question.max_attempts:
+                raise AttemptsExhausted(
+                    f"all {question.max_attempts} attempts at question {question.key!r} are used",
+                    max_attempts=question.max_attempts,
+                )
+            answer = Answer.objects.create(
+                student_id=student.pk,
+                question=question,
+                variant=variant,
+                response=cleaned,
+                score=result.score,
+                verdict=result.verdict,
+                feedback=result.feedback,
+                details=result.details,
+                attempt_number=locked.attempts_used + 1,
+            )
+            locked.attempts_used = answer.attempt_number
+            locked.best_score = max(locked.best_score, answer.score)
+            locked.solved = locked.solved or answer.verdict == Verdict.CORRECT
+            locked.last_answered_at = answer.created_at
+            locked.save(update_fields=["attempts_used", "best_score", "solved", "last_answered_at"])
+    except IntegrityError:
+        raise AnswerConflict(
+            f"another answer to question {question.key!r} was stored at the same time; "
+            "reload and try again"
+        ) from None
+    return answer
+
+
+# --- loading course content ----------------------------------------------------------------
+
+CONTENT_KINDS = ("courses", "lessons", "questions")
+CONTENT_OUTCOMES = ("created", "updated", "unchanged", "deactivated")
+
+
+@dataclass
+class LoadSummary:
+    """How many rows of each kind were created, updated, left unchanged or deactivated."""
+
+    counts: dict[str, dict[str, int]] = field(
+        default_factory=lambda: {kind: dict.fromkeys(CONTENT_OUTCOMES, 0) for kind in CONTENT_KINDS}
+    )
+
+    def add(self, kind: str, outcome: str) -> None:
+        self.counts[kind][outcome] += 1
+
+    @property
+    def changed(self) -> bool:
+        return any(
+            row["created"] or row["updated"] or row["deactivated"] for row in self.counts.values()
+        )
+
+    def __str__(self) -> str:
+        return "\n".join(
+            f"{kind}: " + ", ".join(f"{self.counts[kind][o]} {o}" for o in CONTENT_OUTCOMES)
+            for kind in CONTENT_KINDS
+        )
+
+
+def _json_copy(value: Any) -> Any:
+    """The value as it comes back from a JSON column (tuples become lists, and so on)."""
+    return json.loads(json.dumps(value))
+
+
+def _assign(obj: Any, values: Mapping[str, Any]) -> list[str]:
+    """Set the fields of ``obj`` that differ from ``values``; return their names."""
+    changed = []
+    for name, value in values.items():
+        if getattr(obj, name) != value:
+            setattr(obj, name, value)
+            changed.append(name)
+    return changed
+
+
+def _clean(obj: Any, source: SourceRef) -> None:
+    try:
+        obj.full_clean(validate_unique=False, validate_constraints=False)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{name}: {' '.join(messages)}" for name, messages in exc.message_dict.items()
+        )
+        raise ContentInvalid(f"{source.path}:{source.line}: {problems}") from None
+
+
+def _save(obj: Any, changed: list[str], *, created: bool, source: SourceRef) -> str:
+    if created:
+        _clean(obj, source)
+        obj.save()
+        return "created"
+    if not changed:
+        return "unchanged"
+    _clean(obj, source)
+    obj.save(update_fields=[*changed, "updated_at"])
+    return "updated"
+
+
+def _blocks(lesson: LessonDef) -> list[dict[str, str]]:
+    blocks: list[dict[str, str]] = []
+    for block in lesson.blocks:
+        if isinstance(block, QuestionBlock):
+            blocks.append({"type": "question", "key": block.key})
+        else:
+            blocks.append({"type": "html", "html": block.html})
+    return blocks
+
+
+def _check_configs(definition: CourseDef) -> None:
+    for lesson in definition.lessons:
+        for question in lesson.questions:
+            try:
+                grading.validate_config(question.kind, question.config)
+            except grading.ConfigError as exc:
+                raise ContentInvalid(
+                    f"{question.source.path}:{question.source.line}: question "
+                    f"{question.key!r}: config.{exc.path}: {exc.message}"
+                ) from None
+
+
+@transaction.atomic
+def course_load(*, definition: CourseDef, source: SourceRef | None = None) -> LoadSummary:
+    """Store parsed course content, matched by natural keys, in one transaction.
+
+    A course is found by slug, a lesson by (course, slug), a question by (course, key); what
+    changed is updated, what is new is created, lessons and questions no longer in the
+    content are deactivated (never deleted) and answers are never touched. Running it twice
+    with the same content changes nothing. Raises ContentInvalid (``path:line: message``),
+    after which nothing is written. ``source`` names the course file in such messages.
+    """
+    _check_configs(definition)
+    summary = LoadSummary()
+    origin = source or SourceRef(path="course.yaml", line=1)
+
+    course = Course.objects.select_for_update().filter(slug=definition.slug).first()
+    created = course is None
+    if course is None:
+        course = Course(slug=definition.slug)
+    changed = _assign(
+        course, {"title": definition.title, "description_html": definition.description_html}
+    )
+    summary.add("courses", _save(course, changed, created=created, source=origin))
+
+    lessons = {lesson.slug: lesson for lesson in Lesson.objects.filter(course=course)}
+    questions = {question.key: question for question in Question.objects.filter(course=course)}
+    seen_lessons: set[str] = set()
+    seen_questions: set[str] = set()
+    for lesson_def in definition.lessons:
+        seen_lessons.add(lesson_def.slug)
+        lesson = lessons.get(lesson_def.slug)
+        created = lesson is None
+        if lesson is None:
+            lesson = Lesson(course=course, slug=lesson_def.slug)
+        changed = _assign(
+            lesson,
+            {
+                "title": lesson_def.title,
+                "order": lesson_def.order,
+                "summary": lesson_def.summary,
+                "blocks": _json_copy(_blocks(lesson_def)),
+                "is_active": True,
+            },
+        )
+        summary.add("lessons", _save(lesson, changed, created=created, source=lesson_def.source))
+
+        for question_def in lesson_def.questions:
+            seen_questions.add(question_def.key)
+            question = questions.get(question_def.key)
+            created = question is None
+            if question is None:
+                question = Question(course=course, lesson=lesson, key=question_def.key)
+            changed = _assign(
+                question,
+                {
+                    "lesson_id": lesson.pk,
+                    "kind": question_def.kind,
+                    "prompt_html": question_def.prompt_html,
+                    "explanation_html": question_def.explanation_html,
+                    "model_answer_html": question_def.model_answer_html,
+                    "handout_section": question_def.handout_section,
+                    "max_attempts": question_def.max_attempts,
+                    "points": float(question_def.points),
+                    "order": question_def.order,
+                    "config": _json_copy(dict(question_def.config)),
+                    "is_active": True,
+                },
+            )
+            changed = ["lesson" if name == "lesson_id" else name for name in changed]
+            if "lesson" in changed:
+                question.lesson = lesson
+            summary.add(
+                "questions", _save(question, changed, created=created, source=question_def.source)
+            )
+
+    for lesson in lessons.values():
+        if lesson.slug not in seen_lessons and lesson.is_active:
+            lesson.is_active = False
+            lesson.save(update_fields=["is_active", "updated_at"])
+            summary.add("lessons", "deactivated")
+    for question in questions.values():
+        if question.key not in seen_questions and question.is_active:
+            question.is_active = False
+            question.save(update_fields=["is_active", "updated_at"])
+            summary.add("questions", "deactivated")
+    return summary
