@@ -167,6 +167,7 @@ class Command(BaseCommand):
                 "4",
                 "--graceful-timeout",
                 "5",
+                *_gunicorn_extra_options(),
             ],
         )
         base_url = f"http://{_url_host(_connect_host(host))}:{port}"
@@ -266,6 +267,13 @@ class Command(BaseCommand):
 
     def _interrupted(self) -> bool:
         return self._stop_signal is not None
+
+
+def _gunicorn_extra_options() -> list[str]:
+    """Gunicorn 25+ opens a control socket in ~/.gunicorn by default: serve needs none."""
+    import gunicorn.config
+
+    return ["--no-control-socket"] if hasattr(gunicorn.config, "ControlSocketDisable") else []
 
 
 def _url_host(host: str) -> str:

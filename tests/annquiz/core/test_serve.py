@@ -1,0 +1,176 @@
+"""End to end: ``manage.py serve`` on embedded defaults (SQLite, embedded Redis), then Ctrl-C."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import psutil
+import pytest
+from celery import Celery
+from django.conf import settings
+
+pytestmark = pytest.mark.slow
+
+READY_LINE = "annquiz is ready: "
+STARTUP_SECONDS = 240
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def wait_for_text(log: Path, text: str, process: subprocess.Popen[bytes], timeout: float) -> str:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        content = log.read_text(errors="replace")
+        if text in content:
+            return content
+        if process.poll() is not None:
+            pytest.fail(f"serve exited with {process.returncode} before {text!r}:\n{content}")
+        time.sleep(0.25)
+    pytest.fail(f"no {text!r} within {timeout} s:\n{log.read_text(errors='replace')}")
+
+
+def get(url: str) -> tuple[int, bytes]:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read()
+
+
+def worker_answers_ping(broker_url: str, timeout: float) -> bool:
+    app = Celery("serve-test-ping", broker=broker_url)
+    try:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if app.control.ping(timeout=1.0):
+                return True
+            time.sleep(0.5)
+        return False
+    finally:
+        app.close()
+
+
+def gone(process: psutil.Process) -> bool:
+    try:
+        return process.status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
+
+
+@pytest.fixture
+def serve_env(short_tmp_dir: Path) -> dict[str, str]:
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL"}
+    }
+    env["ANNQUIZ_VAR_DIR"] = str(short_tmp_dir / "var")
+    env["ANNQUIZ_DEMO_PASSWORD"] = "serve-test-demo"
+    env["DJANGO_SETTINGS_MODULE"] = "annquiz.settings"
+    return env
+
+
+@pytest.fixture
+def serve_process(
+    serve_env: dict[str, str], short_tmp_dir: Path
+) -> Iterator[tuple[subprocess.Popen[bytes], Path, int]]:
+    port = free_port()
+    log = short_tmp_dir / "serve.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "manage.py", "serve", "--port", str(port), "--grace", "15"],
+            cwd=settings.BASE_DIR,
+            env=serve_env,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        yield process, log, port
+    finally:
+        if process.poll() is None:
+            leftovers = psutil.Process(process.pid).children(recursive=True)
+            process.send_signal(signal.SIGINT)
+            try:
+                process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+            for child in leftovers:
+                if not gone(child):
+                    child.kill()
+
+
+def test_serve_starts_everything_and_ctrl_c_leaves_nothing_behind(
+    serve_process: tuple[subprocess.Popen[bytes], Path, int], short_tmp_dir: Path
+) -> None:
+    process, log, port = serve_process
+    var_dir = short_tmp_dir / "var"
+    socket_path = var_dir / "redis.sock"
+    base = f"http://127.0.0.1:{port}"
+
+    output = wait_for_text(log, READY_LINE, process, STARTUP_SECONDS)
+
+    assert f"{READY_LINE}{base}/" in output
+    assert f"{base}/api/docs/" in output
+    assert "instructor / serve-test-demo" in output
+    assert "student / serve-test-demo" in output
+
+    status, body = get(f"{base}/healthz")
+    assert (status, json.loads(body)) == (200, {"database": "ok", "broker": "ok"})
+    status, body = get(f"{base}/accounts/login/")
+    assert status == 200 and b'name="password"' in body
+    status, _ = get(f"{base}/static/css/site.css")
+    assert status == 200
+
+    assert socket_path.is_socket()
+    assert (var_dir / "annquiz.sqlite3").is_file()
+    assert worker_answers_ping(f"redis+socket://{socket_path}", timeout=120), (
+        "the Celery worker did not answer a ping:\n" + log.read_text(errors="replace")
+    )
+
+    children = psutil.Process(process.pid).children(recursive=True)
+    names = " ".join(" ".join(child.cmdline()) for child in children)
+    assert "redis-server" in names and "celery" in names and "gunicorn" in names
+
+    process.send_signal(signal.SIGINT)
+    assert process.wait(timeout=90) == 0, log.read_text(errors="replace")
+
+    _, alive = psutil.wait_procs(children, timeout=15)
+    still_running = [child for child in alive if not gone(child)]
+    assert still_running == [], f"left behind: {still_running}"
+    assert not socket_path.exists()
+    assert "annquiz stopped." in log.read_text(errors="replace")
+
+
+def test_serve_refuses_a_port_that_is_taken(serve_env: dict[str, str]) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+
+        result = subprocess.run(
+            [sys.executable, "manage.py", "serve", "--port", str(port)],
+            cwd=settings.BASE_DIR,
+            env=serve_env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
+    assert result.returncode != 0
+    assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
