@@ -89,7 +89,8 @@ def _json_safe(value: Any) -> Any:
     return value
 
 
-def _series(history: History, key: str) -> np.ndarray:
+def history_values(history: History, key: str) -> np.ndarray:
+    """``history[key]`` as a float array; a missing key or bad values raise ``DataError``."""
     if not isinstance(history, Mapping):
         raise DataError(f"a history must be a mapping of name -> per-epoch values, got {history!r}")
     if key not in history:
@@ -212,7 +213,7 @@ def _figure(
         return float(evaluation[base]), None
     if history is None:
         raise DataError(f"a {split}-split check needs the training history")
-    values = _series(history, _figure_key(metric, split))
+    values = history_values(history, _figure_key(metric, split))
     if at == "final":
         return float(values[-1]), values.size
     finite = np.where(np.isfinite(values), values, -np.inf if best_is_max else np.inf)
@@ -344,7 +345,7 @@ def converged(
     that spread relative to the mean. ``details["converged_epoch"]`` is the first epoch from
     which the rest of the curve stays within the same tolerance (None if it never does).
     """
-    values = _series(history, key)
+    values = history_values(history, key)
     _positive_int("window", window)
     rel_tol = _non_negative("rel_tol", rel_tol)
     abs_tol = _non_negative("abs_tol", abs_tol)
@@ -430,7 +431,7 @@ def diverged(history: History, *, key: str = "loss", factor: float = 10.0) -> Ch
     above ``factor`` times its first value. ``measured`` is the largest value divided by the
     first (infinite, shown as None in JSON, when a value is NaN/inf).
     """
-    values = _series(history, key)
+    values = history_values(history, key)
     factor = _non_negative("factor", factor)
     label = _label(key)
     details: dict[str, Any] = {"key": key, "detected": False, "epoch": None}
@@ -439,13 +440,13 @@ def diverged(history: History, *, key: str = "loss", factor: float = 10.0) -> Ch
     val_key = _figure_key(key, "validation")
     val_bad = None
     if val_key != key and val_key in history:
-        val_bad = _first_nonfinite(_series(history, val_key))
+        val_bad = _first_nonfinite(history_values(history, val_key))
     if bad is not None or val_bad is not None:
         if bad is not None:
             epoch, which, shown = bad + 1, f"Training {label}", _fmt(key, float(values[bad]))
         else:
             assert val_bad is not None
-            val_values = _series(history, val_key)
+            val_values = history_values(history, val_key)
             epoch, which = val_bad + 1, f"Validation {label}"
             shown = _fmt(key, float(val_values[val_bad]))
         details.update(detected=True, epoch=epoch, reason="nonfinite")
@@ -511,8 +512,8 @@ def overfitting(
     ``details["onset_epoch"]`` is the first epoch after the validation minimum
     (``details["best_epoch"]``).
     """
-    train = _series(history, key)
-    val = _series(history, _figure_key(key, "validation"))
+    train = history_values(history, key)
+    val = history_values(history, _figure_key(key, "validation"))
     _positive_int("smooth", smooth)
     _positive_int("patience", patience)
     min_rise = _non_negative("min_rise", min_rise)
@@ -663,8 +664,8 @@ def train_val_gap(
     """
     max_gap = _non_negative("max_gap", max_gap)
     base = _base_metric(metric)
-    train = _series(history, base)
-    val = _series(history, _figure_key(base, "validation"))
+    train = history_values(history, base)
+    val = history_values(history, _figure_key(base, "validation"))
     n = min(train.size, val.size)
     if at == "final":
         index = n - 1
@@ -733,9 +734,9 @@ def underfitting(
         raise DataError(f"threshold must be a number, got {threshold!r}")
     base = _base_metric(metric)
     better_high = higher_is_better(base)
-    train_value = float(_series(history, base)[-1])
+    train_value = float(history_values(history, base)[-1])
     val_key = _figure_key(base, "validation")
-    val_value = float(_series(history, val_key)[-1]) if val_key in history else None
+    val_value = float(history_values(history, val_key)[-1]) if val_key in history else None
 
     def poor(value: float) -> bool:
         if not math.isfinite(value):

@@ -1,0 +1,174 @@
+"""Diagnostics on hand-made models and loss curves."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import pytest
+
+from training import diagnostics
+from training.errors import DataError
+from training.spec import Activation, Dense, Dropout, ModelSpec
+
+
+@dataclass
+class FakeModel:
+    """A TrainedModel stand-in with fixed layer outputs and gradient norms."""
+
+    outputs: list[np.ndarray] = field(default_factory=list)
+    norms: list[float] = field(default_factory=list)
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        return np.zeros((x.shape[0], 1))
+
+    def evaluate(self, x: np.ndarray, y: np.ndarray) -> dict[str, float]:
+        return {"loss": 0.0}
+
+    def get_weights(self) -> list[np.ndarray]:
+        return []
+
+    def layer_outputs(self, x: np.ndarray) -> list[np.ndarray]:
+        return self.outputs
+
+    def gradient_norms(self, x: np.ndarray, y: np.ndarray) -> list[float]:
+        return self.norms
+
+
+def relu_spec() -> ModelSpec:
+    return ModelSpec(
+        input_shape=(4,),
+        layers=(
+            Dense(4, Activation("relu")),
+            Dropout(0.2),
+            Dense(2, Activation("tanh")),
+            Dense(1, Activation("sigmoid")),
+        ),
+    )
+
+
+X = np.ones((3, 4))
+
+
+def test_dead_relu_fraction_counts_units_zero_on_every_sample() -> None:
+    relu_out = np.array(
+        [
+            [0.0, 1.0, 0.0, 0.0],
+            [0.0, 0.0, 2.0, 0.0],
+            [0.0, 0.5, 0.0, 0.0],
+        ]
+    )  # units 0 and 3 are dead; unit 2 is alive on one sample only
+    model = FakeModel(outputs=[relu_out, -np.ones((3, 2)), np.full((3, 1), 0.5)])
+    result = diagnostics.dead_relu_fraction(model, relu_spec(), X, max_fraction=0.25)
+    assert result.measured == pytest.approx(0.5)
+    assert not result.passed and result.details["detected"] is True
+    assert result.details["layers"] == [{"layer": "layers[0] (dense)", "dead": 2, "units": 4}]
+    assert "2 of 4 ReLU units" in result.message and "dying ReLU" in result.message
+    assert "Leaky ReLU" in result.message
+    lenient = diagnostics.dead_relu_fraction(model, relu_spec(), X, max_fraction=0.5)
+    assert lenient.passed
+
+
+def test_negative_tanh_outputs_are_not_counted_as_dead_relus() -> None:
+    model = FakeModel(outputs=[np.ones((3, 4)), np.zeros((3, 2)), np.zeros((3, 1))])
+    result = diagnostics.dead_relu_fraction(model, relu_spec(), X)
+    assert result.passed and result.measured == 0.0
+
+
+def test_dead_relu_on_conv_outputs_uses_channels_as_units() -> None:
+    from training.spec import Conv2D, Flatten
+
+    spec = ModelSpec(
+        input_shape=(4, 4, 1),
+        layers=(
+            Conv2D(filters=2, kernel_size=(3, 3), activation=Activation("relu")),
+            Flatten(),
+            Dense(1, Activation("sigmoid")),
+        ),
+    )
+    conv = np.zeros((3, 2, 2, 2))
+    conv[1, 0, 1, 0] = 0.3  # channel 0 fires once, channel 1 never
+    model = FakeModel(outputs=[conv, np.zeros((3, 1))])
+    result = diagnostics.dead_relu_fraction(model, spec, np.ones((3, 4, 4, 1)))
+    assert result.measured == pytest.approx(0.5)
+
+
+def test_network_without_relu_passes_dead_relu_without_a_figure() -> None:
+    spec = ModelSpec(input_shape=(4,), layers=(Dense(1, Activation("sigmoid")),))
+    result = diagnostics.dead_relu_fraction(FakeModel(outputs=[np.zeros((3, 1))]), spec, X)
+    assert result.passed and result.measured is None
+
+
+def test_dead_relu_rejects_mismatched_model_and_spec() -> None:
+    with pytest.raises(DataError, match="3 layers with weights"):
+        diagnostics.dead_relu_fraction(FakeModel(outputs=[np.ones((3, 4))]), relu_spec(), X)
+
+
+def test_vanishing_gradients_flags_tiny_first_layer_gradient() -> None:
+    model = FakeModel(norms=[1e-5, 1e-3, 0.5])
+    result = diagnostics.vanishing_gradients(model, X, np.ones((3, 1)), spec=relu_spec())
+    assert not result.passed
+    assert result.measured == pytest.approx(2e-5)
+    assert result.details["norms"] == [1e-5, 1e-3, 0.5]
+    assert result.details["layers"] == [
+        "layers[0] (dense)",
+        "layers[2] (dense)",
+        "layers[3] (dense)",
+    ]
+    assert "ReLU" in result.message and "vanish" in result.message
+
+
+def test_healthy_gradients_pass() -> None:
+    result = diagnostics.vanishing_gradients(FakeModel(norms=[0.2, 0.4]), X, np.ones((3, 1)))
+    assert result.passed and result.measured == pytest.approx(0.5)
+
+
+def test_vanishing_gradients_edge_cases() -> None:
+    y = np.ones((3, 1))
+    exploded = diagnostics.vanishing_gradients(FakeModel(norms=[math.nan, 1.0]), X, y)
+    assert not exploded.passed and "exploded" in exploded.message
+    flat = diagnostics.vanishing_gradients(FakeModel(norms=[0.0, 0.0]), X, y)
+    assert flat.passed and flat.measured is None
+    with pytest.raises(DataError, match="no layers with weights"):
+        diagnostics.vanishing_gradients(FakeModel(norms=[]), X, y)
+    with pytest.raises(DataError, match="min_ratio"):
+        diagnostics.vanishing_gradients(FakeModel(norms=[1.0, 1.0]), X, y, min_ratio=0.0)
+
+
+def test_learning_rate_fine_on_a_steady_decrease() -> None:
+    history = {"loss": list(0.2 + 0.8 * np.exp(-0.2 * np.arange(30)))}
+    result = diagnostics.learning_rate_diagnosis(history, learning_rate=0.001)
+    assert result.passed and result.details["verdict"] == "ok"
+    assert "(0.001) looks right" in result.message
+
+
+def test_learning_rate_too_high_when_loss_blows_up() -> None:
+    result = diagnostics.learning_rate_diagnosis({"loss": [0.7, 3.0, math.inf]})
+    assert not result.passed and result.details["verdict"] == "too_high"
+    assert result.details["nonfinite_epoch"] == 3
+
+
+def test_learning_rate_too_high_when_loss_oscillates() -> None:
+    bouncing = [1.0, 0.6, 0.9, 0.5, 0.85, 0.45, 0.8, 0.45, 0.75, 0.4]
+    result = diagnostics.learning_rate_diagnosis({"loss": bouncing})
+    assert result.details["verdict"] == "too_high"
+    assert "oscillates" in result.message
+
+
+def test_learning_rate_too_high_when_loss_ends_above_start() -> None:
+    result = diagnostics.learning_rate_diagnosis({"loss": [0.7, 0.6, 0.8, 0.9]})
+    assert result.details["verdict"] == "too_high"
+
+
+def test_learning_rate_too_low_when_loss_barely_moves() -> None:
+    history = {"loss": list(0.693 - 1e-5 * np.arange(50))}
+    result = diagnostics.learning_rate_diagnosis(history)
+    assert not result.passed and result.details["verdict"] == "too_low"
+    assert result.measured is not None and result.measured < 0.01
+    assert "too low" in result.message
+
+
+def test_learning_rate_needs_two_epochs() -> None:
+    with pytest.raises(DataError, match="at least 2 epochs"):
+        diagnostics.learning_rate_diagnosis({"loss": [0.5]})

@@ -1,0 +1,315 @@
+"""Diagnostics named after the handout's training problems.
+
+- ``dead_relu_fraction``: the "dying ReLU" problem — ReLU units that output 0 for every sample.
+- ``vanishing_gradients``: the first layer's gradient is far smaller than the last layer's.
+- ``learning_rate_diagnosis``: the loss oscillates, rises or blows up (learning rate too high)
+  or barely moves (too low).
+
+Each returns a ``training.checks.CheckResult`` (``passed`` True when the problem was not found;
+``details["detected"]`` says whether it was). The model-based ones take any
+``training.fitting.TrainedModel`` plus the ``ModelSpec`` it was built from.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from training.checks import CheckResult, History, history_values
+from training.errors import DataError
+from training.fitting import TrainedModel
+from training.spec import LSTM, Conv2D, Dense, ModelSpec, SimpleRNN
+
+# Layers that own a kernel: the ones ``TrainedModel.layer_outputs``/``gradient_norms`` report.
+TrainableLayer = Dense | Conv2D | SimpleRNN | LSTM
+
+
+def trainable_layers(spec: ModelSpec) -> list[tuple[int, TrainableLayer]]:
+    """``(index in spec.layers, layer)`` of each layer with a kernel, first to last."""
+    found: list[tuple[int, TrainableLayer]] = []
+    for i, layer in enumerate(spec.layers):
+        if isinstance(layer, Dense | Conv2D | SimpleRNN | LSTM):
+            found.append((i, layer))
+    return found
+
+
+def _layer_name(index: int, layer: TrainableLayer) -> str:
+    return f"layers[{index}] ({layer.type})"
+
+
+def _check_batch(x: np.ndarray, what: str) -> np.ndarray:
+    array = np.asarray(x)
+    if array.ndim < 2 or array.shape[0] == 0:
+        raise DataError(f"{what} must be a non-empty batch of samples, got shape {array.shape}")
+    return array
+
+
+def dead_relu_fraction(
+    model: TrainedModel,
+    spec: ModelSpec,
+    x: np.ndarray,
+    *,
+    max_fraction: float = 0.25,
+) -> CheckResult:
+    """Fraction of ReLU units that output 0 on every sample of ``x`` ("dying ReLU").
+
+    A unit of a ReLU layer is dead when its output is 0 for every sample (and, for a conv
+    layer, every position) of the batch: its gradient is then 0 too and it never learns again.
+    ``measured`` is the fraction over all ReLU units; passes when ≤ ``max_fraction``.
+    ``details["layers"]`` gives each ReLU layer's dead count. A network without ReLU layers
+    passes with ``measured`` None.
+    """
+    x = _check_batch(x, "x")
+    if not 0.0 <= max_fraction <= 1.0:
+        raise DataError(f"max_fraction must be between 0 and 1, got {max_fraction!r}")
+    layers = trainable_layers(spec)
+    outputs = model.layer_outputs(x)
+    if len(outputs) != len(layers):
+        raise DataError(
+            f"the model reports {len(outputs)} layer outputs but the spec has {len(layers)} "
+            "layers with weights"
+        )
+    per_layer: list[dict[str, Any]] = []
+    dead_total = units_total = 0
+    for (index, layer), out in zip(layers, outputs, strict=True):
+        if layer.activation.name != "relu":
+            continue
+        values = np.asarray(out)
+        # Units are the last axis; a unit is dead if it is 0 over every other axis.
+        alive = np.any(values.reshape(-1, values.shape[-1]) > 0.0, axis=0)
+        dead = int(alive.size - np.count_nonzero(alive))
+        per_layer.append(
+            {"layer": _layer_name(index, layer), "dead": dead, "units": int(alive.size)}
+        )
+        dead_total += dead
+        units_total += int(alive.size)
+
+    details: dict[str, Any] = {"layers": per_layer, "samples": int(x.shape[0])}
+    if units_total == 0:
+        details["detected"] = False
+        return CheckResult(
+            name="dead_relu",
+            passed=True,
+            measured=None,
+            threshold=max_fraction,
+            message="The network has no ReLU layers, so no unit can die (the dying ReLU problem).",
+            details=details,
+        )
+    fraction = dead_total / units_total
+    detected = fraction > max_fraction
+    details["detected"] = detected
+    worst = max(per_layer, key=lambda item: item["dead"] / item["units"])
+    counts = f"{dead_total} of {units_total} ReLU units ({fraction * 100:.0f} %)"
+    if detected:
+        message = (
+            f"{counts} output 0 for every sample, worst in {worst['layer']}: they have died "
+            "(the dying ReLU problem) and no longer learn — use Leaky ReLU or ELU, or a "
+            "smaller learning rate."
+        )
+    else:
+        message = (
+            f"Only {counts} output 0 for every sample (at most {max_fraction * 100:.0f} % "
+            "allowed): no dying ReLU problem."
+        )
+    return CheckResult(
+        name="dead_relu",
+        passed=not detected,
+        measured=fraction,
+        threshold=max_fraction,
+        message=message,
+        details=details,
+    )
+
+
+def vanishing_gradients(
+    model: TrainedModel,
+    x: np.ndarray,
+    y: np.ndarray,
+    *,
+    min_ratio: float = 0.01,
+    spec: ModelSpec | None = None,
+) -> CheckResult:
+    """Compare the first layer's gradient norm with the last layer's.
+
+    ``measured`` is ``‖∂L/∂W_first‖ / ‖∂L/∂W_last‖`` from ``model.gradient_norms(x, y)``;
+    vanishing gradients are detected when it is below ``min_ratio`` (the early layers barely
+    learn). ``details["norms"]`` lists every layer's norm, first layer first. With ``spec``
+    the layers are named in ``details``.
+    """
+    x = _check_batch(x, "x")
+    if not min_ratio > 0.0:
+        raise DataError(f"min_ratio must be a positive number, got {min_ratio!r}")
+    norms = [float(n) for n in model.gradient_norms(x, np.asarray(y))]
+    if not norms:
+        raise DataError("the model reports no layers with weights, so there are no gradients")
+    details: dict[str, Any] = {"norms": norms, "detected": False}
+    if spec is not None:
+        details["layers"] = [_layer_name(i, layer) for i, layer in trainable_layers(spec)]
+    first, last = norms[0], norms[-1]
+    if not all(math.isfinite(n) for n in norms):
+        details["detected"] = None
+        return CheckResult(
+            name="vanishing_gradients",
+            passed=False,
+            measured=None,
+            threshold=min_ratio,
+            message=(
+                "Some gradients are NaN or infinite: the gradients exploded rather than "
+                "vanished — lower the learning rate."
+            ),
+            details=details,
+        )
+    if len(norms) == 1 or last == 0.0:
+        reason = (
+            "only one layer has weights"
+            if len(norms) == 1
+            else "the last layer's gradient is 0 (the loss is at a flat point)"
+        )
+        return CheckResult(
+            name="vanishing_gradients",
+            passed=True,
+            measured=None,
+            threshold=min_ratio,
+            message=f"Vanishing gradients cannot be judged here: {reason}.",
+            details=details,
+        )
+    ratio = first / last
+    detected = ratio < min_ratio
+    details["detected"] = detected
+    if detected:
+        message = (
+            f"The first layer's gradient is {ratio:.2g} times the last layer's (below "
+            f"{min_ratio:g}): the gradients vanish on their way back, so the first layers "
+            "barely learn — the handout's solution is ReLU instead of sigmoid or tanh in the "
+            "hidden layers."
+        )
+    else:
+        message = (
+            f"The first layer's gradient is {ratio:.2g} times the last layer's (at least "
+            f"{min_ratio:g} needed): no vanishing gradients."
+        )
+    return CheckResult(
+        name="vanishing_gradients",
+        passed=not detected,
+        measured=ratio,
+        threshold=min_ratio,
+        message=message,
+        details=details,
+    )
+
+
+def learning_rate_diagnosis(
+    history: History,
+    *,
+    key: str = "loss",
+    min_improvement: float = 0.01,
+    jump: float = 0.1,
+    max_jump_fraction: float = 0.2,
+    learning_rate: float | None = None,
+) -> CheckResult:
+    """Is the learning rate too high, too low, or fine, judged from the loss curve?
+
+    - too high: the loss becomes NaN/infinite, ends above where it started, or oscillates —
+      more than ``max_jump_fraction`` of the epochs raise it by over ``jump`` (relative);
+    - too low: the best loss is less than ``min_improvement`` (relative) below the first one;
+    - otherwise fine.
+
+    ``measured`` is the relative improvement ``(first - best) / |first|``;
+    ``details["verdict"]`` is ``"too_high"``, ``"too_low"`` or ``"ok"``.
+    ``learning_rate`` (optional) is only quoted in the message.
+    """
+    values = history_values(history, key)
+    for name, value in (
+        ("min_improvement", min_improvement),
+        ("jump", jump),
+        ("max_jump_fraction", max_jump_fraction),
+    ):
+        if not value >= 0.0:
+            raise DataError(f"{name} must be a number of at least 0, got {value!r}")
+    rate = f" ({learning_rate:g})" if learning_rate is not None else ""
+    details: dict[str, Any] = {"key": key, "epochs": int(values.size)}
+
+    def result(verdict: str, measured: float | None, message: str) -> CheckResult:
+        details["verdict"] = verdict
+        details["detected"] = verdict != "ok"
+        return CheckResult(
+            name="learning_rate",
+            passed=verdict == "ok",
+            measured=measured,
+            threshold=min_improvement,
+            message=message,
+            details=details,
+        )
+
+    bad = np.flatnonzero(~np.isfinite(values))
+    if bad.size:
+        details["nonfinite_epoch"] = int(bad[0]) + 1
+        return result(
+            "too_high",
+            None,
+            f"The loss became NaN or infinite at epoch {int(bad[0]) + 1}: the learning rate"
+            f"{rate} is too high, so each update overshoots the minimum — lower it.",
+        )
+    if values.size < 2:
+        raise DataError(f"history[{key!r}] needs at least 2 epochs to judge the learning rate")
+
+    first = float(values[0])
+    scale = max(abs(first), 1e-12)
+    improvement = (first - float(values.min())) / scale
+    steps = np.diff(values)
+    previous = np.maximum(np.abs(values[:-1]), 1e-12)
+    jumps = int(np.count_nonzero(steps / previous > jump))
+    jump_fraction = jumps / steps.size
+    details.update(
+        improvement=improvement,
+        jump_fraction=jump_fraction,
+        final_change=(float(values[-1]) - first) / scale,
+    )
+
+    if values[-1] > first:
+        return result(
+            "too_high",
+            improvement,
+            f"The loss ended higher than it started ({values[-1]:.4g} vs {first:.4g}): the "
+            f"learning rate{rate} is probably too high, so the updates overshoot — lower it.",
+        )
+    if jump_fraction > max_jump_fraction:
+        return result(
+            "too_high",
+            improvement,
+            f"The loss jumped up by more than {jump * 100:.0f} % in {jumps} of {steps.size} "
+            f"epochs: it oscillates because the learning rate{rate} is too high — lower it.",
+        )
+    if improvement < min_improvement:
+        return result(
+            "too_low",
+            improvement,
+            f"The loss improved by only {improvement * 100:.2f} % over {values.size} epochs: "
+            f"the learning rate{rate} is too low, so training barely moves — raise it or use "
+            "an adaptive optimizer such as Adam.",
+        )
+    return result(
+        "ok",
+        improvement,
+        f"The loss fell by {improvement * 100:.1f} % without oscillating: the learning "
+        f"rate{rate} looks right.",
+    )
+
+
+def diagnose(
+    model: TrainedModel,
+    spec: ModelSpec,
+    history: History,
+    x: np.ndarray,
+    y: np.ndarray,
+    *,
+    learning_rate: float | None = None,
+) -> list[CheckResult]:
+    """All three diagnostics on one trained model and a batch of its data."""
+    return [
+        dead_relu_fraction(model, spec, x),
+        vanishing_gradients(model, x, y, spec=spec),
+        learning_rate_diagnosis(history, learning_rate=learning_rate),
+    ]
