@@ -1,0 +1,63 @@
+"""The kinds of question and the value types grading hands back."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+QUESTION_KINDS: tuple[str, ...] = (
+    "single_choice",
+    "multiple_choice",
+    "numeric",
+    "free_text",
+    "parametrized",
+)
+
+VerdictName = Literal["correct", "partial", "incorrect"]
+
+# Scores are compared with this slack so that 0.7000000000000001 passes a 0.7 threshold.
+SCORE_EPSILON = 1e-9
+
+
+@dataclass(frozen=True)
+class Grade:
+    """The result of grading one response.
+
+    ``score`` is in [0, 1]; ``feedback`` is one to three sentences for the student; ``details``
+    is JSON-serialisable and holds only what is safe to show right after grading (it never
+    reveals the expected answer of a response that was not correct).
+    """
+
+    score: float
+    verdict: VerdictName
+    feedback: str
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One student's numbers for a parametrized question.
+
+    ``params`` are the JSON-serialisable numbers drawn, ``prompt_text`` the filled-in Markdown
+    prompt, ``answer`` the value computed by the training core (a list for vector answers) and
+    ``tolerance`` the accepted error (relative or absolute, as the question's config says).
+    """
+
+    params: dict[str, Any]
+    prompt_text: str
+    answer: float | list[float]
+    tolerance: float
+
+
+def verdict_for(score: float, pass_threshold: float = 1.0) -> VerdictName:
+    """``correct`` at or above the threshold, ``partial`` above zero, else ``incorrect``."""
+    if score >= pass_threshold - SCORE_EPSILON:
+        return "correct"
+    if score > SCORE_EPSILON:
+        return "partial"
+    return "incorrect"
+
+
+def clamp_score(score: float) -> float:
+    """``score`` clamped to [0, 1] and rounded to 4 decimals (stored and shown as is)."""
+    return round(min(1.0, max(0.0, score)), 4)

@@ -1,0 +1,442 @@
+"""Question configs: checked into typed form, and the part a student may see before answering.
+
+Every problem raises ``ConfigError(path, message)`` with a path into the config such as
+``choices[1].key`` or ``rubric.concepts[2].weight``. The config shapes are documented in
+``docs/questions.md``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from annquiz.courses.grading.base import QUESTION_KINDS
+from annquiz.courses.grading.errors import ConfigError
+from annquiz.courses.grading.text import CompiledPattern, compile_pattern
+from annquiz.courses.grading.variants import expects_vector, validate_parametrized
+
+__all__ = [
+    "ChoiceOption",
+    "Concept",
+    "Contradiction",
+    "FreeTextConfig",
+    "NumericConfig",
+    "parse_choices",
+    "parse_free_text",
+    "parse_numeric",
+    "public_config",
+    "validate_config",
+]
+
+_KEY_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_\-]{0,39}")
+MAX_PATTERNS = 100
+MAX_PATTERN_LENGTH = 200
+DEFAULT_CHOICE_WEIGHT = 0.3
+DEFAULT_PASS_THRESHOLD = 0.7
+
+
+@dataclass(frozen=True)
+class ChoiceOption:
+    key: str
+    text: str
+    correct: bool
+    feedback: str
+
+
+@dataclass(frozen=True)
+class NumericConfig:
+    answer: float
+    tolerance: float
+    relative: bool
+    unit: str
+    partial_tolerance: float | None
+    partial_score: float
+
+
+@dataclass(frozen=True)
+class Concept:
+    key: str
+    label: str
+    weight: float
+    patterns: tuple[CompiledPattern, ...]
+    missing: str
+
+
+@dataclass(frozen=True)
+class Contradiction:
+    key: str
+    label: str
+    penalty: float
+    patterns: tuple[CompiledPattern, ...]
+    unless: tuple[CompiledPattern, ...]
+    feedback: str
+
+
+@dataclass(frozen=True)
+class FreeTextConfig:
+    choices: tuple[ChoiceOption, ...]
+    choice_weight: float
+    concepts: tuple[Concept, ...]
+    contradictions: tuple[Contradiction, ...]
+    pass_threshold: float
+
+
+# --- small checkers ---------------------------------------------------------------------------
+
+
+def _join(path: str, key: str | int) -> str:
+    if isinstance(key, int):
+        return f"{path}[{key}]"
+    return f"{path}.{key}" if path else key
+
+
+def _mapping(value: object, path: str, what: str) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        raise ConfigError(path, f"{what} must be a mapping, got {_type(value)}")
+    for key in value:
+        if not isinstance(key, str):
+            raise ConfigError(path, f"{what} has a key that is not text: {key!r}")
+    return value
+
+
+def _type(value: object) -> str:
+    return "null" if value is None else type(value).__name__
+
+
+def _keys(
+    value: Mapping[str, Any],
+    path: str,
+    *,
+    required: tuple[str, ...],
+    optional: tuple[str, ...] = (),
+    what: str,
+) -> None:
+    for key in value:
+        if key not in required and key not in optional:
+            allowed = ", ".join((*required, *optional))
+            raise ConfigError(_join(path, key), f"unknown key in {what}; allowed: {allowed}")
+    for key in required:
+        if key not in value:
+            raise ConfigError(_join(path, key), f"is required in {what}")
+
+
+def _text(value: object, path: str, *, max_length: int = 2000) -> str:
+    if not isinstance(value, str):
+        raise ConfigError(path, f"must be text, got {_type(value)}")
+    if not value.strip():
+        raise ConfigError(path, "must not be empty")
+    if len(value) > max_length:
+        raise ConfigError(path, f"is longer than {max_length:,} characters")
+    return value.strip()
+
+
+def _optional_text(value: object, path: str) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise ConfigError(path, f"must be text, got {_type(value)}")
+    return value.strip()
+
+
+def _key(value: object, path: str) -> str:
+    if not isinstance(value, str) or not _KEY_RE.fullmatch(value):
+        raise ConfigError(
+            path,
+            f"must be a short key of letters, digits, '_' or '-' (at most 40), got {value!r}",
+        )
+    return value
+
+
+def _number(
+    value: object,
+    path: str,
+    *,
+    low: float | None = None,
+    high: float | None = None,
+    low_open: bool = False,
+    high_open: bool = False,
+) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ConfigError(path, f"must be a number, got {_type(value)}")
+    number = float(value)
+    if not math.isfinite(number):
+        raise ConfigError(path, f"must be a finite number, got {value!r}")
+    too_low = low is not None and (number <= low if low_open else number < low)
+    too_high = high is not None and (number >= high if high_open else number > high)
+    if too_low or too_high:
+        left = "(" if low_open else "["
+        right = ")" if high_open else "]"
+        lo = "-inf" if low is None else f"{low:g}"
+        hi = "inf" if high is None else f"{high:g}"
+        raise ConfigError(path, f"must be in {left}{lo}, {hi}{right}, got {value!r}")
+    return number
+
+
+def _boolean(value: object, path: str) -> bool:
+    if not isinstance(value, bool):
+        raise ConfigError(path, f"must be true or false, got {value!r}")
+    return value
+
+
+def _list(value: object, path: str, *, what: str, min_items: int = 1) -> list[Any]:
+    if not isinstance(value, list | tuple):
+        raise ConfigError(path, f"must be a list of {what}, got {_type(value)}")
+    if len(value) < min_items:
+        raise ConfigError(path, f"needs at least {min_items} {what}, got {len(value)}")
+    return list(value)
+
+
+def _patterns(value: object, path: str) -> tuple[CompiledPattern, ...]:
+    items = _list(value, path, what="patterns")
+    if len(items) > MAX_PATTERNS:
+        raise ConfigError(path, f"has more than {MAX_PATTERNS} patterns")
+    compiled: list[CompiledPattern] = []
+    for index, item in enumerate(items):
+        item_path = _join(path, index)
+        text = _text(item, item_path, max_length=MAX_PATTERN_LENGTH)
+        try:
+            compiled.append(compile_pattern(text))
+        except ValueError as exc:
+            raise ConfigError(item_path, str(exc)) from None
+    return tuple(compiled)
+
+
+# --- per kind ---------------------------------------------------------------------------------
+
+
+def _choice_list(value: object, path: str) -> tuple[ChoiceOption, ...]:
+    items = _list(value, path, what="choices", min_items=2)
+    options: list[ChoiceOption] = []
+    seen: set[str] = set()
+    for index, item in enumerate(items):
+        item_path = _join(path, index)
+        choice = _mapping(item, item_path, "a choice")
+        _keys(
+            choice, item_path, required=("key", "text"), optional=("correct", "feedback"),
+            what="a choice",
+        )  # fmt: skip
+        key = _key(choice["key"], _join(item_path, "key"))
+        if key in seen:
+            raise ConfigError(_join(item_path, "key"), f"duplicate choice key {key!r}")
+        seen.add(key)
+        options.append(
+            ChoiceOption(
+                key=key,
+                text=_text(choice["text"], _join(item_path, "text")),
+                correct=_boolean(choice.get("correct", False), _join(item_path, "correct")),
+                feedback=_optional_text(choice.get("feedback"), _join(item_path, "feedback")),
+            )
+        )
+    return tuple(options)
+
+
+def _exactly_one_correct(options: tuple[ChoiceOption, ...], path: str) -> None:
+    correct = [option.key for option in options if option.correct]
+    if len(correct) != 1:
+        found = ", ".join(correct) if correct else "none"
+        raise ConfigError(path, f"exactly one choice must be correct (correct: {found})")
+
+
+def parse_choices(kind: str, config: Mapping[str, Any]) -> tuple[ChoiceOption, ...]:
+    """The options of a single_choice or multiple_choice config."""
+    root = _mapping(config, "", "the config")
+    _keys(root, "", required=("choices",), what=f"a {kind} config")
+    options = _choice_list(root["choices"], "choices")
+    if kind == "single_choice":
+        _exactly_one_correct(options, "choices")
+    elif not any(option.correct for option in options):
+        raise ConfigError("choices", "at least one choice must be correct")
+    return options
+
+
+def parse_numeric(config: Mapping[str, Any]) -> NumericConfig:
+    root = _mapping(config, "", "the config")
+    _keys(
+        root, "", required=("answer", "tolerance"),
+        optional=("relative", "unit", "partial_tolerance", "partial_score"),
+        what="a numeric config",
+    )  # fmt: skip
+    answer = _number(root["answer"], "answer")
+    tolerance = _number(root["tolerance"], "tolerance", low=0.0)
+    relative = _boolean(root.get("relative", False), "relative")
+    if relative and tolerance >= 1:
+        raise ConfigError("tolerance", "a relative tolerance must be below 1 (0.01 is 1 %)")
+    unit = _optional_text(root.get("unit", ""), "unit")
+    partial_tolerance: float | None = None
+    if "partial_tolerance" in root:
+        partial_tolerance = _number(root["partial_tolerance"], "partial_tolerance", low=0.0)
+        if partial_tolerance <= tolerance:
+            raise ConfigError("partial_tolerance", f"must be larger than tolerance ({tolerance:g})")
+    elif "partial_score" in root:
+        raise ConfigError("partial_score", "needs partial_tolerance as well")
+    partial_score = _number(
+        root.get("partial_score", 0.5), "partial_score", low=0.0, high=1.0, low_open=True,
+        high_open=True,
+    )  # fmt: skip
+    return NumericConfig(answer, tolerance, relative, unit, partial_tolerance, partial_score)
+
+
+def _concept(value: object, path: str) -> Concept:
+    item = _mapping(value, path, "a concept")
+    _keys(
+        item, path, required=("key", "label", "weight", "patterns"), optional=("missing",),
+        what="a concept",
+    )  # fmt: skip
+    return Concept(
+        key=_key(item["key"], _join(path, "key")),
+        label=_text(item["label"], _join(path, "label"), max_length=200),
+        weight=_number(item["weight"], _join(path, "weight"), low=0.0, low_open=True),
+        patterns=_patterns(item["patterns"], _join(path, "patterns")),
+        missing=_optional_text(item.get("missing"), _join(path, "missing")),
+    )
+
+
+def _contradiction(value: object, path: str) -> Contradiction:
+    item = _mapping(value, path, "a contradiction")
+    _keys(
+        item, path, required=("key", "label", "penalty", "patterns"),
+        optional=("feedback", "unless"), what="a contradiction",
+    )  # fmt: skip
+    unless = item.get("unless", [])
+    return Contradiction(
+        key=_key(item["key"], _join(path, "key")),
+        label=_text(item["label"], _join(path, "label"), max_length=200),
+        penalty=_number(item["penalty"], _join(path, "penalty"), low=0.0, high=1.0, low_open=True),
+        patterns=_patterns(item["patterns"], _join(path, "patterns")),
+        unless=_patterns(unless, _join(path, "unless")) if unless else (),
+        feedback=_optional_text(item.get("feedback"), _join(path, "feedback")),
+    )
+
+
+def parse_free_text(config: Mapping[str, Any]) -> FreeTextConfig:
+    root = _mapping(config, "", "the config")
+    _keys(
+        root, "", required=("rubric",), optional=("choices", "choice_weight"),
+        what="a free_text config",
+    )  # fmt: skip
+    choices: tuple[ChoiceOption, ...] = ()
+    if "choices" in root:
+        choices = _choice_list(root["choices"], "choices")
+        _exactly_one_correct(choices, "choices")
+        choice_weight = _number(
+            root.get("choice_weight", DEFAULT_CHOICE_WEIGHT), "choice_weight", low=0.0,
+            high=1.0, high_open=True,
+        )  # fmt: skip
+    elif "choice_weight" in root:
+        raise ConfigError("choice_weight", "is only used together with choices")
+    else:
+        choice_weight = 0.0
+
+    rubric = _mapping(root["rubric"], "rubric", "the rubric")
+    _keys(
+        rubric, "rubric", required=("concepts",),
+        optional=("contradictions", "pass_threshold"), what="the rubric",
+    )  # fmt: skip
+    concepts = tuple(
+        _concept(item, f"rubric.concepts[{index}]")
+        for index, item in enumerate(_list(rubric["concepts"], "rubric.concepts", what="concepts"))
+    )
+    raw_contradictions = rubric.get("contradictions", [])
+    contradictions = tuple(
+        _contradiction(item, f"rubric.contradictions[{index}]")
+        for index, item in enumerate(
+            _list(raw_contradictions, "rubric.contradictions", what="contradictions", min_items=0)
+        )
+    )
+    seen: set[str] = set()
+    keyed = [("concepts", index, c.key) for index, c in enumerate(concepts)]
+    keyed += [("contradictions", index, c.key) for index, c in enumerate(contradictions)]
+    for section, index, key in keyed:
+        if key in seen:
+            raise ConfigError(
+                f"rubric.{section}[{index}].key",
+                f"duplicate key {key!r} (concept and contradiction keys are unique)",
+            )
+        seen.add(key)
+    pass_threshold = _number(
+        rubric.get("pass_threshold", DEFAULT_PASS_THRESHOLD), "rubric.pass_threshold",
+        low=0.0, high=1.0, low_open=True,
+    )  # fmt: skip
+    return FreeTextConfig(choices, choice_weight, concepts, contradictions, pass_threshold)
+
+
+# --- public API -------------------------------------------------------------------------------
+
+
+def _check_kind(kind: object) -> str:
+    if not isinstance(kind, str) or kind not in QUESTION_KINDS:
+        raise ConfigError(
+            "kind", f"unknown question kind {kind!r}; one of {', '.join(QUESTION_KINDS)}"
+        )
+    return kind
+
+
+def validate_config(kind: str, config: Mapping[str, Any]) -> None:
+    """Raise ``ConfigError(path, message)`` unless ``config`` is a valid config for ``kind``."""
+    kind = _check_kind(kind)
+    if kind in ("single_choice", "multiple_choice"):
+        parse_choices(kind, config)
+    elif kind == "numeric":
+        parse_numeric(config)
+    elif kind == "free_text":
+        parse_free_text(config)
+    else:
+        validate_parametrized(_mapping(config, "", "the config"))
+
+
+def _public_choices(options: tuple[ChoiceOption, ...]) -> list[dict[str, str]]:
+    return [{"key": option.key, "text": option.text} for option in options]
+
+
+def public_config(kind: str, config: Mapping[str, Any]) -> dict[str, Any]:
+    """What a student may see before answering, in one shape for every kind.
+
+    ``{"kind", "choices": [{"key", "text"}], "multiple": bool, "has_choice": bool,
+    "has_text": bool, "has_value": bool, "vector": bool, "unit": str, "fields": [...]}``;
+    ``fields`` lists the response fields to send. Never the correct choices, their feedback,
+    the rubric, the answer or the tolerance. Raises ConfigError for a broken config.
+    """
+    kind = _check_kind(kind)
+    validate_config(kind, config)
+    result: dict[str, Any] = {
+        "kind": kind,
+        "choices": [],
+        "multiple": False,
+        "has_choice": False,
+        "has_text": False,
+        "has_value": False,
+        "vector": False,
+        "unit": "",
+        "fields": [],
+    }
+    if kind in ("single_choice", "multiple_choice"):
+        multiple = kind == "multiple_choice"
+        result.update(
+            choices=_public_choices(parse_choices(kind, config)),
+            multiple=multiple,
+            has_choice=True,
+            fields=["choices" if multiple else "choice"],
+        )
+    elif kind == "numeric":
+        result.update(has_value=True, unit=parse_numeric(config).unit, fields=["value"])
+    elif kind == "free_text":
+        parsed = parse_free_text(config)
+        result.update(has_text=True, fields=["text"])
+        if parsed.choices:
+            result.update(
+                choices=_public_choices(parsed.choices),
+                has_choice=True,
+                fields=["choice", "text"],
+            )
+    else:
+        vector = expects_vector(config)
+        result.update(
+            has_value=True,
+            vector=vector,
+            unit=str(config.get("unit", "")).strip(),
+            fields=["values" if vector else "value"],
+        )
+    return result

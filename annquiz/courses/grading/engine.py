@@ -1,0 +1,292 @@
+"""Grading one response: a score in [0, 1], a verdict and one to three sentences of feedback."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from annquiz.courses.grading.base import Grade, Variant, clamp_score, verdict_for
+from annquiz.courses.grading.config import (
+    ChoiceOption,
+    Concept,
+    Contradiction,
+    parse_choices,
+    parse_free_text,
+    parse_numeric,
+)
+from annquiz.courses.grading.errors import AnswerError
+from annquiz.courses.grading.responses import validate_response
+from annquiz.courses.grading.text import CompiledPattern, Match, Token, find_matches, tokenize
+from annquiz.courses.grading.variants import expects_vector, template_hint
+
+__all__ = ["grade"]
+
+
+def _join_words(items: Sequence[str], conjunction: str = "and") -> str:
+    if len(items) <= 1:
+        return "".join(items)
+    return f"{', '.join(items[:-1])} {conjunction} {items[-1]}"
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    if not text:
+        return ""
+    text = text[0].upper() + text[1:]
+    return text if text.endswith((".", "!", "?")) else text + "."
+
+
+def _feedback(*sentences: str) -> str:
+    return " ".join(s for s in (_sentence(s) for s in sentences) if s)
+
+
+# --- choices ----------------------------------------------------------------------------------
+
+
+def _grade_single(options: tuple[ChoiceOption, ...], choice: str) -> Grade:
+    picked = next(option for option in options if option.key == choice)
+    score = 1.0 if picked.correct else 0.0
+    details: dict[str, Any] = {"choice": choice, "choice_correct": picked.correct}
+    if picked.correct:
+        details["expected"] = choice
+    default = "That is the right answer" if picked.correct else "That is not the right answer"
+    return Grade(score, verdict_for(score), _feedback(picked.feedback or default), details)
+
+
+def _grade_multiple(options: tuple[ChoiceOption, ...], choices: list[str]) -> Grade:
+    by_key = {option.key: option for option in options}
+    right = [key for key in choices if by_key[key].correct]
+    wrong = [key for key in choices if not by_key[key].correct]
+    n_correct = sum(1 for option in options if option.correct)
+    score = clamp_score(max(0.0, (len(right) - len(wrong)) / n_correct))
+    missed = n_correct - len(right)
+    details: dict[str, Any] = {
+        "right": right,
+        "wrong": wrong,
+        "missed_count": missed,
+        "choice_feedback": {key: by_key[key].feedback for key in choices if by_key[key].feedback},
+    }
+    if score >= 1.0:
+        details["expected"] = sorted(right)
+        summary = f"You picked all {n_correct} right options and no wrong one"
+    else:
+        options_word = "option" if n_correct == 1 else "options"
+        wrong_part = f" and {len(wrong)} wrong {'one' if len(wrong) == 1 else 'ones'}"
+        summary = (
+            f"You picked {len(right)} of the {n_correct} right {options_word}"
+            f"{wrong_part if wrong else ''}"
+        )
+    notes = [by_key[key].feedback for key in wrong if by_key[key].feedback]
+    return Grade(score, verdict_for(score), _feedback(summary, *notes[:2]), details)
+
+
+# --- numbers ----------------------------------------------------------------------------------
+
+
+def _error(value: float, expected: float, relative: bool) -> float:
+    """Absolute error, or relative error when ``relative`` (absolute when expected is 0)."""
+    difference = abs(value - expected)
+    if relative and expected != 0:
+        return difference / abs(expected)
+    return difference
+
+
+def _within(value: float, expected: float, tolerance: float, relative: bool) -> bool:
+    # A little slack for the binary representation of decimal input (0.1 + 0.2).
+    return _error(value, expected, relative) <= tolerance * (1 + 1e-9) + 1e-12
+
+
+def _grade_numeric(config: Mapping[str, Any], value: float) -> Grade:
+    parsed = parse_numeric(config)
+    unit = f" {parsed.unit}" if parsed.unit else ""
+    details: dict[str, Any] = {"value": value, "unit": parsed.unit}
+    if _within(value, parsed.answer, parsed.tolerance, parsed.relative):
+        details.update(within_tolerance=True, expected=parsed.answer)
+        return Grade(1.0, "correct", _feedback(f"{value:g}{unit} is right"), details)
+    direction = "high" if value > parsed.answer else "low"
+    details.update(within_tolerance=False, direction=direction)
+    if parsed.partial_tolerance is not None and _within(
+        value, parsed.answer, parsed.partial_tolerance, parsed.relative
+    ):
+        score = clamp_score(parsed.partial_score)
+        return Grade(
+            score,
+            verdict_for(score),
+            _feedback(
+                f"{value:g}{unit} is close but a little too {direction}",
+                "check your rounding and carry more decimals through the calculation",
+            ),
+            details,
+        )
+    return Grade(0.0, "incorrect", _feedback(f"{value:g}{unit} is too {direction}"), details)
+
+
+def _grade_parametrized(
+    config: Mapping[str, Any], response: Mapping[str, Any], variant: Variant
+) -> Grade:
+    relative = bool(config.get("relative", False))
+    tolerance = float(variant.tolerance)
+    hint = template_hint(config)
+    expected = variant.answer
+    if expects_vector(config) or isinstance(expected, list):
+        if not isinstance(expected, list) or "values" not in response:
+            raise ValueError("the variant's answer does not match the question's template")
+        values: list[float] = response["values"]
+        if len(values) != len(expected):
+            raise AnswerError(
+                "values",
+                f"give exactly {len(expected)} numbers, one per class in order; got {len(values)}",
+            )
+        hits = [
+            _within(v, float(e), tolerance, relative) for v, e in zip(values, expected, strict=True)
+        ]
+        score = clamp_score(sum(hits) / len(hits))
+        details: dict[str, Any] = {
+            "values": values,
+            "within_tolerance": hits,
+            "correct_count": sum(hits),
+        }
+        if all(hits):
+            details["expected"] = [float(e) for e in expected]
+            return Grade(1.0, "correct", _feedback("Every probability is right"), details)
+        total = sum(values)
+        notes = [f"{sum(hits)} of the {len(hits)} probabilities are right", hint]
+        if not math.isclose(total, 1.0, abs_tol=max(tolerance * len(values), 0.01)):
+            notes[1] = f"your probabilities sum to {total:.3g}, but softmax outputs always sum to 1"
+        return Grade(score, verdict_for(score), _feedback(*notes), details)
+    if "value" not in response:
+        raise ValueError("the response does not fit the question's template")
+    value: float = response["value"]
+    answer = float(expected)
+    details = {"value": value}
+    if _within(value, answer, tolerance, relative):
+        details.update(within_tolerance=True, expected=answer)
+        return Grade(1.0, "correct", _feedback(f"{value:g} is right"), details)
+    direction = "high" if value > answer else "low"
+    details.update(within_tolerance=False, direction=direction)
+    return Grade(0.0, "incorrect", _feedback(f"{value:g} is too {direction}", hint), details)
+
+
+# --- free text --------------------------------------------------------------------------------
+
+
+def _asserted(patterns: tuple[CompiledPattern, ...], tokens: list[Token]) -> list[Match]:
+    return [
+        match
+        for pattern in patterns
+        for match in find_matches(pattern, tokens)
+        if not match.negated
+    ]
+
+
+def _contradiction_asserted(item: Contradiction, tokens: list[Token]) -> bool:
+    """Asserted somewhere, in a clause that does not also match one of ``unless``."""
+    excused = {match.clause for pattern in item.unless for match in find_matches(pattern, tokens)}
+    return any(match.clause not in excused for match in _asserted(item.patterns, tokens))
+
+
+def _found_sentence(choice_correct: bool | None, found: list[Concept]) -> str:
+    labels = _join_words([concept.label for concept in found])
+    if choice_correct is None:
+        if found:
+            return f"You identified {labels}"
+        return "Your answer does not name any of the key ideas yet"
+    if choice_correct:
+        if found:
+            return f"Your choice is right and you identified {labels}"
+        return "Your choice is right, but your explanation does not name any of the key ideas"
+    if found:
+        return f"Your choice is not the best one, although you identified {labels}"
+    return "Your choice is not the best one, and your explanation does not name the key ideas"
+
+
+def _missing_sentence(missing: list[Concept]) -> str:
+    if not missing:
+        return ""
+    phrases = [concept.missing or concept.label for concept in missing]
+    if len(phrases) == 1:
+        return f"You did not mention {phrases[0]}"
+    return "You did not mention: " + "; ".join(phrases)
+
+
+def _contradiction_sentence(contradictions: list[Contradiction]) -> str:
+    parts = [
+        (item.feedback or f"{item.label} does not fit this scenario").rstrip(". ")
+        for item in contradictions
+    ]
+    return "; ".join(parts)
+
+
+def _grade_free_text(config: Mapping[str, Any], response: Mapping[str, Any]) -> Grade:
+    parsed = parse_free_text(config)
+    tokens = tokenize(response["text"])
+
+    choice_correct: bool | None = None
+    choice_score = 0.0
+    choice_feedback = ""
+    if parsed.choices:
+        picked = next(option for option in parsed.choices if option.key == response["choice"])
+        choice_correct = picked.correct
+        choice_feedback = picked.feedback
+        choice_score = parsed.choice_weight if picked.correct else 0.0
+
+    found = [concept for concept in parsed.concepts if _asserted(concept.patterns, tokens)]
+    missing = [concept for concept in parsed.concepts if concept not in found]
+    total_weight = sum(concept.weight for concept in parsed.concepts)
+    text_score = (1.0 - parsed.choice_weight) * sum(c.weight for c in found) / total_weight
+    contradictions = [
+        item for item in parsed.contradictions if _contradiction_asserted(item, tokens)
+    ]
+    penalty = sum(item.penalty for item in contradictions)
+    score = clamp_score(choice_score + text_score - penalty)
+
+    details: dict[str, Any] = {
+        "found": [concept.label for concept in found],
+        "missing": [concept.label for concept in missing],
+        "contradictions": [item.label for item in contradictions],
+        "choice_correct": choice_correct,
+        "choice_score": round(choice_score, 4),
+        "text_score": round(text_score, 4),
+        "penalty": round(penalty, 4),
+    }
+    if choice_feedback:
+        details["choice_feedback"] = choice_feedback
+    feedback = _feedback(
+        _found_sentence(choice_correct, found),
+        _missing_sentence(missing),
+        _contradiction_sentence(contradictions),
+    )
+    return Grade(score, verdict_for(score, parsed.pass_threshold), feedback, details)
+
+
+# --- entry point ------------------------------------------------------------------------------
+
+
+def grade(
+    kind: str,
+    config: Mapping[str, Any],
+    response: Mapping[str, Any],
+    *,
+    variant: Variant | None = None,
+) -> Grade:
+    """Grade ``response`` to a question of ``kind`` with ``config``.
+
+    The response is validated first (``AnswerError`` when it does not fit; ``ConfigError``
+    when the config is broken), so raw client input is safe here. A parametrized question
+    needs the student's ``variant``; other kinds take none.
+    """
+    cleaned = validate_response(kind, config, response)
+    if kind == "parametrized":
+        if variant is None:
+            raise ValueError("a parametrized question is graded against the student's variant")
+        return _grade_parametrized(config, cleaned, variant)
+    if variant is not None:
+        raise ValueError(f"a {kind} question has no variants")
+    if kind == "single_choice":
+        return _grade_single(parse_choices(kind, config), cleaned["choice"])
+    if kind == "multiple_choice":
+        return _grade_multiple(parse_choices(kind, config), cleaned["choices"])
+    if kind == "numeric":
+        return _grade_numeric(config, cleaned["value"])
+    return _grade_free_text(config, cleaned)
