@@ -63,22 +63,22 @@ class CheckResult:
         return {
             "name": self.name,
             "passed": bool(self.passed),
-            "measured": _json_safe(self.measured),
-            "threshold": _json_safe(self.threshold),
+            "measured": json_safe(self.measured),
+            "threshold": json_safe(self.threshold),
             "message": self.message,
-            "details": _json_safe(self.details),
+            "details": json_safe(self.details),
         }
 
 
 # --------------------------------------------------------------------------- helpers
 
 
-def _json_safe(value: Any) -> Any:
-    """Plain Python values only: NumPy scalars/arrays converted, non-finite floats → None."""
+def json_safe(value: Any) -> Any:
+    """``value`` as plain JSON data: NumPy scalars/arrays converted, NaN/inf → None."""
     if isinstance(value, Mapping):
-        return {str(k): _json_safe(v) for k, v in value.items()}
+        return {str(k): json_safe(v) for k, v in value.items()}
     if isinstance(value, list | tuple | np.ndarray):
-        return [_json_safe(v) for v in value]
+        return [json_safe(v) for v in value]
     if isinstance(value, bool | np.bool_):
         return bool(value)
     if isinstance(value, int | np.integer):

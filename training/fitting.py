@@ -85,6 +85,11 @@ class Backend(Protocol):
         """Raise ``UnsupportedByBackend`` naming the first layer/feature it cannot train."""
         ...
 
+    def capabilities(self) -> dict[str, list[str]]:
+        """What it can train: keys ``layers``, ``activations``, ``optimizers``, ``losses``,
+        ``metrics``, ``regularizers`` (shown by ``python -m training capabilities``)."""
+        ...
+
     def fit(
         self,
         spec: ModelSpec,
