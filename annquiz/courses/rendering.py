@@ -72,7 +72,44 @@ _CODE_SPAN_RE = re.compile(
 )
 _DISPLAY_MATH_RE = re.compile(r"(?<!\\)\$\$(?P<tex>.+?)\$\$", re.DOTALL)
 _INLINE_MATH_RE = re.compile(r"(?<![\\$])\$(?![\s$])(?P<tex>(?:\\.|[^\\$\n])+?)(?<!\s)\$(?![\d$])")
-_UNKNOWN_COMMAND_RE = re.compile(r"<m[io]>(\\[A-Za-z]+)</m[io]>")
+_MATHML_NS = "http://www.w3.org/1998/Math/MathML"
+_MATHML_ELEMENTS = frozenset(
+    [
+        "math",
+        "mrow",
+        "mi",
+        "mn",
+        "mo",
+        "ms",
+        "mtext",
+        "mspace",
+        "msub",
+        "msup",
+        "msubsup",
+        "mfrac",
+        "msqrt",
+        "mroot",
+        "mover",
+        "munder",
+        "munderover",
+        "mtable",
+        "mtr",
+        "mtd",
+        "mlabeledtr",
+        "mstyle",
+        "mpadded",
+        "mphantom",
+        "menclose",
+        "merror",
+        "mfenced",
+        "mmultiscripts",
+        "mprescripts",
+        "none",
+        "semantics",
+        "annotation",
+    ]
+)
+_UNSAFE_ATTRIBUTES = frozenset({"href", "src", "style", "xlink:href", "background", "action"})
 
 
 class RenderError(ValueError):
@@ -102,7 +139,14 @@ def code_css() -> str:
         f"   Generated from the Pygments style '{CODE_STYLE}' by\n"
         f"   annquiz.courses.rendering.code_css(); regenerate it rather than editing it. */\n"
     )
-    rules = str(formatter.get_style_defs(f".{CODE_CSS_CLASS}"))
+    # Only the rules scoped to code blocks: Pygments also emits global `pre` and line-number
+    # rules, which would restyle the rest of the site.
+    scoped = [
+        rule
+        for rule in str(formatter.get_style_defs(f".{CODE_CSS_CLASS}")).splitlines()
+        if rule.startswith(f".{CODE_CSS_CLASS}")
+    ]
+    rules = "\n".join(scoped)
     layout = (
         f".{CODE_CSS_CLASS} {{ overflow-x: auto; border-radius: 4px; }}\n"
         f".{CODE_CSS_CLASS} pre {{ margin: 0; padding: 0.75em 1em; line-height: 1.45; }}\n"
@@ -173,12 +217,56 @@ def _convert_tex(tex: str, *, display: bool, line: int) -> str:
     except Exception as exc:  # latex2mathml raises assorted exception types for bad input
         detail = str(exc) or type(exc).__name__
         raise RenderError(f"cannot render the formula ${source}$: {detail}", line=line) from exc
-    unknown = _UNKNOWN_COMMAND_RE.search(mathml)
-    if unknown:
+    return _clean_mathml(mathml, source=source, line=line)
+
+
+def _clean_mathml(mathml: str, *, source: str, line: int) -> str:
+    """Check ``latex2mathml``'s output and serialise it again with every text escaped.
+
+    ``latex2mathml`` copies ``\\text{...}`` and unsupported syntax into its output verbatim, so
+    its output is parsed as XML, limited to MathML elements and safe attributes, and written
+    out anew: nothing in a formula can smuggle HTML into the page.
+    """
+    try:
+        root = etree.fromstring(mathml)
+    except etree.ParseError as exc:
         raise RenderError(
-            f"unknown LaTeX command {unknown.group(1)} in the formula ${source}$", line=line
-        )
-    return mathml
+            f"cannot render the formula ${source}$: it contains '<', '>' or '&' where LaTeX "
+            "does not allow them ('&' only inside cases, array or matrix environments)",
+            line=line,
+        ) from exc
+    for element in root.iter():
+        name = _local_name(element.tag)
+        if name not in _MATHML_ELEMENTS:
+            raise RenderError(f"the formula ${source}$ contains markup <{name}>", line=line)
+        text = (element.text or "").strip()
+        if name in ("mi", "mo") and text.startswith("\\"):
+            raise RenderError(f"unknown LaTeX command {text} in the formula ${source}$", line=line)
+        for attribute in element.attrib:
+            attribute_name = _local_name(attribute).lower()
+            if attribute_name.startswith("on") or attribute_name in _UNSAFE_ATTRIBUTES:
+                raise RenderError(
+                    f"the formula ${source}$ produced the attribute {attribute_name!r}", line=line
+                )
+    return _serialise(root, top=True)
+
+
+def _local_name(tag: str) -> str:
+    return tag.rpartition("}")[2]
+
+
+def _serialise(element: etree.Element, *, top: bool = False) -> str:
+    name = _local_name(element.tag)
+    attributes = {_local_name(key): value for key, value in element.attrib.items()}
+    if top:
+        attributes = {"xmlns": _MATHML_NS, **attributes}
+    opening = "".join(
+        f' {key}="{html.escape(value, quote=True)}"' for key, value in attributes.items()
+    )
+    inner = html.escape(element.text or "", quote=False)
+    inner += "".join(_serialise(child) for child in element)
+    tail = "" if top else html.escape(element.tail or "", quote=False)
+    return f"<{name}{opening}>{inner}</{name}>{tail}"
 
 
 def _protect_math(text: str, token: str) -> tuple[str, list[_Formula]]:
@@ -249,7 +337,10 @@ def _restore_math(rendered: str, token: str, formulas: list[_Formula]) -> str:
     rendered = re.sub(r"<[^<>]*>", in_tag, rendered)
 
     def block(match: re.Match[str]) -> str:
-        return f'<div class="math-display">{formulas[int(match.group(1))].mathml}</div>'
+        formula = formulas[int(match.group(1))]
+        if not formula.display:
+            return match.group(0)
+        return f'<div class="math-display">{formula.mathml}</div>'
 
     rendered = re.sub(r"<p>" + placeholder.pattern + r"</p>", block, rendered)
     return placeholder.sub(lambda m: formulas[int(m.group(1))].mathml, rendered)
