@@ -1,10 +1,18 @@
-"""Factories for course content, variants and answers (users come from tests/factories.py)."""
+"""Factories for course content, variants and answers (users come from tests/factories.py).
+
+Call them as ``XFactory.create(...)``, which is typed to return the model.
+"""
+
+# factory_boy's declarations are untyped callables.
+# mypy: disable-error-code="no-untyped-call,untyped-decorator"
 
 from __future__ import annotations
 
 from typing import Any
 
-import factory
+from factory.declarations import LazyAttribute, LazyFunction, Sequence, SubFactory
+from factory.django import DjangoModelFactory
+from factory.helpers import post_generation
 
 from annquiz.courses.models import Answer, Course, Lesson, Question, QuestionKind, Verdict
 from tests.factories import StudentFactory
@@ -51,67 +59,73 @@ def free_text_config() -> dict[str, Any]:
     }
 
 
-class CourseFactory(factory.django.DjangoModelFactory):
+class CourseFactory(DjangoModelFactory[Course]):
     class Meta:
         model = Course
         django_get_or_create = ("slug",)
 
-    slug = factory.Sequence(lambda n: f"course-{n}")
-    title = factory.Sequence(lambda n: f"Course {n}")
+    slug = Sequence(lambda n: f"course-{n}")
+    title = Sequence(lambda n: f"Course {n}")
     description_html = "<p>About the course.</p>"
 
 
-class LessonFactory(factory.django.DjangoModelFactory):
+class LessonFactory(DjangoModelFactory[Lesson]):
     class Meta:
         model = Lesson
 
-    course = factory.SubFactory(CourseFactory)
-    slug = factory.Sequence(lambda n: f"lesson-{n}")
-    title = factory.Sequence(lambda n: f"Lesson {n}")
-    order = factory.Sequence(lambda n: n + 1)
+    course = SubFactory(CourseFactory)
+    slug = Sequence(lambda n: f"lesson-{n}")
+    title = Sequence(lambda n: f"Lesson {n}")
+    order = Sequence(lambda n: n + 1)
     summary = "What the lesson covers."
-    blocks = factory.LazyFunction(lambda: [{"type": "html", "html": "<p>Text.</p>"}])
+    blocks = LazyFunction(lambda: [{"type": "html", "html": "<p>Text.</p>"}])
 
 
-class QuestionFactory(factory.django.DjangoModelFactory):
+class QuestionFactory(DjangoModelFactory[Question]):
     """A single-choice question (answer "b") placed at the end of its lesson's blocks."""
 
     class Meta:
         model = Question
         skip_postgeneration_save = True
 
-    lesson = factory.SubFactory(LessonFactory)
-    course = factory.LazyAttribute(lambda question: question.lesson.course)
-    key = factory.Sequence(lambda n: f"q{n}")
+    lesson = SubFactory(LessonFactory)
+    course = LazyAttribute(lambda question: question.lesson.course)
+    key = Sequence(lambda n: f"q{n}")
     kind = QuestionKind.SINGLE_CHOICE
-    prompt_html = factory.LazyAttribute(lambda question: f"<p>Prompt of {question.key}</p>")
+    prompt_html = LazyAttribute(lambda question: f"<p>Prompt of {question.key}</p>")
     explanation_html = "<p>The explanation from the handout.</p>"
     model_answer_html = "<p>MODEL-ANSWER-TEXT</p>"
     handout_section = "lesson"
     max_attempts = 3
     points = 1.0
-    order = factory.Sequence(lambda n: n + 1)
-    config = factory.LazyFunction(single_choice_config)
+    order = Sequence(lambda n: n + 1)
+    config = LazyFunction(single_choice_config)
 
-    @factory.post_generation
-    def placed(self, create: bool, extracted: Any, **kwargs: Any) -> None:
+    @post_generation
+    def placed(question: Question, create: bool, extracted: Any, **kwargs: Any) -> None:
         if create and extracted is not False:
-            lesson = self.lesson
-            lesson.blocks = [*lesson.blocks, {"type": "question", "key": self.key}]
+            lesson = question.lesson
+            lesson.blocks = [*lesson.blocks, {"type": "question", "key": question.key}]
             lesson.save(update_fields=["blocks"])
 
 
-class AnswerFactory(factory.django.DjangoModelFactory):
+class AnswerFactory(DjangoModelFactory[Answer]):
     """A stored answer row (bypasses grading; for read tests only)."""
 
     class Meta:
         model = Answer
 
-    student = factory.SubFactory(StudentFactory)
-    question = factory.SubFactory(QuestionFactory)
-    response = factory.LazyFunction(lambda: {"choice": "a"})
+    student = SubFactory(StudentFactory)
+    question = SubFactory(QuestionFactory)
+    response = LazyFunction(lambda: {"choice": "a"})
     score = 0.0
     verdict = Verdict.INCORRECT
     feedback = "Not quite."
-    details = factory.LazyFunction(dict)
+    details = LazyFunction(dict)
     attempt_number = 1
+
+
+def parametrized_question(**kwargs: Any) -> Question:
+    """A parametrized question: one SGD step, numbers drawn per student."""
+    config = {"template": "sgd_step", "tolerance": 0.001}
+    return QuestionFactory.create(kind=QuestionKind.PARAMETRIZED, config=config, **kwargs)

@@ -19,37 +19,37 @@ pytestmark = pytest.mark.django_db
 
 
 def test_answer_attempt_number_is_unique_per_student_and_question() -> None:
-    answer = AnswerFactory()
+    answer = AnswerFactory.create()
     with pytest.raises(IntegrityError), transaction.atomic():
-        AnswerFactory(student=answer.student, question=answer.question, attempt_number=1)
-    AnswerFactory(student=answer.student, question=answer.question, attempt_number=2)
-    AnswerFactory(question=answer.question, attempt_number=1)  # another student
+        AnswerFactory.create(student=answer.student, question=answer.question, attempt_number=1)
+    AnswerFactory.create(student=answer.student, question=answer.question, attempt_number=2)
+    AnswerFactory.create(question=answer.question, attempt_number=1)  # another student
     assert Answer.objects.filter(question=answer.question).count() == 3
 
 
 def test_attempt_number_zero_is_refused_by_the_database() -> None:
     with pytest.raises(IntegrityError), transaction.atomic():
-        AnswerFactory(attempt_number=0)
+        AnswerFactory.create(attempt_number=0)
 
 
 def test_question_key_is_unique_per_course_not_globally() -> None:
-    question = QuestionFactory(key="q-same")
-    other_lesson = LessonFactory(course=question.course)
+    question = QuestionFactory.create(key="q-same")
+    other_lesson = LessonFactory.create(course=question.course)
     with pytest.raises(IntegrityError), transaction.atomic():
-        QuestionFactory(key="q-same", lesson=other_lesson)
-    QuestionFactory(key="q-same")  # a new course
+        QuestionFactory.create(key="q-same", lesson=other_lesson)
+    QuestionFactory.create(key="q-same")  # a new course
 
 
 def test_lesson_slug_is_unique_per_course() -> None:
-    lesson = LessonFactory(slug="intro")
+    lesson = LessonFactory.create(slug="intro")
     with pytest.raises(IntegrityError), transaction.atomic():
-        LessonFactory(slug="intro", course=lesson.course)
-    LessonFactory(slug="intro", course=CourseFactory())
+        LessonFactory.create(slug="intro", course=lesson.course)
+    LessonFactory.create(slug="intro", course=CourseFactory.create())
 
 
 def test_question_course_follows_its_lesson() -> None:
-    question = QuestionFactory()
-    elsewhere = LessonFactory()
+    question = QuestionFactory.create()
+    elsewhere = LessonFactory.create()
     question.lesson = elsewhere
     question.save(update_fields=["lesson"])
     question.refresh_from_db()
@@ -57,8 +57,8 @@ def test_question_course_follows_its_lesson() -> None:
 
 
 def test_progress_is_unique_per_student_and_question() -> None:
-    question = QuestionFactory()
-    student = StudentFactory()
+    question = QuestionFactory.create()
+    student = StudentFactory.create()
     QuestionProgress.objects.create(student=student, question=question)
     with pytest.raises(IntegrityError), transaction.atomic():
         QuestionProgress.objects.create(student=student, question=question)
