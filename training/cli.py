@@ -113,6 +113,8 @@ def _read_text(file: Path) -> str:
 
 
 def _load_npz(file: Path, what: str) -> dict[str, np.ndarray]:
+    if file.is_file() and not zipfile.is_zipfile(file):
+        raise DataError(f"{file}: not an .npz archive of {what} (np.savez writes one)")
     try:
         with np.load(file, allow_pickle=False) as archive:
             return {key: np.asarray(archive[key]) for key in archive.files}
