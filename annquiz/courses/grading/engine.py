@@ -31,10 +31,7 @@ def _join_words(items: Sequence[str], conjunction: str = "and") -> str:
 
 def _sentence(text: str) -> str:
     text = text.strip()
-    if not text:
-        return ""
-    text = text[0].upper() + text[1:]
-    return text if text.endswith((".", "!", "?")) else text + "."
+    return text if not text or text.endswith((".", "!", "?")) else text + "."
 
 
 def _feedback(*sentences: str) -> str:
@@ -97,6 +94,13 @@ def _within(value: float, expected: float, tolerance: float, relative: bool) -> 
     return _error(value, expected, relative) <= tolerance * (1 + 1e-9) + 1e-12
 
 
+def _miss(value: float, expected: float, tolerance: float, relative: bool, unit: str = "") -> str:
+    """What is wrong with a value outside the tolerance, without giving the answer away."""
+    if expected != 0 and _within(-value, expected, tolerance, relative):
+        return f"{value:g}{unit} has the wrong sign"
+    return f"{value:g}{unit} is too {'high' if value > expected else 'low'}"
+
+
 def _grade_numeric(config: Mapping[str, Any], value: float) -> Grade:
     parsed = parse_numeric(config)
     unit = f" {parsed.unit}" if parsed.unit else ""
@@ -119,7 +123,8 @@ def _grade_numeric(config: Mapping[str, Any], value: float) -> Grade:
             ),
             details,
         )
-    return Grade(0.0, "incorrect", _feedback(f"{value:g}{unit} is too {direction}"), details)
+    miss = _miss(value, parsed.answer, parsed.tolerance, parsed.relative, unit)
+    return Grade(0.0, "incorrect", _feedback(miss), details)
 
 
 def _grade_parametrized(
@@ -165,7 +170,8 @@ def _grade_parametrized(
         return Grade(1.0, "correct", _feedback(f"{value:g} is right"), details)
     direction = "high" if value > answer else "low"
     details.update(within_tolerance=False, direction=direction)
-    return Grade(0.0, "incorrect", _feedback(f"{value:g} is too {direction}", hint), details)
+    miss = _miss(value, answer, tolerance, relative)
+    return Grade(0.0, "incorrect", _feedback(miss, hint), details)
 
 
 # --- free text --------------------------------------------------------------------------------
@@ -211,11 +217,11 @@ def _missing_sentence(missing: list[Concept]) -> str:
 
 
 def _contradiction_sentence(contradictions: list[Contradiction]) -> str:
-    parts = [
-        (item.feedback or f"{item.label} does not fit this scenario").rstrip(". ")
-        for item in contradictions
-    ]
-    return "; ".join(parts)
+    """The explanation of the costliest contradiction (details list every one)."""
+    if not contradictions:
+        return ""
+    worst = max(contradictions, key=lambda item: item.penalty)
+    return worst.feedback or f"Naming {worst.label} does not fit this scenario"
 
 
 def _grade_free_text(config: Mapping[str, Any], response: Mapping[str, Any]) -> Grade:

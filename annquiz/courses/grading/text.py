@@ -5,10 +5,10 @@ The rules, in the order they apply:
 1. **Normalisation.** Unicode NFKC, case-folded, accents stripped (``naïve`` = ``naive``),
    typographic apostrophes unified to ``'`` and every hyphen or dash treated as a space.
 2. **Tokens and clauses.** A token is a run of letters/digits (inner apostrophes kept, so
-   ``isn't`` is one token; ``0.5`` is one token). A clause ends at ``. , ; : ! ? ( ) [ ] /``,
-   at line breaks and at the words ``but``, ``however``, ``although``, ``though``,
-   ``whereas`` and ``yet``.
-   A match never spans two clauses.
+   ``isn't`` is one token; ``0.5`` is one token; ``non`` joins the next word, so ``non-linear``
+   is ``nonlinear``). A clause ends at ``. , ; : ! ? ( ) [ ] /`` (a dot inside ``model.fit``
+   only separates words), at line breaks and at the words ``but``, ``however``,
+   ``although``, ``though``, ``whereas`` and ``yet``. A match never spans two clauses.
 3. **Patterns.** A pattern is normalised the same way. Its tokens match the text's tokens in
    order; the last token matches as a prefix (``overfit`` matches ``overfitting``), except a
    last token of fewer than 4 characters, which must match whole or with a plural ending
@@ -58,7 +58,7 @@ _TOKEN_RE = re.compile(
     r"""
     (?P<number>\d+(?:[.,]\d+)+)            # 0.5, 1,000 (one token)
     | (?P<word>[^\W_]+(?:'[^\W_]+)*)       # words, with inner apostrophes: isn't, cnn's
-    | (?P<stop>[.,;:!?()\[\]{}/\n])       # clause punctuation
+    | (?P<stop>\.(?![^\W_])|[,;:!?()\[\]{}/\n])  # clause punctuation; "model.fit" is 2 words
     """,
     re.VERBOSE,
 )
@@ -117,6 +117,10 @@ def tokenize(text: str) -> list[Token]:
         word = match.group("number") or match.group("word")
         if word in CLAUSE_WORDS:
             clause += 1
+            continue
+        if tokens and tokens[-1].text == "non" and tokens[-1].clause == clause:
+            # "non linear" and "non-linear" are written "nonlinear" too: one token for all three.
+            tokens[-1] = Token("non" + word, clause)
             continue
         tokens.append(Token(word, clause))
     return tokens
@@ -185,13 +189,16 @@ class CompiledPattern:
 def compile_pattern(pattern: str) -> CompiledPattern:
     """Normalise and tokenise a rubric pattern. Raises ValueError when it cannot match."""
     words: list[str] = []
-    for part in normalize(pattern).split():
+    for part in re.split(r"(\*)", normalize(pattern)):
         if part == "*":
             words.append("*")
             continue
         tokens = tokenize(part)
         if len({token.clause for token in tokens}) > 1:
-            raise ValueError(f"pattern {pattern!r} contains punctuation that splits it")
+            raise ValueError(
+                f"pattern {pattern!r} contains punctuation or a clause-breaking word such as "
+                "'but' that splits it"
+            )
         words.extend(token.text for token in tokens)
     negated = bool(words) and words[0] in {"not", "no"}
     if negated:
@@ -205,8 +212,6 @@ def compile_pattern(pattern: str) -> CompiledPattern:
             f"pattern {pattern!r} contains a negation word inside it; write 'not X' at the start "
             "to match a negated X"
         )
-    if any(w in CLAUSE_WORDS for w in words):
-        raise ValueError(f"pattern {pattern!r} contains a clause-breaking word such as 'but'")
     return CompiledPattern(source=pattern, tokens=tuple(words), negated=negated)
 
 

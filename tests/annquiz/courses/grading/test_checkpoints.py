@@ -1,0 +1,351 @@
+"""All 7 handout checkpoint scenarios, graded with realistic student answers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from annquiz.courses.grading import grade, public_config, validate_config
+from tests.annquiz.courses.grading.checkpoints import CHECKPOINTS
+
+
+@pytest.mark.parametrize("name", sorted(CHECKPOINTS))
+def test_every_checkpoint_rubric_is_a_valid_free_text_config(name: str) -> None:
+    kind, config = CHECKPOINTS[name]
+    validate_config(kind, config)
+    shown = public_config(kind, config)
+    assert shown["has_text"] is True
+    assert "rubric" not in repr(shown)
+
+
+# (scenario, response, verdict, found concept keys' labels that must appear, contradiction)
+Case = tuple[str, dict[str, Any], str, list[str], list[str]]
+
+CASES: list[Case] = [
+    # 1. weather app
+    (
+        "weather",
+        {
+            "text": "Because ANN can learn complex, non-linear relationships between temperature, "
+            "humidity, and pressure that are hard to capture using fixed rules. It adapts and "
+            "generalizes better than static rule-based systems."
+        },
+        "correct",
+        ["complex, non-linear relationships", "learning the relationship from data"],
+        [],
+    ),
+    (
+        "weather",
+        {
+            "text": "Rain depends on how temperature, humidity and pressure interact in "
+            "nonlinear ways. Writing if-else rules for every combination is impossible, a "
+            "neural net learns it from historical data."
+        },
+        "correct",
+        ["complex, non-linear relationships", "why fixed rules fall short"],
+        [],
+    ),
+    (
+        "weather",
+        {"text": "Because weather is nonlinaer and the ANN finds the pattern."},
+        "partial",
+        ["complex, non-linear relationships"],
+        [],
+    ),
+    (
+        "weather",
+        {"text": "If-else rules are better because they are easier to understand."},
+        "incorrect",
+        [],
+        ["preferring the if-else rules"],
+    ),
+    # 2. stock prices
+    (
+        "stocks",
+        {
+            "choice": "rnn",
+            "text": "Recurrent Neural Network (RNN) because it can handle sequential data and "
+            "learn from patterns over time.",
+        },
+        "correct",
+        ["that prices are sequential (time-series) data"],
+        [],
+    ),
+    (
+        "stocks",
+        {
+            "choice": "rnn",
+            "text": "An LSTM, since stock prices are a time series and the network has to "
+            "remember previous prices.",
+        },
+        "correct",
+        ["that prices are sequential (time-series) data", "that an RNN remembers earlier steps"],
+        [],
+    ),
+    (
+        "stocks",
+        {
+            "choice": "rnn",
+            "text": "RNN, not a CNN: CNNs are for images while prices are sequential.",
+        },
+        "correct",
+        ["that prices are sequential (time-series) data"],
+        [],
+    ),
+    (
+        "stocks",
+        {"choice": "cnn", "text": "A CNN because it detects patterns in the price chart."},
+        "incorrect",
+        [],
+        ["a CNN"],
+    ),
+    (
+        "stocks",
+        {"choice": "rnn", "text": "because it works well"},
+        "partial",
+        [],
+        [],
+    ),
+    # 3. input_dim not specified
+    (
+        "input_dim",
+        {
+            "choice": "first",
+            "text": "In the first Dense layer. It defines how many input features (columns) "
+            "the model expects.",
+        },
+        "correct",
+        ["the first layer", "the number of input features"],
+        [],
+    ),
+    (
+        "input_dim",
+        {
+            "choice": "first",
+            "text": "Put input_dim=8 on the first layer so Keras knows the shape of the input "
+            "data (8 columns).",
+        },
+        "correct",
+        ["the first layer", "the number of input features"],
+        [],
+    ),
+    (
+        "input_dim",
+        {
+            "choice": "first",
+            "text": "not in the output layer but in the first hidden layer, since the model "
+            "needs the input shape",
+        },
+        "correct",
+        ["the first layer"],
+        [],
+    ),
+    (
+        "input_dim",
+        {"choice": "compile", "text": "You set it in model.compile() with the number of features."},
+        "partial",
+        ["the number of input features"],
+        ["compile(), fit() or the output layer"],
+    ),
+    (
+        "input_dim",
+        {"choice": "last", "text": "in the last layer"},
+        "incorrect",
+        [],
+        ["compile(), fit() or the output layer"],
+    ),
+    # 4. loss falls, then rises
+    (
+        "loss_rises",
+        {"text": "Overfitting. You can apply early stopping, dropout, or get more training data."},
+        "correct",
+        ["overfitting", "a remedy"],
+        [],
+    ),
+    (
+        "loss_rises",
+        {
+            "text": "The model starts to overfit after epoch 5; I'd use early stopping with "
+            "patience and restore the best weights."
+        },
+        "correct",
+        ["overfitting", "a remedy"],
+        [],
+    ),
+    ("loss_rises", {"text": "It's overfiting."}, "partial", ["overfitting"], []),
+    (
+        "loss_rises",
+        {"text": "The model is underfitting, train for more epochs."},
+        "incorrect",
+        [],
+        ["underfitting", "training for more epochs"],
+    ),
+    (
+        "loss_rises",
+        {"text": "Overfitting is not the problem, underfitting is. Add more layers."},
+        "incorrect",
+        [],
+        ["underfitting"],
+    ),
+    # 5. 98 % on training, 60 % on test
+    (
+        "train_test_gap",
+        {"text": "Overfitting. Try adding dropout layers, regularization, or early stopping."},
+        "correct",
+        ["overfitting", "a remedy"],
+        [],
+    ),
+    (
+        "train_test_gap",
+        {
+            "text": "The model memorizes the training set, it overfits. Add L2 regularisation "
+            "and data augmentation."
+        },
+        "correct",
+        ["overfitting", "a remedy"],
+        [],
+    ),
+    ("train_test_gap", {"text": "Over-fitting; use drop-out."}, "correct", ["a remedy"], []),
+    (
+        "train_test_gap",
+        {"text": "Overfitting, so make the model bigger with more layers."},
+        "partial",
+        ["overfitting"],
+        ["a bigger model or longer training"],
+    ),
+    (
+        "train_test_gap",
+        {"text": "It is not overfitting, it is underfitting - add more neurons"},
+        "incorrect",
+        [],
+        ["underfitting", "a bigger model or longer training"],
+    ),
+    # 6. 500 samples
+    (
+        "small_data",
+        {
+            "choice": "logreg",
+            "text": "Logistic regression. ANN needs large datasets and may overfit with only "
+            "500 rows.",
+        },
+        "correct",
+        ["that 500 samples is little data for an ANN", "that an ANN would overfit"],
+        [],
+    ),
+    (
+        "small_data",
+        {
+            "choice": "logreg",
+            "text": "Logistic regression: 500 samples is a small dataset, an ANN has too many "
+            "parameters and would overfit, and LR is simpler to interpret.",
+        },
+        "correct",
+        ["that logistic regression is simpler and more interpretable"],
+        [],
+    ),
+    (
+        "small_data",
+        {
+            "choice": "logreg",
+            "text": "Logistic regression rather than an ANN, since there isn't enough data.",
+        },
+        "partial",
+        ["that 500 samples is little data for an ANN"],
+        [],
+    ),
+    (
+        "small_data",
+        {"choice": "ann", "text": "I would use an ANN because it is more accurate."},
+        "incorrect",
+        [],
+        ["choosing an ANN"],
+    ),
+    (
+        "small_data",
+        {"choice": "ann", "text": "ANN because neural networks are always better"},
+        "incorrect",
+        [],
+        ["choosing an ANN"],
+    ),
+    # 7. validation loss rises after epoch 10
+    (
+        "validation_rises",
+        {
+            "text": "The model is overfitting. It's learning training data too well and "
+            "failing to generalize."
+        },
+        "correct",
+        ["overfitting", "that it memorizes the training data instead of generalizing"],
+        [],
+    ),
+    (
+        "validation_rises",
+        {
+            "text": "After epoch 10 the network overfits: it memorises the training data and "
+            "doesn't generalise to the validation set. Stop at epoch 10."
+        },
+        "correct",
+        ["overfitting"],
+        [],
+    ),
+    ("validation_rises", {"text": "overfitting"}, "partial", ["overfitting"], []),
+    (
+        "validation_rises",
+        {"text": "The model doesn't generalize well to new data"},
+        "partial",
+        ["that it memorizes the training data instead of generalizing"],
+        [],
+    ),
+    (
+        "validation_rises",
+        {"text": "Underfitting, so keep training."},
+        "incorrect",
+        [],
+        ["underfitting", "training for more epochs"],
+    ),
+    ("validation_rises", {"text": "It's fine, there is no overfitting"}, "incorrect", [], []),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "response", "verdict", "found", "contradictions"),
+    CASES,
+    ids=[f"{case[0]}-{index}" for index, case in enumerate(CASES)],
+)
+def test_realistic_answers_get_the_expected_verdict(
+    name: str,
+    response: dict[str, Any],
+    verdict: str,
+    found: list[str],
+    contradictions: list[str],
+) -> None:
+    kind, config = CHECKPOINTS[name]
+    result = grade(kind, config, response)
+    assert result.verdict == verdict, (result.score, result.feedback)
+    assert set(found) <= set(result.details["found"])
+    assert sorted(result.details["contradictions"]) == sorted(contradictions)
+    for label in found:
+        assert label in result.feedback
+    assert 0.0 <= result.score <= 1.0
+
+
+def test_every_scenario_has_several_realistic_answers() -> None:
+    counts = {name: sum(1 for case in CASES if case[0] == name) for name in CHECKPOINTS}
+    assert min(counts.values()) >= 4, counts
+
+
+def test_the_handout_answers_to_all_seven_checkpoints_are_correct() -> None:
+    model_answers = {
+        "weather": {"text": "Because ANN can learn complex, non-linear relationships."},
+        "stocks": {"choice": "rnn", "text": "it can handle sequential data over time"},
+        "input_dim": {"choice": "first", "text": "the first Dense layer: number of features"},
+        "loss_rises": {"text": "Overfitting. Early stopping, dropout, or more training data."},
+        "train_test_gap": {"text": "Overfitting. Try dropout, regularization, early stopping."},
+        "small_data": {"choice": "logreg", "text": "ANN needs large datasets and may overfit."},
+        "validation_rises": {"text": "Overfitting: learning the data too well."},
+    }
+    for name, response in model_answers.items():
+        kind, config = CHECKPOINTS[name]
+        result = grade(kind, config, response)
+        assert result.score >= 0.7, (name, result)
