@@ -9,8 +9,10 @@ import numpy as np
 import pytest
 
 from training import diagnostics
+from training.datasets import load_dataset
 from training.errors import DataError
-from training.spec import Activation, Dense, Dropout, ModelSpec
+from training.fitting import FitData, FitResult, get_backend
+from training.spec import Activation, Dense, Dropout, ModelSpec, parse_spec
 
 
 @dataclass
@@ -172,3 +174,55 @@ def test_learning_rate_too_low_when_loss_barely_moves() -> None:
 def test_learning_rate_needs_two_epochs() -> None:
     with pytest.raises(DataError, match="at least 2 epochs"):
         diagnostics.learning_rate_diagnosis({"loss": [0.5]})
+
+
+# --------------------------------------------------------------------------- real models
+
+
+def _train_numpy(
+    spec_data: dict[str, object],
+    x: np.ndarray,
+    y: np.ndarray,
+    initial_weights: list[np.ndarray] | None = None,
+) -> tuple[ModelSpec, FitResult]:
+    spec = parse_spec(spec_data)
+    data = FitData(x_train=x, y_train=y)
+    (result,) = get_backend("numpy").fit(spec, data, initial_weights=initial_weights)
+    return spec, result
+
+
+def _deep(activation: str, depth: int) -> dict[str, object]:
+    hidden = [{"type": "dense", "units": 16, "activation": activation} for _ in range(depth)]
+    hidden[0]["input_dim"] = 8
+    return {
+        "layers": [*hidden, {"type": "dense", "units": 1, "activation": "sigmoid"}],
+        "optimizer": "sgd",
+        "loss": "binary_crossentropy",
+        "epochs": 1,
+        "batch_size": 32,
+    }
+
+
+def test_deep_sigmoid_network_has_vanishing_gradients_and_relu_does_not() -> None:
+    ds = load_dataset("pima-like")
+    spec, sigmoid = _train_numpy(_deep("sigmoid", 8), ds.x_train, ds.y_train)
+    vanished = diagnostics.vanishing_gradients(sigmoid.model, ds.x_val, ds.y_val, spec=spec)
+    assert not vanished.passed
+    norms = vanished.details["norms"]
+    assert len(norms) == 9 and norms[0] < norms[-1]
+    spec, relu = _train_numpy(_deep("relu", 3), ds.x_train, ds.y_train)
+    assert diagnostics.vanishing_gradients(relu.model, ds.x_val, ds.y_val, spec=spec).passed
+
+
+def test_relu_units_pushed_far_negative_are_dead_in_a_real_model() -> None:
+    ds = load_dataset("pima-like")
+    spec_data = _deep("relu", 1)
+    spec_data["optimizer"] = {"name": "sgd", "learning_rate": 1e-6}
+    rng = np.random.default_rng(0)
+    bias = np.zeros(16)
+    bias[:12] = -100.0  # 12 of 16 units can never be positive on standardised data
+    weights = [rng.normal(0, 0.1, (8, 16)), bias, rng.normal(0, 0.1, (16, 1)), np.zeros(1)]
+    spec, result = _train_numpy(spec_data, ds.x_train, ds.y_train, initial_weights=weights)
+    dead = diagnostics.dead_relu_fraction(result.model, spec, ds.x_val)
+    assert dead.measured == pytest.approx(12 / 16)
+    assert not dead.passed
