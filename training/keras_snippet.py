@@ -857,14 +857,14 @@ def _translate(source: str) -> _Translation:
     model = translator.model
     if model is None:
         _fail(1, "no model is built: create one with model = Sequential([...])")
+    lines: dict[str, int] = {"layers": model.line}
+    spec: dict[str, Any] = {"layers": _layers(model, lines)}
     if translator.compile_call is None:
         _fail(
             model.line,
             "the model is never compiled: add model.compile(optimizer=..., loss=..., "
             "metrics=[...])",
         )
-    lines: dict[str, int] = {"layers": model.line}
-    spec: dict[str, Any] = {"layers": _layers(model, lines)}
     _compile_fields(translator.compile_call, spec, lines)
     if translator.fit_call is not None:
         _fit_fields(translator.fit_call, spec, lines)
