@@ -61,7 +61,7 @@ def test_signup_with_mismatched_passwords_shows_an_error_and_creates_nobody(
 
 
 def test_signup_with_a_taken_username_is_refused(client: Client) -> None:
-    StudentFactory(username="ada")
+    StudentFactory.create(username="ada")
 
     response = client.post(
         reverse("signup"),
@@ -98,7 +98,7 @@ def test_login_page_renders(client: Client) -> None:
 
 
 def test_login_with_the_right_password_starts_a_session(client: Client) -> None:
-    student = StudentFactory()
+    student = StudentFactory.create()
 
     response = client.post(
         reverse("login"),
@@ -111,7 +111,7 @@ def test_login_with_the_right_password_starts_a_session(client: Client) -> None:
 
 
 def test_login_with_a_wrong_password_is_refused(client: Client) -> None:
-    student = StudentFactory()
+    student = StudentFactory.create()
 
     response = client.post(
         reverse("login"), {"username": student.username, "password": "not-the-password"}
@@ -126,7 +126,7 @@ def test_the_top_bar_shows_the_username_and_a_log_out_form_when_logged_in(
     rf: RequestFactory,
 ) -> None:
     request = rf.get("/")
-    request.user = StudentFactory(username="grace")
+    request.user = StudentFactory.create(username="grace")
 
     html = render_to_string("base.html", request=request)
 
@@ -148,7 +148,7 @@ def test_the_top_bar_offers_log_in_and_sign_up_to_visitors(rf: RequestFactory) -
 
 
 def test_logout_by_post_ends_the_session(client: Client) -> None:
-    client.force_login(StudentFactory())
+    client.force_login(StudentFactory.create())
 
     response = client.post(reverse("logout"))
 
@@ -158,7 +158,7 @@ def test_logout_by_post_ends_the_session(client: Client) -> None:
 
 
 def test_logout_by_get_is_not_allowed(client: Client) -> None:
-    client.force_login(StudentFactory())
+    client.force_login(StudentFactory.create())
 
     response = client.get(reverse("logout"))
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
@@ -25,7 +26,7 @@ def test_healthz_reports_ok_when_database_and_broker_answer(
 
 
 def test_healthz_is_503_when_the_broker_does_not_answer(
-    client: Client, settings: Settings, short_tmp_dir
+    client: Client, settings: Settings, short_tmp_dir: Path
 ) -> None:
     settings.REDIS_URL = f"unix://{short_tmp_dir / 'nobody-listens.sock'}"
 

@@ -65,7 +65,7 @@ def worker_answers_ping(broker_url: str, timeout: float) -> bool:
 
 def gone(process: psutil.Process) -> bool:
     try:
-        return process.status() == psutil.STATUS_ZOMBIE
+        return bool(process.status() == psutil.STATUS_ZOMBIE)
     except psutil.NoSuchProcess:
         return True
 
@@ -174,3 +174,25 @@ def test_serve_refuses_a_port_that_is_taken(serve_env: dict[str, str]) -> None:
 
     assert result.returncode != 0
     assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
+
+
+def test_when_a_child_dies_serve_stops_the_rest_and_fails_naming_it(
+    serve_process: tuple[subprocess.Popen[bytes], Path, int], short_tmp_dir: Path
+) -> None:
+    process, log, _ = serve_process
+    wait_for_text(log, READY_LINE, process, STARTUP_SECONDS)
+    children = psutil.Process(process.pid).children(recursive=True)
+    (gunicorn,) = [
+        child
+        for child in psutil.Process(process.pid).children()
+        if "gunicorn" in " ".join(child.cmdline())
+    ]
+
+    gunicorn.kill()
+
+    assert process.wait(timeout=90) != 0
+    output = log.read_text(errors="replace")
+    assert "gunicorn" in output and "exited unexpectedly" in output
+    _, alive = psutil.wait_procs(children, timeout=15)
+    assert [child for child in alive if not gone(child)] == []
+    assert not (short_tmp_dir / "var" / "redis.sock").exists()
