@@ -69,8 +69,10 @@ def prepare_targets(y: object, loss: str, output_units: int, n: int, name: str) 
         arr = np.asarray(y, dtype=np.float64)
     except (TypeError, ValueError):
         raise DataError(f"{name}: expected an array of numbers") from None
-    if arr.shape[:1] != (n,):
-        raise DataError(f"{name}: has {arr.shape[:1] or 'no'} rows, the inputs have {n}")
+    if arr.ndim == 0:
+        raise DataError(f"{name}: expected one target per row, got a single number")
+    if arr.shape[0] != n:
+        raise DataError(f"{name}: has {arr.shape[0]} rows but the inputs have {n}")
     if not np.all(np.isfinite(arr)):
         raise DataError(f"{name}: contains NaN or infinity")
     if loss == "sparse_categorical_crossentropy":

@@ -22,13 +22,13 @@ from training.spec import ModelSpec
 
 __all__ = ["StackedModel", "seed_generator"]
 
-SHUFFLE_STREAM = 1
 DROPOUT_STREAM = 2
 
 
 def seed_generator(seed: int, stream: int | None = None) -> np.random.Generator:
-    """The generator for ``seed``: ``default_rng(seed)`` for initial weights, and an
-    independent child stream per purpose (shuffling, dropout)."""
+    """A fresh generator for ``seed``: ``default_rng(seed)`` (one instance for the initial
+    weights, another for each epoch's shuffle permutation, so the batch order is the same
+    as the TensorFlow backend's), or an independent child stream (dropout masks)."""
     if stream is None:
         return np.random.default_rng(seed)
     return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(stream,)))

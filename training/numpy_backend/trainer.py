@@ -1,8 +1,9 @@
 """The epoch/batch loop: several seeds trained together with Keras ``model.fit`` semantics.
 
-* Each epoch, each seed shuffles the training rows with its own generator (or keeps their
-  order when shuffling is off) and walks them in batches of ``batch_size`` (``None``: one
-  batch of all rows; the last partial batch is kept).
+* Each epoch, each seed shuffles the training rows with ``default_rng(seed).permutation``
+  (a generator of its own, drawn once per epoch) or keeps their order when shuffling is off,
+  and walks them in batches of ``batch_size`` (``None``: one batch of all rows; the last
+  partial batch is kept).
 * A batch's loss is computed with the weights before that batch's update, includes
   regularization, and the epoch's ``loss`` is the mean of the batch losses weighted by batch
   size (Keras' loss tracker). Training metrics accumulate over the epoch's batches likewise.
@@ -26,7 +27,7 @@ from training.errors import DataError
 from training.fitting import EpochCallback, FitResult
 from training.numpy_backend.data import PreparedData
 from training.numpy_backend.metrics import MetricAccumulator, target_kind
-from training.numpy_backend.model import SHUFFLE_STREAM, StackedModel, seed_generator
+from training.numpy_backend.model import StackedModel, seed_generator
 from training.numpy_backend.optimizers import get_optimizer
 from training.numpy_backend.trained import NumpyTrainedModel, evaluate_stacked
 from training.spec import EarlyStopping, ModelSpec
@@ -129,7 +130,7 @@ def fit_seeds(
     x, y, sw = data.x_train, data.y_train, data.sample_weight
     n = x.shape[0]
     batch = n if spec.batch_size is None else min(spec.batch_size, n)
-    shuffle_rngs = [seed_generator(s, SHUFFLE_STREAM) for s in seeds]
+    shuffle_rngs = [seed_generator(s) for s in seeds]
     histories: list[dict[str, list[float]]] = [{k: [] for k in keys} for _ in seeds]
     stoppers = [EarlyStoppingState(es_config) if es_config else None for _ in seeds]
     results: list[FitResult | None] = [None] * n_total
