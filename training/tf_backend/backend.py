@@ -57,6 +57,13 @@ class TfTrainedModel:
         self._program.set_weights(self._weights)
         return self._program.model
 
+    def with_weights(self, weights: list[np.ndarray]) -> TfTrainedModel:
+        """The same architecture holding ``weights`` (Keras ``get_weights()`` order)."""
+        return TfTrainedModel(
+            self._program,
+            _check_initial_weights(weights, self._program.weight_shapes(), "weights"),
+        )
+
     def _x(self, x: np.ndarray) -> np.ndarray:
         return _check_x(np.asarray(x), self._program.spec, "x", self._program.dtype)
 
@@ -256,22 +263,20 @@ def _prepare(spec: ModelSpec, data: FitData, program: Program) -> _Prepared:
 
 
 def _check_initial_weights(
-    initial: list[np.ndarray], shapes: list[tuple[int, ...]]
+    initial: list[np.ndarray], shapes: list[tuple[int, ...]], name: str = "initial_weights"
 ) -> list[np.ndarray]:
     if len(initial) != len(shapes):
         raise DataError(
-            f"initial_weights has {len(initial)} arrays; this model has {len(shapes)} "
+            f"{name} has {len(initial)} arrays; this model has {len(shapes)} "
             f"(Keras get_weights() order: shapes {shapes})"
         )
     out: list[np.ndarray] = []
     for index, (array, shape) in enumerate(zip(initial, shapes, strict=True)):
         array = np.asarray(array)
         if tuple(array.shape) != shape:
-            raise DataError(
-                f"initial_weights[{index}] has shape {tuple(array.shape)}, expected {shape}"
-            )
+            raise DataError(f"{name}[{index}] has shape {tuple(array.shape)}, expected {shape}")
         if not np.all(np.isfinite(array)):
-            raise DataError(f"initial_weights[{index}] contains NaN or infinite values")
+            raise DataError(f"{name}[{index}] contains NaN or infinite values")
         out.append(array)
     return out
 
