@@ -322,3 +322,33 @@ def test_capabilities_lists_each_backend_and_numpy_needs_no_tensorflow() -> None
         timeout=60,
     )
     assert check.stdout.strip() == "False", check.stderr
+
+
+@pytest.mark.tensorflow
+def test_fit_a_cnn_on_the_tensorflow_backend(tmp_path: Path) -> None:
+    spec = {
+        "layers": [
+            {
+                "type": "conv2d",
+                "filters": 4,
+                "kernel_size": [3, 3],
+                "activation": "relu",
+                "input_shape": [12, 12, 1],
+            },
+            {"type": "max_pooling2d"},
+            {"type": "flatten"},
+            {"type": "dense", "units": 4, "activation": "softmax"},
+        ],
+        "optimizer": {"name": "adam", "learning_rate": 0.01},
+        "loss": "sparse_categorical_crossentropy",
+        "metrics": ["accuracy"],
+        "epochs": 2,
+        "batch_size": 32,
+    }
+    path = write_json(tmp_path / "spec.json", spec)
+    result = run("fit", path, "--dataset", "small-images", "--backend", "tensorflow", "--json")
+    assert result.returncode == 0, result.stderr
+    document = json.loads(result.stdout)
+    assert len(document["history"]["val_accuracy"]) == 2
+    assert document["history"]["loss"][1] < document["history"]["loss"][0]
+    assert "accuracy" in document["test"]
