@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import random
+import re
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -597,3 +600,14 @@ def test_parsing_imports_neither_keras_tensorflow_nor_django() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
     )
     assert result.stdout.strip() == "[]"
+
+
+def test_the_documented_json_and_snippet_describe_the_same_spec() -> None:
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "spec.md").read_text("utf-8")
+    blocks = re.findall(r"```(json|python|text)\n(.*?)```", docs, flags=re.DOTALL)
+    json_block = next(body for kind, body in blocks if kind == "json")
+    python_block = next(body for kind, body in blocks if kind == "python")
+    handout_block = next(body for kind, body in blocks if kind == "text")
+
+    assert parse_keras_snippet(python_block) == parse_spec(json.loads(json_block))
+    assert parse_keras_snippet(handout_block) == parse_keras_snippet(HANDOUT_SNIPPET)
