@@ -59,6 +59,16 @@ COURSE_ERROR_STATUS: dict[type[CourseError], int] = {
 }
 
 
+class AnswerJSONParser(JSONParser):
+    """JSON, with absurdly deep nesting refused as a parse error rather than a crash."""
+
+    def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> Any:
+        try:
+            return super().parse(stream, media_type, parser_context)
+        except RecursionError:
+            raise exceptions.ParseError("the JSON is nested too deeply") from None
+
+
 class RequestTooLarge(exceptions.APIException):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
     default_detail = "the request body is too large"
@@ -226,7 +236,7 @@ class QuestionDetailApi(ApiMixin, APIView):
 class QuestionAnswersApi(ApiMixin, GenericAPIView[Any]):
     """The student's own answers to a question: list them, or answer once more."""
 
-    parser_classes = [JSONParser]
+    parser_classes = [AnswerJSONParser]
     serializer_class = FeedbackSerializer
 
     @extend_schema(responses={200: FeedbackSerializer(many=True), **_errors(401, 404)})

@@ -55,7 +55,43 @@ class AnswerInputSerializer(serializers.Serializer[Any]):
             )
         if not value:
             raise serializers.ValidationError("is empty: give your answer")
+        for key, item in value.items():
+            problem = _text_problem(key, f"response key {key!r}", depth=1) or _text_problem(
+                item, f"response.{key}", depth=1
+            )
+            if problem:
+                raise serializers.ValidationError({key: [problem]})
         return value
+
+
+MAX_RESPONSE_DEPTH = 4
+
+
+def _text_problem(value: Any, where: str, *, depth: int) -> str | None:
+    """Why ``value`` cannot be stored in an answer (binary text, deep nesting), or None."""
+    if depth > MAX_RESPONSE_DEPTH:
+        return f"{where} is nested too deeply for an answer"
+    if isinstance(value, str):
+        if "\x00" in value:
+            return f"{where} contains a NUL character: send text, not binary data"
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return f"{where} is not valid Unicode text (it has a lone surrogate)"
+        return None
+    items: list[tuple[str, Any]]
+    if isinstance(value, dict):
+        items = [(f"{where} key", key) for key in value]
+        items += [(f"{where}.{key}", item) for key, item in value.items()]
+    elif isinstance(value, list):
+        items = [(f"{where}[{index}]", item) for index, item in enumerate(value)]
+    else:
+        return None
+    for path, item in items:
+        problem = _text_problem(item, path, depth=depth + 1)
+        if problem:
+            return problem
+    return None
 
 
 # --- output --------------------------------------------------------------------------------

@@ -345,6 +345,25 @@ def test_bad_free_text_is_400(alice: User, text: str) -> None:
     assert not Answer.objects.exists()
 
 
+@pytest.mark.parametrize(
+    "raw",
+    [
+        '{"response": {"choice": "\\ud800"}}',
+        '{"response": {"choice": "b\\u0000"}}',
+        '{"response": {"choice\\u0000": "b"}}',
+        '{"response": {"choice": [[[[["b"]]]]]}}',
+    ],
+    ids=["lone-surrogate", "nul-in-value", "nul-in-key", "nested"],
+)
+def test_text_that_cannot_be_stored_is_400(alice: User, question: Question, raw: str) -> None:
+    response = client_for(alice).generic(
+        "POST", answers_url(question), raw, content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert error_of(response)["field"].startswith("response")
+    assert not Answer.objects.exists()
+
+
 def test_a_one_megabyte_answer_is_a_clean_413(alice: User) -> None:
     question = QuestionFactory.create(kind=QuestionKind.FREE_TEXT, config=free_text_config())
     response = post_answer(client_for(alice), question, {"response": {"text": "a" * 1_048_576}})
@@ -361,10 +380,15 @@ def test_a_one_megabyte_answer_is_a_clean_413(alice: User) -> None:
         (b'{"response": {"choice": ', "application/json", 400),
         (b"\xff\xfe\x00\x01binary", "application/json", 400),
         (b'{"response": {"value": NaN}}', "application/json", 400),
+        (
+            b'{"response": {"text": ' + b"[" * 20_000 + b"]" * 20_000 + b"}}",
+            "application/json",
+            400,
+        ),
         (b"\x89PNG\r\n\x1a\n", "image/png", 415),
         (b"response=b", "application/x-www-form-urlencoded", 415),
     ],
-    ids=["truncated", "binary", "nan", "png", "form"],
+    ids=["truncated", "binary", "nan", "deep", "png", "form"],
 )
 def test_malformed_bodies_are_4xx_with_a_message(
     alice: User, question: Question, payload: bytes, content_type: str, status: int
