@@ -8,6 +8,7 @@ from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
 
+from annquiz.accounts.roles import is_instructor
 from annquiz.courses import grading
 from annquiz.courses.models import (
     Answer,
@@ -66,7 +67,25 @@ class QuestionAdminForm(forms.ModelForm):  # type: ignore[type-arg]
         return cleaned
 
 
-class LessonInline(admin.TabularInline):  # type: ignore[type-arg]
+class InstructorAccess:
+    """Instructors (see ``accounts.roles``) may edit course content without model grants."""
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return is_instructor(request.user) or super().has_module_permission(request)  # type: ignore[misc]
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return is_instructor(request.user) or super().has_view_permission(request, obj)  # type: ignore[misc]
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return is_instructor(request.user) or super().has_change_permission(request, obj)  # type: ignore[misc]
+
+
+class ContentAccess(InstructorAccess):
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return is_instructor(request.user) or super().has_add_permission(request, *args)  # type: ignore[misc]
+
+
+class LessonInline(ContentAccess, admin.TabularInline):  # type: ignore[type-arg]
     model = Lesson
     fields = ("order", "slug", "title", "is_active")
     extra = 0
@@ -74,13 +93,13 @@ class LessonInline(admin.TabularInline):  # type: ignore[type-arg]
 
 
 @admin.register(Course)
-class CourseAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class CourseAdmin(ContentAccess, admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = ("slug", "title", "updated_at")
     search_fields = ("slug", "title")
     inlines = [LessonInline]
 
 
-class QuestionInline(admin.TabularInline):  # type: ignore[type-arg]
+class QuestionInline(InstructorAccess, admin.TabularInline):  # type: ignore[type-arg]
     model = Question
     fk_name = "lesson"
     fields = ("order", "key", "kind", "max_attempts", "points", "is_active")
@@ -94,7 +113,7 @@ class QuestionInline(admin.TabularInline):  # type: ignore[type-arg]
 
 
 @admin.register(Lesson)
-class LessonAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class LessonAdmin(ContentAccess, admin.ModelAdmin):  # type: ignore[type-arg]
     list_display = ("title", "course", "order", "slug", "is_active")
     list_filter = ("course", "is_active")
     search_fields = ("slug", "title")
@@ -103,7 +122,7 @@ class LessonAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
 
 @admin.register(Question)
-class QuestionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+class QuestionAdmin(ContentAccess, admin.ModelAdmin):  # type: ignore[type-arg]
     form = QuestionAdminForm
     list_display = ("key", "kind", "lesson", "order", "max_attempts", "points", "is_active")
     list_filter = ("kind", "is_active", "course", "lesson")
@@ -112,8 +131,8 @@ class QuestionAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     ordering = ("course", "lesson__order", "order")
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
-    """Students' records: visible to staff, never edited or added by hand."""
+class ReadOnlyAdmin(InstructorAccess, admin.ModelAdmin):  # type: ignore[type-arg]
+    """Students' records: visible to instructors, never edited or added by hand."""
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

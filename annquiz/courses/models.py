@@ -192,7 +192,8 @@ class Answer(models.Model):
     student = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="answers"
     )
-    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="answers")
+    # PROTECT: a question with answers is deactivated, never deleted with its answers.
+    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="answers")
     variant = models.ForeignKey(
         QuestionVariant, on_delete=models.PROTECT, null=True, blank=True, related_name="answers"
     )

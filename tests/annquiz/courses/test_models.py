@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import ProtectedError
 
 from annquiz.courses.models import Answer, QuestionProgress, validate_blocks
 from tests.annquiz.courses.factories import (
@@ -25,6 +26,13 @@ def test_answer_attempt_number_is_unique_per_student_and_question() -> None:
     AnswerFactory.create(student=answer.student, question=answer.question, attempt_number=2)
     AnswerFactory.create(question=answer.question, attempt_number=1)  # another student
     assert Answer.objects.filter(question=answer.question).count() == 3
+
+
+def test_an_answered_question_cannot_be_deleted_with_its_answers() -> None:
+    answer = AnswerFactory.create()
+    with pytest.raises(ProtectedError), transaction.atomic():
+        answer.question.delete()
+    assert Answer.objects.filter(pk=answer.pk).exists()
 
 
 def test_attempt_number_zero_is_refused_by_the_database() -> None:
