@@ -116,7 +116,9 @@ def serve_process(
 
 
 def test_serve_starts_everything_and_ctrl_c_leaves_nothing_behind(
-    serve_process: tuple[subprocess.Popen[bytes], Path, int], short_tmp_dir: Path
+    serve_process: tuple[subprocess.Popen[bytes], Path, int],
+    serve_env: dict[str, str],
+    short_tmp_dir: Path,
 ) -> None:
     process, log, port = serve_process
     var_dir = short_tmp_dir / "var"
@@ -142,6 +144,18 @@ def test_serve_starts_everything_and_ctrl_c_leaves_nothing_behind(
     assert worker_answers_ping(f"redis+socket://{socket_path}", timeout=120), (
         "the Celery worker did not answer a ping:\n" + log.read_text(errors="replace")
     )
+
+    second = subprocess.run(
+        [sys.executable, "manage.py", "serve", "--port", str(free_port())],
+        cwd=settings.BASE_DIR,
+        env=serve_env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert second.returncode != 0
+    assert "another `manage.py serve`" in second.stderr
+    assert socket_path.is_socket(), "a refused second serve must leave the first one's socket"
 
     children = psutil.Process(process.pid).children(recursive=True)
     names = " ".join(" ".join(child.cmdline()) for child in children)

@@ -63,21 +63,26 @@ class Command(BaseCommand):
             raise CommandError(f"--port {port} is not a TCP port (1-65535)")
         self._stop_signal: int | None = None
         self._hurry = False
+        self._started_socket: Path | None = None
 
         var_dir = Path(settings.VAR_DIR)
         var_dir.mkdir(parents=True, exist_ok=True)
         self._check_port_free(host, port)
+        embedded_socket: Path | None = None
+        if not os.environ.get("REDIS_URL"):
+            embedded_socket = Path(settings.EMBEDDED_REDIS_SOCKET)
+            try:
+                check_socket_path(embedded_socket)
+                _check_no_other_instance(embedded_socket)
+            except ProcessError as exc:
+                raise CommandError(str(exc)) from None
 
         try:
             users = self._prepare(options["verbosity"])
         except KeyboardInterrupt:
             self.stdout.write("Interrupted before start-up finished; nothing was started.")
             return
-
-        embedded_socket: Path | None = None
-        if not os.environ.get("REDIS_URL"):
-            embedded_socket = Path(settings.EMBEDDED_REDIS_SOCKET)
-        env = self._child_env(var_dir)
+        env = self._child_env(var_dir, embedded_socket)
         supervisor = Supervisor(
             env=env, cwd=Path(settings.BASE_DIR), grace_seconds=options["grace"]
         )
@@ -96,8 +101,8 @@ class Command(BaseCommand):
                 self.stdout.write("Stopping annquiz…")
                 self.stdout.flush()
             supervisor.stop_all(hurry=lambda: self._hurry)
-            if embedded_socket is not None:
-                embedded_socket.unlink(missing_ok=True)
+            if self._started_socket is not None:
+                self._started_socket.unlink(missing_ok=True)
             for signum, handler in previous.items():
                 signal.signal(signum, handler)
         if failure is not None:
@@ -195,16 +200,12 @@ class Command(BaseCommand):
         return None
 
     def _start_embedded_redis(self, supervisor: Supervisor, socket_path: Path) -> bool:
-        check_socket_path(socket_path)
         url = f"unix://{socket_path}"
-        if socket_path.exists():
-            if redis_answers(url):
-                raise ProcessError(
-                    f"a Redis already answers on {socket_path}: is another `manage.py serve` "
-                    "running with the same ANNQUIZ_VAR_DIR?"
-                )
-            socket_path.unlink()
+        _check_no_other_instance(socket_path)
+        # What is left is a stale socket from a serve that was killed: nobody answers on it.
+        socket_path.unlink(missing_ok=True)
         self.stdout.write(f"Starting the embedded Redis on {socket_path}…")
+        self._started_socket = socket_path
         child = supervisor.start(
             "embedded redis-server", redis_server_command(find_redis_server(), socket_path)
         )
@@ -216,7 +217,14 @@ class Command(BaseCommand):
             interrupted=self._interrupted,
         )
 
-    def _child_env(self, var_dir: Path) -> dict[str, str]:
+    def _child_env(self, var_dir: Path, embedded_socket: Path | None) -> dict[str, str]:
+        """The children's environment: the same data directory, Redis and broker as ours."""
+        redis_url: str = settings.REDIS_URL
+        broker_url: str = settings.CELERY_BROKER_URL
+        if embedded_socket is not None:
+            redis_url = f"unix://{embedded_socket}"
+            if not os.environ.get("CELERY_BROKER_URL"):
+                broker_url = f"redis+socket://{embedded_socket}"
         env = dict(os.environ)
         env.update(
             {
@@ -224,8 +232,8 @@ class Command(BaseCommand):
                     "DJANGO_SETTINGS_MODULE", "annquiz.settings"
                 ),
                 "ANNQUIZ_VAR_DIR": str(var_dir),
-                "REDIS_URL": settings.REDIS_URL,
-                "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+                "REDIS_URL": redis_url,
+                "CELERY_BROKER_URL": broker_url,
                 "PYTHONUNBUFFERED": "1",
             }
         )
@@ -267,6 +275,14 @@ class Command(BaseCommand):
 
     def _interrupted(self) -> bool:
         return self._stop_signal is not None
+
+
+def _check_no_other_instance(socket_path: Path) -> None:
+    if socket_path.exists() and redis_answers(f"unix://{socket_path}"):
+        raise ProcessError(
+            f"a Redis already answers on {socket_path}: is another `manage.py serve` "
+            "running with the same ANNQUIZ_VAR_DIR?"
+        )
 
 
 def _gunicorn_extra_options() -> list[str]:
