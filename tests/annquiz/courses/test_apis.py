@@ -3,11 +3,15 @@ bad input, and the OpenAPI schema."""
 
 from __future__ import annotations
 
+import io
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import User
+from django.core.management import call_command
 from drf_spectacular.validation import validate_schema
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
@@ -434,3 +438,36 @@ def test_the_docs_page_uses_local_assets() -> None:
     page = response.content.decode()
     assert "swagger-ui" in page
     assert "cdn." not in page and "unpkg" not in page
+
+
+def strings(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        value = list(value.values())
+    if isinstance(value, list):
+        return [text for item in value for text in strings(item)]
+    return []
+
+
+@pytest.mark.skipif(
+    not (Path(settings.BASE_DIR) / "fixtures" / "course" / "course.yaml").exists(),
+    reason="the course content is not in fixtures/course yet",
+)
+def test_no_lesson_of_the_shipped_course_leaks_an_answer_key(alice: User) -> None:
+    call_command("load_course", stdout=io.StringIO())
+    client = client_for(alice)
+    course = client.get("/api/v1/courses/").json()["results"][0]
+    lessons = client.get(f"/api/v1/courses/{course['slug']}/lessons/").json()["results"]
+    kinds: set[str] = set()
+    for lesson in lessons:
+        body = client.get(f"/api/v1/lessons/{lesson['id']}/").json()
+        questions = [b["question"] for b in body["blocks"] if b["type"] == "question"]
+        kinds.update(q["kind"] for q in questions)
+        assert_no_secrets(body)
+        texts = strings(body)
+        for question in questions:
+            stored = Question.objects.get(pk=question["id"])
+            if stored.model_answer_html:
+                assert not any(stored.model_answer_html in text for text in texts)
+    assert {"free_text", "parametrized"} <= kinds
