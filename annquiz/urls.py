@@ -7,5 +7,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("annquiz.accounts.urls")),
     path("api/", include("annquiz.courses.api_urls")),
+    path("courses/", include("annquiz.courses.urls")),
     path("", include("annquiz.core.urls")),
 ]
