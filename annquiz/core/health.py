@@ -8,6 +8,8 @@ import redis
 from django.conf import settings
 from django.db import DatabaseError, connection
 
+from annquiz.core.processes import redact_url
+
 logger = logging.getLogger(__name__)
 
 BROKER_TIMEOUT_SECONDS = 1.0
@@ -35,7 +37,9 @@ def check_broker() -> bool:
         return bool(client.ping())
     except (redis.RedisError, OSError) as exc:
         logger.warning(
-            "health check: the broker at %s does not answer: %s", settings.REDIS_URL, exc
+            "health check: the broker at %s does not answer: %s",
+            redact_url(settings.REDIS_URL),
+            exc,
         )
         return False
     finally:

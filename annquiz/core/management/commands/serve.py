@@ -29,6 +29,7 @@ from annquiz.core.processes import (
     Supervisor,
     check_socket_path,
     find_redis_server,
+    redact_url,
     redis_answers,
     redis_server_command,
     wait_until,
@@ -138,7 +139,9 @@ class Command(BaseCommand):
             if not self._start_embedded_redis(supervisor, embedded_socket):
                 return None
         elif not redis_answers(settings.REDIS_URL, timeout=2.0):
-            raise ProcessError(f"the Redis at REDIS_URL={settings.REDIS_URL} does not answer PING")
+            raise ProcessError(
+                f"the Redis at REDIS_URL={redact_url(settings.REDIS_URL)} does not answer PING"
+            )
 
         supervisor.start(
             "celery worker",
