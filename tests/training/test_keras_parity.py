@@ -59,12 +59,13 @@ def _features(seed: int = 0) -> np.ndarray:
 def _targets(x: np.ndarray, loss: str, units: int) -> np.ndarray:
     score = x[:, 0] - 0.8 * x[:, 1] * x[:, 2] + 0.3 * x[:, 3]
     if loss == "binary_crossentropy":
-        return (score > 0).astype(np.float64).reshape(-1, 1)
-    classes = np.digitize(score, np.quantile(score, np.linspace(0, 1, units + 1)[1:-1]))
+        return np.asarray(score > 0, dtype=np.float64).reshape(-1, 1)
+    edges = np.quantile(score, np.linspace(0, 1, units + 1)[1:-1])
+    classes: np.ndarray = np.digitize(score, edges)
     if loss == "sparse_categorical_crossentropy":
         return classes
     if loss == "categorical_crossentropy":
-        return np.eye(units)[classes]
+        return np.asarray(np.eye(units)[classes])
     return np.column_stack([np.tanh(score + k) for k in range(units)])
 
 
