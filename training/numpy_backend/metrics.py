@@ -30,11 +30,15 @@ def target_kind(loss: str, output_units: int) -> str:
 class MetricAccumulator:
     """Running totals of one metric for ``n_seeds`` seeds; ``result()`` gives ``(S,)``."""
 
-    def __init__(self, name: str, kind: str, n_seeds: int, n_classes: int) -> None:
+    def __init__(
+        self, name: str, kind: str, n_seeds: int, n_classes: int, *, labels: bool = False
+    ) -> None:
+        """``labels``: targets are integer class labels without the K axis (sparse loss)."""
         if name not in METRICS:
             raise ValueError(f"unknown metric {name!r}: choose one of {', '.join(METRICS)}")
         self.name = name
         self.kind = kind
+        self.labels = labels or kind == "sparse"
         self.n_classes = n_classes
         self.n_seeds = n_seeds
         self.reset()
@@ -58,11 +62,13 @@ class MetricAccumulator:
             return np.rint(y_true[..., 0]).astype(np.intp), (y_pred[..., 0] > 0.5).astype(np.intp)
         pred = y_pred.argmax(axis=-1)
         if self.kind == "sparse":
-            return y_true.astype(np.intp, copy=False), pred
+            return y_true[..., 0].astype(np.intp), pred
         return y_true.argmax(axis=-1), pred
 
     def update(self, y_true: np.ndarray, y_pred: np.ndarray) -> None:
         """Add one batch: ``y_pred`` is ``(S, B, K)``, ``y_true`` the batch's targets."""
+        if self.labels:
+            y_true = y_true[..., None]  # the K axis back, as Keras expands to the same rank
         batch, k = y_pred.shape[-2:]
         if self.name == "accuracy":
             if self.kind == "binary":
@@ -74,8 +80,7 @@ class MetricAccumulator:
                 self.total += np.add.reduce(true == pred, axis=-1)
             self.count += batch
         elif self.name in ("mse", "mae"):
-            target = y_true[..., None] if self.kind == "sparse" else y_true
-            diff = y_pred - target
+            diff = y_pred - y_true
             per = np.square(diff) if self.name == "mse" else np.abs(diff)
             self.total += np.add.reduce(per, axis=(-2, -1)) / k
             self.count += batch

@@ -32,7 +32,10 @@ def evaluate_stacked(
     """
     kind = target_kind(model.spec.loss, model.output_units)
     n_classes = max(2, model.output_units)
-    accs = [MetricAccumulator(m, kind, model.n_seeds, n_classes) for m in metric_names]
+    labels = model.spec.loss == "sparse_categorical_crossentropy"
+    accs = [
+        MetricAccumulator(m, kind, model.n_seeds, n_classes, labels=labels) for m in metric_names
+    ]
     total = np.zeros(model.n_seeds)
     n = x.shape[0]
     step = _chunk_rows(model)

@@ -18,6 +18,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Sequence
 
@@ -125,16 +126,26 @@ def fit_seeds(
         )
     kind = target_kind(spec.loss, model.output_units)
     n_classes = max(2, model.output_units)
-    metrics = [MetricAccumulator(m, kind, n_total, n_classes) for m in spec.metrics]
-
+    labels = spec.loss == "sparse_categorical_crossentropy"
     x, y, sw = data.x_train, data.y_train, data.sample_weight
     n = x.shape[0]
     batch = n if spec.batch_size is None else min(spec.batch_size, n)
+    starts = list(range(0, n, batch))
+    sizes = np.array([min(batch, n - s0) for s0 in starts], dtype=np.float64)
     shuffle_rngs = [seed_generator(s) for s in seeds]
     histories: list[dict[str, list[float]]] = [{k: [] for k in keys} for _ in seeds]
     stoppers = [EarlyStoppingState(es_config) if es_config else None for _ in seeds]
     results: list[FitResult | None] = [None] * n_total
     active = list(range(n_total))  # original seed index of each row of the stack
+
+    def train_metrics(y_seen: np.ndarray, preds: np.ndarray) -> dict[str, np.ndarray]:
+        # Accumulating over the whole epoch at once equals accumulating batch by batch.
+        out: dict[str, np.ndarray] = {}
+        for name in spec.metrics:
+            acc = MetricAccumulator(name, kind, preds.shape[0], n_classes, labels=labels)
+            acc.update(y_seen, preds)
+            out[name] = acc.result()
+        return out
 
     for epoch in range(spec.epochs):
         n_rows = len(active)
@@ -145,39 +156,36 @@ def fit_seeds(
         else:
             xe, ye, we = x, y, sw
         lead: tuple[slice, ...] = (slice(None),) if shuffle else ()
-        loss_sum = np.zeros(n_rows)
-        seen = 0
-        for acc in metrics:
-            acc.reset()
+        # Each batch's outputs (before its update) and loss, for the epoch's logs.
+        preds = np.empty((n_rows, n, model.output_units))
+        batch_loss = np.empty((n_rows, len(starts)))
         frozen: dict[int, np.ndarray] = {}
         frozen_logs: dict[int, dict[str, float]] = {}
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            for start in range(0, n, batch):
-                sl = (*lead, slice(start, start + batch))
-                yb = ye[sl]
-                loss, out = model.loss_and_gradients(xe[sl], yb, None if we is None else we[sl])
-                b = int(out.shape[-2])
-                loss_sum += loss * b
-                seen += b
-                for acc in metrics:
-                    acc.update(yb, out)
+            for i, s0 in enumerate(starts):
+                sl = (*lead, slice(s0, s0 + batch))
+                loss, out = model.loss_and_gradients(xe[sl], ye[sl], None if we is None else we[sl])
+                preds[:, s0 : s0 + batch] = out
+                batch_loss[:, i] = loss
                 optimizer.apply([model.grads], [model.params])
                 for r, snapshot in frozen.items():
                     model.params[r] = snapshot
-                if not np.isfinite(loss).all():
+                if not math.isfinite(float(np.add.reduce(loss))):
+                    seen = int(s0 + sizes[i])
                     for bad in np.flatnonzero(~np.isfinite(loss)):
                         r = int(bad)
                         if r in frozen:
                             continue
                         frozen[r] = model.params[r].copy()
-                        frozen_logs[r] = {"loss": float(loss_sum[r] / seen)}
-                        for acc in metrics:
-                            frozen_logs[r][acc.name] = float(acc.result()[r])
+                        row_y = ye[r : r + 1, :seen] if shuffle else ye[:seen]
+                        partial = train_metrics(row_y, preds[r : r + 1, :seen])
+                        frozen_logs[r] = {
+                            "loss": float(batch_loss[r, : i + 1] @ sizes[: i + 1] / seen),
+                            **{k: float(v[0]) for k, v in partial.items()},
+                        }
                     if len(frozen) == n_rows:
                         break
-            train_logs = {"loss": loss_sum / seen}
-            for acc in metrics:
-                train_logs[acc.name] = acc.result()
+            train_logs = {"loss": batch_loss @ sizes / n, **train_metrics(ye, preds)}
             val_logs: dict[str, np.ndarray] = {}
             if has_val:
                 assert data.x_val is not None and data.y_val is not None
@@ -220,8 +228,6 @@ def fit_seeds(
                 break
             model.select_seeds(keep)
             optimizer.select_seeds(keep, [model.params])
-            for acc in metrics:
-                acc.select_seeds(keep)
             active = [active[r] for r in keep]
 
     if spec.epochs == 0:  # nothing trained: report the initial weights
