@@ -175,7 +175,7 @@ def test_quiz_helpers() -> None:
     assert m == pytest.approx(0.05)
     assert v == pytest.approx(0.00025)
     # First Adam step moves by about lr whatever the gradient's size.
-    assert w == pytest.approx(1.0 - 0.1 * 0.5 / (0.5 + 1e-7 / math.sqrt(1 - 0.999)) * 1.0)
+    assert w == pytest.approx(1.0 - 0.1 * 0.5 / (0.5 + 1e-7 / math.sqrt(1 - 0.999)))
     arr, _, _ = adam_step(np.array([1.0, 2.0]), np.array([0.5, -0.5]), 0.0, 0.0, 1, lr=0.1)
     assert isinstance(arr, np.ndarray)
     np.testing.assert_allclose(arr, [0.9, 2.1], rtol=1e-6)

@@ -239,6 +239,28 @@ def test_learning_rate_blowup_ends_diverged_while_other_seeds_continue() -> None
     assert not any(r.diverged for r in _fit(calm, FitData(X, 100 * X[:, :1]), seeds=[0, 1]))
 
 
+def test_a_seed_diverging_mid_epoch_leaves_the_others_as_if_trained_alone() -> None:
+    spec = ModelSpec(
+        input_shape=(4,),
+        layers=(Dense(16, Activation("relu")), Dense(1, Activation("linear"))),
+        optimizer=Optimizer("sgd", learning_rate=0.08),
+        loss="mse",
+        metrics=("mae",),
+        epochs=20,
+        batch_size=4,
+    )
+    data = FitData(X, 10 * X[:, :1])
+    together = _fit(spec, data, seeds=[0, 2, 5])
+    assert [r.diverged for r in together] == [True, False, True]
+    assert [r.epochs_run for r in together] == [2, 20, 7]
+    for res in together:
+        (alone,) = _fit(spec, data, seeds=[res.seed])
+        for key in ("loss", "mae"):
+            np.testing.assert_allclose(res.history[key], alone.history[key], rtol=1e-12)
+        for a, b in zip(alone.model.get_weights(), res.model.get_weights(), strict=True):
+            np.testing.assert_allclose(a, b, rtol=1e-12)
+
+
 def test_on_epoch_end_is_called_per_seed_per_epoch() -> None:
     calls: list[tuple[int, int, str]] = []
     _fit(
