@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from functools import lru_cache, wraps
+from typing import Any, Literal, TypeVar
 
 QUESTION_KINDS: tuple[str, ...] = (
     "single_choice",
@@ -61,3 +64,26 @@ def verdict_for(score: float, pass_threshold: float = 1.0) -> VerdictName:
 def clamp_score(score: float) -> float:
     """``score`` clamped to [0, 1] and rounded to 4 decimals (stored and shown as is)."""
     return round(min(1.0, max(0.0, score)), 4)
+
+
+_T = TypeVar("_T")
+
+
+def memoized_by_json(parse: Callable[[Any], _T]) -> Callable[[Any], _T]:
+    """Cache ``parse(config)`` by the config's canonical JSON text.
+
+    Grading one answer checks the same config several times (validate, normalise, grade),
+    and a course has few questions; parsed configs are immutable, so they can be shared.
+    A config that is not JSON-serialisable is parsed every time.
+    """
+    cached = lru_cache(maxsize=512)(lambda key: parse(json.loads(key)))
+
+    @wraps(parse)
+    def wrapper(config: Any) -> _T:
+        try:
+            key = json.dumps(config, sort_keys=True)
+        except (TypeError, ValueError):
+            return parse(config)
+        return cached(key)
+
+    return wrapper

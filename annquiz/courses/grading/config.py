@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from annquiz.courses.grading.base import QUESTION_KINDS
+from annquiz.courses.grading.base import QUESTION_KINDS, memoized_by_json
 from annquiz.courses.grading.errors import ConfigError
 from annquiz.courses.grading.text import CompiledPattern, compile_pattern
 from annquiz.courses.grading.variants import expects_vector, validate_parametrized
@@ -242,16 +242,33 @@ def _exactly_one_correct(options: tuple[ChoiceOption, ...], path: str) -> None:
 
 def parse_choices(kind: str, config: Mapping[str, Any]) -> tuple[ChoiceOption, ...]:
     """The options of a single_choice or multiple_choice config."""
+    if kind == "single_choice":
+        return _parse_single(config)
+    return _parse_multiple(config)
+
+
+def _choices_of(kind: str, config: Mapping[str, Any]) -> tuple[ChoiceOption, ...]:
     root = _mapping(config, "", "the config")
     _keys(root, "", required=("choices",), what=f"a {kind} config")
-    options = _choice_list(root["choices"], "choices")
-    if kind == "single_choice":
-        _exactly_one_correct(options, "choices")
-    elif not any(option.correct for option in options):
+    return _choice_list(root["choices"], "choices")
+
+
+@memoized_by_json
+def _parse_single(config: Mapping[str, Any]) -> tuple[ChoiceOption, ...]:
+    options = _choices_of("single_choice", config)
+    _exactly_one_correct(options, "choices")
+    return options
+
+
+@memoized_by_json
+def _parse_multiple(config: Mapping[str, Any]) -> tuple[ChoiceOption, ...]:
+    options = _choices_of("multiple_choice", config)
+    if not any(option.correct for option in options):
         raise ConfigError("choices", "at least one choice must be correct")
     return options
 
 
+@memoized_by_json
 def parse_numeric(config: Mapping[str, Any]) -> NumericConfig:
     root = _mapping(config, "", "the config")
     _keys(
@@ -311,6 +328,7 @@ def _contradiction(value: object, path: str) -> Contradiction:
     )
 
 
+@memoized_by_json
 def parse_free_text(config: Mapping[str, Any]) -> FreeTextConfig:
     root = _mapping(config, "", "the config")
     _keys(
@@ -384,7 +402,7 @@ def validate_config(kind: str, config: Mapping[str, Any]) -> None:
     elif kind == "free_text":
         parse_free_text(config)
     else:
-        validate_parametrized(_mapping(config, "", "the config"))
+        validate_parametrized(config)
 
 
 def _public_choices(options: tuple[ChoiceOption, ...]) -> list[dict[str, str]]:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from annquiz.courses.grading.base import Grade, Variant, clamp_score, verdict_for
@@ -17,7 +18,15 @@ from annquiz.courses.grading.config import (
 )
 from annquiz.courses.grading.errors import AnswerError
 from annquiz.courses.grading.responses import validate_response
-from annquiz.courses.grading.text import CompiledPattern, Match, Token, find_matches, tokenize
+from annquiz.courses.grading.text import (
+    CompiledPattern,
+    Match,
+    TextIndex,
+    Token,
+    index_tokens,
+    iter_matches,
+    tokenize,
+)
 from annquiz.courses.grading.variants import expects_vector, template_hint
 
 __all__ = ["grade"]
@@ -177,19 +186,28 @@ def _grade_parametrized(
 # --- free text --------------------------------------------------------------------------------
 
 
-def _asserted(patterns: tuple[CompiledPattern, ...], tokens: list[Token]) -> list[Match]:
-    return [
-        match
-        for pattern in patterns
-        for match in find_matches(pattern, tokens)
-        if not match.negated
-    ]
+@dataclass(frozen=True)
+class _Text:
+    tokens: list[Token]
+    index: TextIndex
 
 
-def _contradiction_asserted(item: Contradiction, tokens: list[Token]) -> bool:
+def _asserted(patterns: tuple[CompiledPattern, ...], text: _Text) -> Iterator[Match]:
+    """The asserted (not negated) matches of any of ``patterns``, lazily."""
+    for pattern in patterns:
+        for match in iter_matches(pattern, text.tokens, text.index):
+            if not match.negated:
+                yield match
+
+
+def _contradiction_asserted(item: Contradiction, text: _Text) -> bool:
     """Asserted somewhere, in a clause that does not also match one of ``unless``."""
-    excused = {match.clause for pattern in item.unless for match in find_matches(pattern, tokens)}
-    return any(match.clause not in excused for match in _asserted(item.patterns, tokens))
+    excused = {
+        match.clause
+        for pattern in item.unless
+        for match in iter_matches(pattern, text.tokens, text.index)
+    }
+    return any(match.clause not in excused for match in _asserted(item.patterns, text))
 
 
 def _found_sentence(choice_correct: bool | None, found: list[Concept]) -> str:
@@ -227,6 +245,7 @@ def _contradiction_sentence(contradictions: list[Contradiction]) -> str:
 def _grade_free_text(config: Mapping[str, Any], response: Mapping[str, Any]) -> Grade:
     parsed = parse_free_text(config)
     tokens = tokenize(response["text"])
+    text = _Text(tokens, index_tokens(tokens))
 
     choice_correct: bool | None = None
     choice_score = 0.0
@@ -237,13 +256,11 @@ def _grade_free_text(config: Mapping[str, Any], response: Mapping[str, Any]) -> 
         choice_feedback = picked.feedback
         choice_score = parsed.choice_weight if picked.correct else 0.0
 
-    found = [concept for concept in parsed.concepts if _asserted(concept.patterns, tokens)]
+    found = [concept for concept in parsed.concepts if any(_asserted(concept.patterns, text))]
     missing = [concept for concept in parsed.concepts if concept not in found]
     total_weight = sum(concept.weight for concept in parsed.concepts)
     text_score = (1.0 - parsed.choice_weight) * sum(c.weight for c in found) / total_weight
-    contradictions = [
-        item for item in parsed.contradictions if _contradiction_asserted(item, tokens)
-    ]
+    contradictions = [item for item in parsed.contradictions if _contradiction_asserted(item, text)]
     penalty = sum(item.penalty for item in contradictions)
     score = clamp_score(choice_score + text_score - penalty)
 

@@ -34,18 +34,23 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
 __all__ = [
     "CompiledPattern",
     "Match",
+    "TextIndex",
     "Token",
     "compile_pattern",
     "damerau_levenshtein",
     "find_matches",
+    "index_tokens",
+    "iter_matches",
     "normalize",
     "tokenize",
+    "within_one_edit",
 ]
 
 # Apostrophe look-alikes and every dash/hyphen/minus sign Unicode has in common use.
@@ -94,6 +99,8 @@ _WILDCARD_MAX = 2
 
 def normalize(text: str) -> str:
     """NFKC, case-folded, accents stripped, apostrophes unified and dashes turned to spaces."""
+    if text.isascii():
+        return text.lower().translate(_APOSTROPHES).translate(_DASHES)
     folded = unicodedata.normalize("NFKC", text).casefold()
     decomposed = unicodedata.normalize("NFD", folded)
     stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
@@ -146,16 +153,37 @@ def damerau_levenshtein(a: str, b: str, bound: int = 1) -> int:
     return min(previous[len(b)], bound + 1)
 
 
+def within_one_edit(a: str, b: str) -> bool:
+    """``damerau_levenshtein(a, b) <= 1``, decided by comparing slices instead of a table."""
+    if a == b:
+        return True
+    la, lb = len(a), len(b)
+    if abs(la - lb) > 1:
+        return False
+    i = 0
+    while i < la and i < lb and a[i] == b[i]:
+        i += 1
+    if la == lb:
+        if a[i + 1 :] == b[i + 1 :]:
+            return True  # one substitution
+        return a[i + 2 :] == b[i + 2 :] and a[i] == b[i + 1] and a[i + 1] == b[i]
+    if la > lb:
+        return a[i + 1 :] == b[i:]  # one deletion from a
+    return a[i:] == b[i + 1 :]  # one insertion into a
+
+
 def _fuzzy_allowed(word: str) -> bool:
     return len(word) >= _FUZZY_MIN and word.isalpha()
 
 
+@lru_cache(maxsize=65536)
 def _token_equals(pattern: str, word: str) -> bool:
     if pattern == word:
         return True
-    return _fuzzy_allowed(pattern) and damerau_levenshtein(pattern, word) <= 1
+    return _fuzzy_allowed(pattern) and within_one_edit(pattern, word)
 
 
+@lru_cache(maxsize=65536)
 def _token_ends_pattern(pattern: str, word: str) -> bool:
     """Does ``word`` match the last token of a pattern: prefix, plural or one-edit variant?"""
     if len(pattern) < _SHORT_TOKEN:
@@ -166,23 +194,24 @@ def _token_ends_pattern(pattern: str, word: str) -> bool:
         return False
     # One edit within the prefix: compare against the word's prefixes of nearby lengths.
     return any(
-        damerau_levenshtein(pattern, word[:length]) <= 1
+        within_one_edit(pattern, word[:length])
         for length in (len(pattern) - 1, len(pattern), len(pattern) + 1)
         if _SHORT_TOKEN <= length <= len(word)
     )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class CompiledPattern:
-    """A rubric pattern in matchable form; ``negated`` for patterns starting ``not``/``no``."""
+    """A rubric pattern in matchable form; ``negated`` for patterns starting ``not``/``no``.
+
+    Compared and hashed by identity: ``compile_pattern`` returns one object per pattern text,
+    and the per-word match caches key on it.
+    """
 
     source: str
     tokens: tuple[str, ...]
     negated: bool
-
-    @property
-    def squashed(self) -> str:
-        return "".join(self.tokens)
+    squashed: str  # the words run together: "early stopping" -> "earlystopping"
 
 
 @lru_cache(maxsize=4096)
@@ -212,7 +241,8 @@ def compile_pattern(pattern: str) -> CompiledPattern:
             f"pattern {pattern!r} contains a negation word inside it; write 'not X' at the start "
             "to match a negated X"
         )
-    return CompiledPattern(source=pattern, tokens=tuple(words), negated=negated)
+    squashed = "".join(w for w in words if w != "*")
+    return CompiledPattern(pattern, tuple(words), negated, squashed)
 
 
 def _is_negator(tokens: list[Token], index: int) -> bool:
@@ -266,7 +296,8 @@ def _match_compound(compiled: CompiledPattern, tokens: list[Token], start: int) 
         return None
     target = compiled.squashed
     last_is_short = len(compiled.tokens[-1]) < _SHORT_TOKEN
-    fuzzy = _fuzzy_allowed(target)
+    # A slip is looked for only from a word of 3 or more letters, never from "a" or "an".
+    fuzzy = _fuzzy_allowed(target) and len(tokens[start].text) >= 3
     clause = tokens[start].clause
     joined = ""
     for end in range(start, min(len(tokens), start + len(compiled.tokens) + 2)):
@@ -284,12 +315,39 @@ def _match_compound(compiled: CompiledPattern, tokens: list[Token], start: int) 
         if joined.startswith(target) and before < len(target):
             return end + 1
         if fuzzy and any(
-            damerau_levenshtein(target, joined[:length]) <= 1
+            within_one_edit(target, joined[:length])
             for length in (len(target) - 1, len(target), len(target) + 1)
             if before < length <= len(joined)
         ):
             return end + 1
     return None
+
+
+@lru_cache(maxsize=65536)
+def _could_start(compiled: CompiledPattern, word: str) -> bool:
+    """Can a match of ``compiled`` begin at a token ``word``? A cheap, cached first filter;
+    the full match is checked only where this holds."""
+    target = compiled.squashed
+    # With at most one slip, one of the word's first two letters is one of the pattern's.
+    head = target[:2]
+    if word[0] not in head and (len(word) < 2 or word[1] not in head):
+        return False
+    first = compiled.tokens[0]
+    if len(compiled.tokens) == 1:
+        if _token_ends_pattern(first, word):
+            return True
+    elif _token_equals(first, word):
+        return True
+    if "*" in compiled.tokens:
+        return False
+    if target.startswith(word) or word.startswith(target):
+        return True
+    if not _fuzzy_allowed(target) or len(word) < 3:
+        return False  # as in _match_compound: no slips looked for from "a" or "an"
+    lengths = (len(word) - 1, len(word), len(word) + 1)
+    return any(within_one_edit(target[:n], word) for n in lengths) or any(
+        within_one_edit(target, word[:n]) for n in (len(target) - 1, len(target), len(target) + 1)
+    )
 
 
 def _negated(tokens: list[Token], start: int, end: int) -> bool:
@@ -321,23 +379,70 @@ class Match:
     negated: bool
 
 
-def find_matches(compiled: CompiledPattern, tokens: list[Token]) -> list[Match]:
+@dataclass(frozen=True)
+class TextIndex:
+    """Where each distinct word of a text occurs, and the words by their first two letters."""
+
+    positions: dict[str, list[int]]
+    by_letter: dict[str, set[str]]
+
+    def candidates(self, compiled: CompiledPattern) -> list[int]:
+        """Positions where ``compiled`` could start, in text order."""
+        words: set[str] = set()
+        for letter in set(compiled.squashed[:2]):
+            words |= self.by_letter.get(letter, set())
+        return sorted(
+            index
+            for word in words
+            if _could_start(compiled, word)
+            for index in self.positions[word]
+        )
+
+
+def index_tokens(tokens: list[Token]) -> TextIndex:
+    """Index a text's words so that each pattern tries only the words it can start at."""
+    positions: dict[str, list[int]] = {}
+    for index, token in enumerate(tokens):
+        positions.setdefault(token.text, []).append(index)
+    by_letter: dict[str, set[str]] = {}
+    for word in positions:
+        for letter in set(word[:2]):
+            by_letter.setdefault(letter, set()).add(word)
+    return TextIndex(positions, by_letter)
+
+
+def find_matches(
+    compiled: CompiledPattern,
+    tokens: list[Token],
+    index: TextIndex | None = None,
+) -> list[Match]:
     """Every place the pattern matches, each marked negated or asserted.
 
     For a negated pattern (``not X``) a match is *asserted* when X occurs negated.
+    ``index`` is ``index_tokens(tokens)``, passed when many patterns search one text.
     """
-    found: list[Match] = []
-    index = 0
-    while index < len(tokens):
-        end = _match_tokens(compiled.tokens, tokens, index)
-        if end is None:
-            end = _match_compound(compiled, tokens, index)
-        if end is None:
-            index += 1
+    return list(iter_matches(compiled, tokens, index))
+
+
+def iter_matches(
+    compiled: CompiledPattern,
+    tokens: list[Token],
+    index: TextIndex | None = None,
+) -> Iterator[Match]:
+    """``find_matches`` one at a time, so a caller can stop at the first it needs."""
+    if index is None:
+        index = index_tokens(tokens)
+    covered = 0
+    for start in index.candidates(compiled):
+        if start < covered:
             continue
-        negated = _negated(tokens, index, end)
+        end = _match_tokens(compiled.tokens, tokens, start)
+        if end is None:
+            end = _match_compound(compiled, tokens, start)
+        if end is None:
+            continue
+        negated = _negated(tokens, start, end)
         if compiled.negated:
             negated = not negated
-        found.append(Match(index, end, tokens[index].clause, negated))
-        index = end
-    return found
+        yield Match(start, end, tokens[start].clause, negated)
+        covered = end

@@ -24,7 +24,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from annquiz.courses.grading.base import Variant
+from annquiz.courses.grading.base import Variant, memoized_by_json
 from annquiz.courses.grading.errors import ConfigError
 
 __all__ = ["TEMPLATES", "draw_variant", "validate_parametrized", "variant_seed"]
@@ -316,7 +316,10 @@ def validate_parametrized(config: Mapping[str, Any]) -> None:
     _plan(config)
 
 
+@memoized_by_json
 def _plan(config: Mapping[str, Any]) -> _Plan:
+    if not isinstance(config, Mapping):
+        raise ConfigError("", f"the config must be a mapping, got {type(config).__name__}")
     unknown = sorted(set(config) - _PARAMETRIZED_KEYS)
     if unknown:
         raise ConfigError(

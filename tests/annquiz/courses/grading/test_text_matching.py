@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
 from annquiz.courses.grading.text import (
+    Token,
+    _match_compound,
+    _match_tokens,
     compile_pattern,
     damerau_levenshtein,
     find_matches,
+    index_tokens,
     normalize,
     tokenize,
+    within_one_edit,
 )
 
 
@@ -116,6 +123,64 @@ def test_damerau_levenshtein_counts_transpositions_as_one_edit() -> None:
     assert damerau_levenshtein("abc", "abc") == 0
     assert damerau_levenshtein("kitten", "sitting", bound=5) == 3
     assert damerau_levenshtein("overfitting", "underfitting") == 2  # capped at bound + 1
+
+
+def test_within_one_edit_agrees_with_the_distance_table() -> None:
+    rng = random.Random(0)
+    alphabet = "abcd"
+    for _ in range(3000):
+        a = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 6)))
+        b = list(a)
+        for _ in range(rng.randint(0, 2)):
+            op = rng.randint(0, 3)
+            position = rng.randint(0, len(b))
+            if op == 0:
+                b.insert(position, rng.choice(alphabet))
+            elif op == 1 and position < len(b):
+                del b[position]
+            elif op == 2 and position < len(b):
+                b[position] = rng.choice(alphabet)
+            elif position + 1 < len(b):
+                b[position], b[position + 1] = b[position + 1], b[position]
+        other = "".join(b)
+        assert within_one_edit(a, other) == (damerau_levenshtein(a, other) <= 1), (a, other)
+
+
+def scan(pattern: str, tokens: list[Token]) -> list[tuple[int, int]]:
+    """Try the pattern at every position, with no index or first-letter filter."""
+    compiled = compile_pattern(pattern)
+    spans: list[tuple[int, int]] = []
+    covered = 0
+    for start in range(len(tokens)):
+        if start < covered:
+            continue
+        end = _match_tokens(compiled.tokens, tokens, start)
+        if end is None:
+            end = _match_compound(compiled, tokens, start)
+        if end is not None:
+            spans.append((start, end))
+            covered = end
+    return spans
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    ["overfit", "underfit", "dropout", "early stopping", "l2 regularization", "not generaliz",
+     "nonlinear", "cnn", "a cnn", "over fitting", "regularization", "memorizes", "use * cnn"],
+)  # fmt: skip
+def test_the_index_finds_every_match_a_full_scan_finds(pattern: str) -> None:
+    tokens = tokenize(
+        "Overfiting, not underfitting; no drop out. Use earlystopping or l2 regularisation, "
+        "since the model doesn't generalize and over fits. A non-linear CNN? Not a CNN. "
+        "It memorises; ovrefitting; rgularization; eoverfit; use a big cnn."
+    )
+    found = [(m.start, m.end) for m in find_matches(compile_pattern(pattern), tokens)]
+    assert found == scan(pattern, tokens)
+    assert found, pattern
+    index = index_tokens(tokens)
+    assert [(m.start, m.end) for m in find_matches(compile_pattern(pattern), tokens, index)] == (
+        found
+    )
 
 
 @pytest.mark.parametrize(
