@@ -168,6 +168,15 @@ def answer_submit(
     if not question.is_active or not question.lesson.is_active:
         raise QuestionInactive(f"question {question.key!r} is no longer part of the course")
     variant = _variant_for_answer(student=student, question=question, variant_id=variant_id)
+    # A cheap early refusal, so a student with no attempts left cannot make us grade; the
+    # locked re-check below is what makes the limit hold under concurrency.
+    if QuestionProgress.objects.filter(
+        student_id=student.pk, question=question, attempts_used__gte=question.max_attempts
+    ).exists():
+        raise AttemptsExhausted(
+            f"all {question.max_attempts} attempts at question {question.key!r} are used",
+            max_attempts=question.max_attempts,
+        )
     try:
         cleaned = grading.validate_response(question.kind, question.config, response)
     except grading.AnswerError as exc:

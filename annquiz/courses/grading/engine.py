@@ -239,7 +239,7 @@ def _contradiction_sentence(contradictions: list[Contradiction]) -> str:
     if not contradictions:
         return ""
     worst = max(contradictions, key=lambda item: item.penalty)
-    return worst.feedback or f"Naming {worst.label} does not fit this scenario"
+    return worst.feedback or f"Careful: {worst.label}"
 
 
 def _grade_free_text(config: Mapping[str, Any], response: Mapping[str, Any]) -> Grade:
