@@ -74,8 +74,12 @@ class _Parser(argparse.ArgumentParser):
 # --------------------------------------------------------------------------- loading
 
 
-def load_spec(path: str | Path) -> ModelSpec:
-    """Read a ``.json`` spec or a ``.py`` Keras snippet (parsed, never executed)."""
+def load_spec(path: str | Path, *, external_validation: bool = False) -> ModelSpec:
+    """Read a ``.json`` spec or a ``.py`` Keras snippet (parsed, never executed).
+
+    ``external_validation``: the data brings its own validation rows, so ``val_*`` values
+    exist even when the spec's ``validation_split`` is 0.
+    """
     file = Path(path)
     suffix = file.suffix.lower()
     if suffix not in (".json", ".py"):
@@ -84,7 +88,7 @@ def load_spec(path: str | Path) -> ModelSpec:
     if suffix == ".py":
         from training.keras_snippet import parse_keras_snippet
 
-        return parse_keras_snippet(text)
+        return parse_keras_snippet(text, external_validation=external_validation)
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -93,7 +97,7 @@ def load_spec(path: str | Path) -> ModelSpec:
         ) from None
     from training.spec import parse_spec
 
-    return parse_spec(data)
+    return parse_spec(data, external_validation=external_validation)
 
 
 def _read_text(file: Path) -> str:
@@ -358,11 +362,11 @@ def cmd_fit(args: argparse.Namespace) -> int:
     from training.spec import check_limits
 
     seeds = parse_seeds(args.seeds)
-    spec = load_spec(args.spec)
     if args.dataset is not None:
         data = load_dataset(args.dataset).to_fit_data()
     else:
         data = load_npz_data(args.data)
+    spec = load_spec(args.spec, external_validation=data.x_val is not None)
     check_inputs_fit_spec(spec, data)
     check_limits(
         spec,

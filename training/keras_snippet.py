@@ -205,15 +205,17 @@ def snippet_to_spec_dict(source: str) -> dict[str, Any]:
     return _translate(source).spec
 
 
-def parse_keras_snippet(source: str) -> ModelSpec:
+def parse_keras_snippet(source: str, *, external_validation: bool = False) -> ModelSpec:
     """``parse_spec(snippet_to_spec_dict(source))``, with errors pointing at snippet lines.
+
+    ``external_validation`` is passed on to ``parse_spec``: validation rows come with the data.
 
     A problem with a value is reported as ``SpecError("line N", "<json path>: <reason>")``
     with N the line of the argument at fault.
     """
     translation = _translate(source)
     try:
-        return parse_spec(translation.spec)
+        return parse_spec(translation.spec, external_validation=external_validation)
     except SpecError as error:
         line = translation.line_for(error.path)
         reason = f"{error.path}: {error.reason}" if error.path else error.reason

@@ -352,3 +352,17 @@ def test_fit_a_cnn_on_the_tensorflow_backend(tmp_path: Path) -> None:
     assert len(document["history"]["val_accuracy"]) == 2
     assert document["history"]["loss"][1] < document["history"]["loss"][0]
     assert "accuracy" in document["test"]
+
+
+def test_fit_early_stopping_on_val_loss_uses_the_datasets_validation_rows(tmp_path: Path) -> None:
+    spec = handout_spec(
+        epochs=40, early_stopping={"monitor": "val_loss", "patience": 2, "min_delta": 0.01}
+    )
+    result = run(
+        "fit", write_json(tmp_path / "spec.json", spec), "--dataset", "pima-like", "--json"
+    )
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert len(report["history"]["val_loss"]) == report["epochs_run"]
+    assert report["stopped_early"] is True
+    assert report["epochs_run"] < 40
