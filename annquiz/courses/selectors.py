@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
 
 from annquiz.courses import grading
@@ -113,6 +113,61 @@ def lesson_neighbours(*, lesson: Lesson) -> tuple[Lesson | None, Lesson | None]:
     previous = siblings[index - 1] if index > 0 else None
     following = siblings[index + 1] if index + 1 < len(siblings) else None
     return previous, following
+
+
+@dataclass(frozen=True)
+class LessonPageVersion:
+    """What a cached rendering of a lesson page for one student depends on.
+
+    ``content`` changes when the course, any of its lessons (the previous/next links) or any
+    of this lesson's questions is saved; ``student`` changes with each answer the student
+    stores in this lesson (answers are never updated in place, so the latest id suffices).
+    """
+
+    lesson_id: int
+    content: str
+    student: str
+
+
+def lesson_page_version_for_user(
+    *, user: AnyUser, course_slug: str, lesson_slug: str
+) -> LessonPageVersion:
+    """The version of an active lesson's page for ``user``, in one query; else 404."""
+    _require_user(user)
+    lessons_changed = (
+        Lesson.objects.filter(course_id=OuterRef("course_id"))
+        .order_by("-updated_at")
+        .values("updated_at")[:1]
+    )
+    questions_changed = (
+        Question.objects.filter(lesson_id=OuterRef("pk"))
+        .order_by("-updated_at")
+        .values("updated_at")[:1]
+    )
+    latest_answer = (
+        Answer.objects.filter(student_id=user.pk, question__lesson_id=OuterRef("pk"))
+        .order_by("-id")
+        .values("id")[:1]
+    )
+    row = (
+        Lesson.objects.active()
+        .filter(course__slug=course_slug, slug=lesson_slug)
+        .annotate(
+            lessons_changed=Subquery(lessons_changed),
+            questions_changed=Subquery(questions_changed),
+            latest_answer=Subquery(latest_answer),
+        )
+        .values_list(
+            "pk", "course__updated_at", "lessons_changed", "questions_changed", "latest_answer"
+        )
+        .first()
+    )
+    if row is None:
+        raise Http404(f"no lesson {lesson_slug!r} in course {course_slug!r}")
+    pk, course_changed, lessons_at, questions_at, answer_id = row
+    stamps = (course_changed, lessons_at, questions_at)
+    content = "/".join(stamp.isoformat() if stamp is not None else "-" for stamp in stamps)
+    return LessonPageVersion(lesson_id=pk, content=content, student=str(answer_id or 0))
 
 
 def question_get_for_user(*, user: AnyUser, question_id: int) -> Question:

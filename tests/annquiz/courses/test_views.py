@@ -3,6 +3,7 @@ answer flow; the fetch fragment; 404s; no answer key in the HTML before it is ea
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -14,7 +15,7 @@ from django.test.utils import CaptureQueriesContext
 
 from annquiz.courses.models import Answer, Course, Lesson, Question, QuestionKind
 from annquiz.courses.services import answer_submit, variant_get_or_create
-from annquiz.courses.views import PENDING_SESSION_KEY
+from annquiz.courses.views import LESSON_PAGE_CACHE, PENDING_SESSION_KEY
 from tests.annquiz.courses.factories import (
     CourseFactory,
     LessonFactory,
@@ -29,6 +30,11 @@ pytestmark = pytest.mark.django_db
 
 FETCH = {"X-Requested-With": "fetch"}
 SECRET_TEXTS = ("MODEL-ANSWER-TEXT", "fb-b", "fb-c", "overfit", "memoriz", "0.731")
+
+
+@pytest.fixture(autouse=True)
+def _empty_page_cache() -> None:
+    LESSON_PAGE_CACHE.clear()
 
 
 @pytest.fixture
@@ -284,15 +290,77 @@ def test_lesson_page_makes_a_fixed_number_of_queries(
     parametrized_question(lesson=lesson, key="param")
     client = client_for(alice)
     client.get(lesson_url(lesson))
+    LESSON_PAGE_CACHE.clear()
     with CaptureQueriesContext(connection) as few:
         client.get(lesson_url(lesson))
     for index in range(6):
         QuestionFactory.create(lesson=lesson, key=f"more{index}")
         parametrized_question(lesson=lesson, key=f"param{index}")
+    LESSON_PAGE_CACHE.clear()
     client.get(lesson_url(lesson))  # draws the new variants
+    LESSON_PAGE_CACHE.clear()
     with CaptureQueriesContext(connection) as many:
         client.get(lesson_url(lesson))
     assert len(many) == len(few)
+
+
+def test_a_cached_lesson_page_costs_the_session_the_user_and_one_query(
+    alice: User, lesson: Lesson, question: Question
+) -> None:
+    client = client_for(alice)
+    first = html(client.get(lesson_url(lesson)))
+    with CaptureQueriesContext(connection) as queries:
+        again = html(client.get(lesson_url(lesson)))
+    assert len(queries) == 3, [q["sql"][:80] for q in queries.captured_queries]
+    assert (
+        again.split("<main", 1)[1].split("csrfmiddlewaretoken")[0]
+        == (first.split("<main", 1)[1].split("csrfmiddlewaretoken")[0])
+    )
+
+
+def test_the_cached_page_follows_answers_stored_through_the_api(
+    alice: User, question: Question
+) -> None:
+    client = client_for(alice)
+    assert "Attempts: 0 of 2 used" in html(client.get(lesson_url(question.lesson)))
+    answer_submit(student=alice, question=question, response={"choice": "a"})
+    page = html(client.get(lesson_url(question.lesson)))
+    assert "Attempts: 1 of 2 used" in page
+    assert 'data-verdict="incorrect"' in page
+
+
+def test_the_cached_page_follows_content_changes(
+    alice: User, course: Course, lesson: Lesson, question: Question
+) -> None:
+    client = client_for(alice)
+    client.get(lesson_url(lesson))
+    lesson.blocks = [{"type": "html", "html": "<p>NEW-TEXT</p>"}, *lesson.blocks[1:]]
+    lesson.save(update_fields=["blocks", "updated_at"])
+    assert "NEW-TEXT" in html(client.get(lesson_url(lesson)))
+    question.max_attempts = 5
+    question.save(update_fields=["max_attempts", "updated_at"])
+    assert "0 of 5 used" in html(client.get(lesson_url(lesson)))
+    LessonFactory.create(course=course, slug="added", title="Added later", order=9)
+    assert 'rel="next" href="/courses/ann/lessons/added/"' in html(client.get(lesson_url(lesson)))
+
+
+def test_each_browser_gets_its_own_csrf_token_in_a_cached_page(
+    alice: User, question: Question
+) -> None:
+    browsers = [Client(enforce_csrf_checks=True) for _ in range(2)]
+    for browser in browsers:
+        browser.force_login(alice)
+    tokens = []
+    for browser in browsers:
+        page = html(browser.get(lesson_url(question.lesson)))
+        match = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+        assert match is not None
+        tokens.append(match.group(1))
+    assert "@@" not in tokens[1]
+    for browser, token in zip(browsers, tokens, strict=True):
+        response = browser.post(answer_url(question), {"choice": "a", "csrfmiddlewaretoken": token})
+        assert response.status_code == 302
+    assert Answer.objects.count() == 2
 
 
 # --- answering without JavaScript -----------------------------------------------------------
