@@ -160,9 +160,12 @@ SPECTACULAR_SETTINGS = {
 # `manage.py serve` starts on a unix socket in VAR_DIR.
 EMBEDDED_REDIS_SOCKET = VAR_DIR / "redis.sock"
 REDIS_URL = env_str("REDIS_URL", f"unix://{EMBEDDED_REDIS_SOCKET}")
+# Kombu spells a unix-socket Redis URL "redis+socket://" where redis-py says "unix://".
 CELERY_BROKER_URL = env_str(
     "CELERY_BROKER_URL",
-    REDIS_URL.replace("unix://", "redis+socket://", 1) if REDIS_URL.startswith("unix://") else REDIS_URL,
+    "redis+socket://" + REDIS_URL.removeprefix("unix://")
+    if REDIS_URL.startswith("unix://")
+    else REDIS_URL,
 )
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ACKS_LATE = True

@@ -20,7 +20,7 @@ from annquiz.courses.models import (
 )
 
 
-class QuestionAdminForm(forms.ModelForm):  # type: ignore[type-arg]
+class QuestionAdminForm(forms.ModelForm):
     """Checks the config against the question's kind with the grading engine's validator."""
 
     class Meta:
@@ -85,7 +85,7 @@ class ContentAccess(InstructorAccess):
         return is_instructor(request.user) or super().has_add_permission(request, *args)  # type: ignore[misc]
 
 
-class LessonInline(ContentAccess, admin.TabularInline):  # type: ignore[type-arg]
+class LessonInline(ContentAccess, admin.TabularInline):
     model = Lesson
     fields = ("order", "slug", "title", "is_active")
     extra = 0
@@ -93,13 +93,13 @@ class LessonInline(ContentAccess, admin.TabularInline):  # type: ignore[type-arg
 
 
 @admin.register(Course)
-class CourseAdmin(ContentAccess, admin.ModelAdmin):  # type: ignore[type-arg]
+class CourseAdmin(ContentAccess, admin.ModelAdmin):
     list_display = ("slug", "title", "updated_at")
     search_fields = ("slug", "title")
     inlines = [LessonInline]
 
 
-class QuestionInline(InstructorAccess, admin.TabularInline):  # type: ignore[type-arg]
+class QuestionInline(InstructorAccess, admin.TabularInline):
     model = Question
     fk_name = "lesson"
     fields = ("order", "key", "kind", "max_attempts", "points", "is_active")
@@ -113,7 +113,7 @@ class QuestionInline(InstructorAccess, admin.TabularInline):  # type: ignore[typ
 
 
 @admin.register(Lesson)
-class LessonAdmin(ContentAccess, admin.ModelAdmin):  # type: ignore[type-arg]
+class LessonAdmin(ContentAccess, admin.ModelAdmin):
     list_display = ("title", "course", "order", "slug", "is_active")
     list_filter = ("course", "is_active")
     search_fields = ("slug", "title")
@@ -122,7 +122,7 @@ class LessonAdmin(ContentAccess, admin.ModelAdmin):  # type: ignore[type-arg]
 
 
 @admin.register(Question)
-class QuestionAdmin(ContentAccess, admin.ModelAdmin):  # type: ignore[type-arg]
+class QuestionAdmin(ContentAccess, admin.ModelAdmin):
     form = QuestionAdminForm
     list_display = ("key", "kind", "lesson", "order", "max_attempts", "points", "is_active")
     list_filter = ("kind", "is_active", "course", "lesson")
@@ -131,7 +131,7 @@ class QuestionAdmin(ContentAccess, admin.ModelAdmin):  # type: ignore[type-arg]
     ordering = ("course", "lesson__order", "order")
 
 
-class ReadOnlyAdmin(InstructorAccess, admin.ModelAdmin):  # type: ignore[type-arg]
+class ReadOnlyAdmin(InstructorAccess, admin.ModelAdmin):
     """Students' records: visible to instructors, never edited or added by hand."""
 
     def has_add_permission(self, request: HttpRequest) -> bool:

@@ -17,7 +17,7 @@ from training.spec import (
 from training.spec import Dropout as DropoutSpec
 
 
-def _spec(layers: tuple, loss: str, n_in: int = 4) -> ModelSpec:  # type: ignore[type-arg]
+def _spec(layers: tuple, loss: str, n_in: int = 4) -> ModelSpec:
     return ModelSpec(input_shape=(n_in,), layers=layers, loss=loss)
 
 

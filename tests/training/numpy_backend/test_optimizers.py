@@ -31,7 +31,7 @@ def _run(opt: BaseOptimizer) -> list[float]:
     return list(w)
 
 
-def _by_hand(step) -> list[float]:  # type: ignore[no-untyped-def]
+def _by_hand(step) -> list[float]:
     """Apply ``step(w, g, state, t) -> w`` to each coordinate independently, in plain floats."""
     result = []
     for i, w in enumerate(W0):

@@ -44,7 +44,7 @@ BASE = ModelSpec(
 )
 
 
-def _fit(spec: ModelSpec, data: FitData | None = None, **kw):  # type: ignore[no-untyped-def]
+def _fit(spec: ModelSpec, data: FitData | None = None, **kw):
     return NumpyBackend().fit(spec, data or FitData(X, Y), **kw)
 
 
