@@ -378,9 +378,7 @@ class TensorflowBackend:
         epochs_run = 0
         for epoch in range(spec.epochs):
             order = rng.permutation(rows) if do_shuffle else np.arange(rows)
-            logs, finite = program.train_epoch(x, y, w, order, batch_size)
-            if val is not None:
-                logs.update(program.evaluate(val[0], val[1], prefix="val_"))
+            logs, finite = program.train_epoch(x, y, w, order, batch_size, val)
             for key, value in logs.items():
                 history.setdefault(key, []).append(value)
             epochs_run = epoch + 1

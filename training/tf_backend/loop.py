@@ -13,7 +13,9 @@ pre-shuffled index vector (no per-step Python dispatch) and returns the epoch's 
   over classes that occur).
 
 The loop stops at the first batch whose loss is NaN or ±inf (that batch's update is applied,
-as in Keras with ``TerminateOnNaN``).
+as in Keras with ``TerminateOnNaN``). The same call then evaluates the validation rows in
+inference mode (``val_loss`` and validation metrics at the end of the epoch, as Keras does),
+so an epoch costs one call into the graph.
 
 Programs are cached by architecture (``program_for``), so consecutive fits of the same spec
 reuse the traced functions and variables: each seed re-initialises the variables from a fresh
@@ -108,7 +110,7 @@ class Program:
         self._train_epoch = tf.function(
             self._train_epoch_graph,
             autograph=False,
-            input_signature=[x_spec, y_spec, w_spec, idx_spec, size_spec],
+            input_signature=[x_spec, y_spec, w_spec, idx_spec, size_spec, x_spec, y_spec],
         )
         self._evaluate = tf.function(
             self._evaluate_graph,
@@ -217,8 +219,9 @@ class Program:
         return sums
 
     def _train_epoch_graph(
-        self, x: Any, y: Any, w: Any, order: Any, batch_size: Any
+        self, x: Any, y: Any, w: Any, order: Any, batch_size: Any, x_val: Any, y_val: Any
     ) -> dict[str, Any]:
+        """Train on every batch of ``order``, then evaluate on ``x_val`` (may have 0 rows)."""
         tf = _tf()
         n = tf.shape(order)[0]
         batches = (n + batch_size - 1) // batch_size
@@ -251,6 +254,9 @@ class Program:
         )
         result: dict[str, Any] = dict(stats)
         result["finite"] = finite
+        # Program order puts these variable reads after the loop's updates.
+        val = self._evaluate_graph(x_val, y_val, tf.constant(EVAL_CHUNK, tf.int32))
+        result.update({f"val/{key}": value for key, value in val.items()})
         return result
 
     def _evaluate_graph(self, x: Any, y: Any, batch_size: Any) -> dict[str, Any]:
@@ -305,15 +311,38 @@ class Program:
         return logs
 
     def train_epoch(
-        self, x: Any, y: Any, w: Any, order: np.ndarray, batch_size: int
+        self,
+        x: Any,
+        y: Any,
+        w: Any,
+        order: np.ndarray,
+        batch_size: int,
+        validation: tuple[Any, Any] | None = None,
     ) -> tuple[dict[str, float], bool]:
-        """Run one epoch over ``order``; return its logs and whether every loss was finite."""
+        """Run one epoch over ``order``, then validate; return the logs and whether every
+        batch loss was finite. Validation logs (``val_loss``...) only with ``validation``."""
         tf = _tf()
+        if validation is None:
+            x_val = tf.zeros([0, *self.spec.input_shape], self.dtype)
+            y_val = tf.zeros([0, *self.target_shape], self.dtype)
+        else:
+            x_val, y_val = validation
         stats = self._train_epoch(
-            x, y, w, tf.constant(order, tf.int32), tf.constant(batch_size, tf.int32)
+            x,
+            y,
+            w,
+            tf.constant(order, tf.int32),
+            tf.constant(batch_size, tf.int32),
+            x_val,
+            y_val,
         )
         values = {k: v.numpy() for k, v in stats.items()}
-        return self.logs_from(values), bool(values["finite"])
+        train = {k: v for k, v in values.items() if not k.startswith("val/")}
+        logs = self.logs_from(train)
+        if validation is not None:
+            val = {k.removeprefix("val/"): v for k, v in values.items() if k.startswith("val/")}
+            logs.update(self.logs_from(val, prefix="val_"))
+        return logs, bool(values["finite"])
 
     def evaluate(self, x: Any, y: Any, prefix: str = "") -> dict[str, float]:
         """Loss (regularization included) and metrics in inference mode, unweighted."""
