@@ -161,6 +161,14 @@ def test_unknown_course_and_lesson_are_404_pages(alice: User, question: Question
     assert client.post("/courses/nope/lessons/basics/questions/pick/answer/").status_code == 404
 
 
+def test_the_404_page_is_a_page_of_the_site(alice: User, question: Question) -> None:
+    response = client_for(alice).get("/courses/nope/lessons/basics/")
+    assert response.status_code == 404
+    page = html(response)
+    assert "Page not found" in page and "/courses/nope/lessons/basics/" in page
+    assert 'class="topbar"' in page
+
+
 def test_an_inactive_lesson_is_404(alice: User, lesson: Lesson) -> None:
     lesson.is_active = False
     lesson.save(update_fields=["is_active"])
