@@ -396,7 +396,7 @@ class TensorflowBackend:
             best_epoch = stopper.best_epoch
             if not stopper.seen_monitor:
                 extra["warning"] = (
-                    f"early_stopping.monitor {spec.early_stopping.monitor!r} "  # type: ignore[union-attr]
+                    f"early_stopping.monitor {stopper.config.monitor!r} "
                     f"is not in the history ({', '.join(history)}); early stopping did nothing"
                 )
                 best_epoch = None

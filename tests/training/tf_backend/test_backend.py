@@ -296,6 +296,17 @@ def test_early_stopping_stops_after_patience_and_restores_the_best_weights() -> 
     assert restored["loss"] == pytest.approx(val_loss[best], rel=1e-5)
 
 
+def test_early_stopping_on_a_missing_value_trains_on_and_says_so() -> None:
+    x, y = _binary_data(30)
+    spec = dataclasses.replace(
+        HANDOUT, validation_split=0.0, epochs=3, early_stopping=EarlyStopping(patience=0)
+    )
+    result = TensorflowBackend().fit(spec, FitData(x, y), seeds=[0])[0]
+    assert result.epochs_run == 3 and not result.stopped_early
+    assert result.best_epoch is None
+    assert "early_stopping.monitor 'val_loss' is not in the history" in result.extra["warning"]
+
+
 def test_early_stopping_follows_keras_callback_rules() -> None:
     keras = keras_module()
     # (values, monitor, our mode, the mode Keras resolves it to, min_delta, patience); Keras
