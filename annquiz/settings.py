@@ -8,6 +8,7 @@ and ``REDIS_URL`` to use PostgreSQL and an external Redis.
 from __future__ import annotations
 
 import os
+import secrets
 from pathlib import Path
 
 import dj_database_url
@@ -51,11 +52,31 @@ def env_list(name: str, default: list[str]) -> list[str]:
 
 
 DEBUG = env_bool("DEBUG", False)
-SECRET_KEY = os.environ.get("SECRET_KEY", "")
-if not SECRET_KEY:
-    if not DEBUG and env_bool("ANNQUIZ_REQUIRE_SECRET_KEY", False):
-        raise ImproperlyConfigured("SECRET_KEY must be set in production")
-    SECRET_KEY = "annquiz-insecure-development-key-set-SECRET_KEY-in-production"
+
+
+def secret_key_from_var_dir(var_dir: Path) -> str:
+    """This installation's own secret key: made once, kept in ``var_dir/secret_key`` (0600).
+
+    No installation runs on a key that is published in the source. Deployments with several
+    web hosts set ``SECRET_KEY`` instead, so that all of them share one key.
+    """
+    key_file = var_dir / "secret_key"
+    try:
+        return key_file.read_text().strip()
+    except FileNotFoundError:
+        pass
+    var_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(50)
+    try:
+        descriptor = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process made it first: use theirs
+        return key_file.read_text().strip()
+    with os.fdopen(descriptor, "w") as handle:
+        handle.write(key)
+    return key
+
+
+SECRET_KEY = os.environ.get("SECRET_KEY", "") or secret_key_from_var_dir(VAR_DIR)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
