@@ -9,6 +9,7 @@ determinism is still enabled.
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from typing import Any
@@ -33,6 +34,17 @@ def thread_count() -> int:
     return value
 
 
+class _NewArchitectureIsNotARetrace(logging.Filter):
+    """Drop TensorFlow's "triggered tf.function retracing" warning.
+
+    Each new architecture traces its own functions once; TensorFlow counts those traces
+    together and would warn on every few specs a worker trains.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "triggered tf.function retracing" not in record.getMessage()
+
+
 def tensorflow() -> Any:
     """Return the ``tensorflow`` module, configuring it on the first call."""
     global _configured
@@ -52,6 +64,7 @@ def tensorflow() -> Any:
                 # its pools keep the size they were started with.
                 pass
             tf.config.experimental.enable_op_determinism()
+            tf.get_logger().addFilter(_NewArchitectureIsNotARetrace())
             _configured = True
     return tf
 

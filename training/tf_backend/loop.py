@@ -26,8 +26,9 @@ from __future__ import annotations
 
 import gc
 import threading
+import weakref
 from collections import OrderedDict
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from typing import Any
 
 import numpy as np
@@ -71,6 +72,38 @@ def program_for(spec: ModelSpec, dtype: str) -> Program:
         program = Program(spec, dtype)
         _cache[key] = program
         return program
+
+
+def _gradient_registry() -> dict[str, Any] | None:
+    """TensorFlow's process-wide table of registered gradient functions (None if unknown)."""
+    try:
+        from tensorflow.python.framework import ops
+    except ImportError:  # pragma: no cover - a TensorFlow without this internal module
+        return None
+    table = getattr(getattr(ops, "_gradient_registry", None), "_registry", None)
+    return table if isinstance(table, dict) else None
+
+
+def _custom_gradients() -> set[str] | None:
+    registry = _gradient_registry()
+    if registry is None:
+        return None
+    return {name for name in registry if name.startswith("CustomGradient-")}
+
+
+def _forget(gradients: list[str]) -> None:
+    """Unregister the custom gradients a freed program's traces registered.
+
+    Keras' optimizer sums gradients with a one-replica all-reduce whose ``tf.custom_gradient``
+    registers a gradient function in TensorFlow's global registry on every trace. That
+    function holds the traced graph (and with it the loop functions in the eager context),
+    and TensorFlow never unregisters it: without this, every architecture ever trained would
+    keep several MB alive for the life of the process.
+    """
+    registry = _gradient_registry()
+    if registry is not None:
+        for name in gradients:
+            registry.pop(name, None)
 
 
 def clear_cache() -> None:
@@ -121,10 +154,28 @@ class Program:
             lambda x: self.model(x, training=False), input_signature=[x_spec], autograph=False
         )
         self._grad_norms = tf.function(
-            self._grad_norms_graph, input_signature=[x_spec, y_spec], autograph=False
+            self._grad_norms_graph,
+            input_signature=[x_spec, y_spec],
+            autograph=False,
         )
         self._outputs_fn: Any = None
         self._x_spec = x_spec
+        # Custom gradients this program's traces registered, unregistered when it is freed.
+        self._gradients: list[str] = []
+        self._traced: set[str] = set()
+        weakref.finalize(self, _forget, self._gradients)
+
+    def _call(self, name: str, function: Callable[..., Any], *args: Any) -> Any:
+        """Call a compiled function; on its first call, note what its trace registered."""
+        if name in self._traced:
+            return function(*args)
+        before = _custom_gradients()
+        result = function(*args)
+        after = _custom_gradients()
+        self._traced.add(name)
+        if before is not None and after is not None:
+            self._gradients.extend(sorted(after - before))
+        return result
 
     # -- state ---------------------------------------------------------------------------
 
@@ -327,7 +378,9 @@ class Program:
             y_val = tf.zeros([0, *self.target_shape], self.dtype)
         else:
             x_val, y_val = validation
-        stats = self._train_epoch(
+        stats = self._call(
+            "train_epoch",
+            self._train_epoch,
             x,
             y,
             w,
@@ -347,7 +400,7 @@ class Program:
     def evaluate(self, x: Any, y: Any, prefix: str = "") -> dict[str, float]:
         """Loss (regularization included) and metrics in inference mode, unweighted."""
         tf = _tf()
-        stats = self._evaluate(x, y, tf.constant(EVAL_CHUNK, tf.int32))
+        stats = self._call("evaluate", self._evaluate, x, y, tf.constant(EVAL_CHUNK, tf.int32))
         return self.logs_from({k: v.numpy() for k, v in stats.items()}, prefix)
 
     def predict(self, x: np.ndarray) -> np.ndarray:
@@ -372,8 +425,9 @@ class Program:
                 input_signature=[self._x_spec],
                 autograph=False,
             )
-        outputs = self._outputs_fn(tf.constant(x, self.dtype))
+        outputs = self._call("layer_outputs", self._outputs_fn, tf.constant(x, self.dtype))
         return [np.asarray(out) for out in outputs]
 
     def gradient_norms(self, x: Any, y: Any) -> list[float]:
-        return [float(v) for v in self._grad_norms(x, y).numpy()]
+        norms = self._call("gradient_norms", self._grad_norms, x, y)
+        return [float(v) for v in norms.numpy()]

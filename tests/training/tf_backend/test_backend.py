@@ -445,3 +445,24 @@ def test_bad_data_and_weights_are_refused_with_what_is_wrong() -> None:
     )
     with pytest.raises(DataError, match=r"class indices 0\.\.2"):
         backend.fit(sparse, FitData(x, np.full(20, 3)))
+
+
+def test_a_freed_architecture_leaves_no_gradient_functions_registered() -> None:
+    import gc
+
+    from training.tf_backend import loop
+
+    x, y = _binary_data(30)
+    spec = dataclasses.replace(
+        HANDOUT, layers=(Dense(3, Activation("tanh")), Dense(1, Activation("sigmoid"))), epochs=1
+    )
+    registry = loop._gradient_registry()
+    assert registry is not None
+    before = {name for name in registry if name.startswith("CustomGradient-")}
+    results = TensorflowBackend().fit(spec, FitData(x, y), seeds=[0])
+    added = {name for name in registry if name.startswith("CustomGradient-")} - before
+    assert added, "tracing registers the optimizer's custom gradient"
+    del results
+    loop.clear_cache()
+    gc.collect()
+    assert not added & set(registry)
