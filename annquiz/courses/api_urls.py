@@ -1,8 +1,12 @@
-"""URLs of the REST API (mounted at ``/api/``): ``v1/...``, the OpenAPI schema and its docs."""
+"""URLs of the REST API (mounted at ``/api/``): ``v1/...``, the OpenAPI schema and its docs.
+
+Anything else under ``/api/`` (a non-numeric id, an unknown path) is a 404 in the API's JSON
+error shape, not the site's HTML page.
+"""
 
 from __future__ import annotations
 
-from django.urls import path
+from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from annquiz.courses import apis
@@ -30,4 +34,6 @@ urlpatterns = [
     path("v1/me/progress/", apis.MyProgressApi.as_view(), name="my-progress"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    # Only paths ending in "/", so that CommonMiddleware still adds a missing slash.
+    re_path(r"^(?:[\s\S]*/)?$", apis.not_found),
 ]

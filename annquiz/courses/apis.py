@@ -2,8 +2,9 @@
 
 Every error is ``{"error": {"field": <name or null>, "message": <text>}}`` with a 4xx status:
 400 bad input (the field names what is wrong), 401 not logged in, 403 a variant of another
-student, 404 unknown or inactive lesson/question, 409 Conflict when every attempt at the
-question is used, 413 a request body over the limit, 415 a body that is not JSON.
+student, 404 unknown or inactive lesson/question (or no such URL under ``/api/``), 409 Conflict
+when every attempt at the question is used, 413 a request body over the limit, 415 a body that
+is not JSON.
 """
 
 from __future__ import annotations
@@ -13,14 +14,21 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import (
+    PermissionDenied,
+    RequestDataTooBig,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
 from django.db.models import QuerySet
-from django.http import Http404
+from django.http import Http404, HttpRequest, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import exceptions, serializers, status
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.generics import GenericAPIView, ListAPIView
-from rest_framework.parsers import JSONParser
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView, exception_handler
@@ -59,7 +67,7 @@ COURSE_ERROR_STATUS: dict[type[CourseError], int] = {
 }
 
 
-class AnswerJSONParser(JSONParser):
+class BoundedJSONParser(JSONParser):
     """JSON, with absurdly deep nesting refused as a parse error rather than a crash."""
 
     def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> Any:
@@ -67,6 +75,9 @@ class AnswerJSONParser(JSONParser):
             return super().parse(stream, media_type, parser_context)
         except RecursionError:
             raise exceptions.ParseError("the JSON is nested too deeply") from None
+
+
+AnswerJSONParser = BoundedJSONParser
 
 
 class RequestTooLarge(exceptions.APIException):
@@ -110,6 +121,13 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
         return _error(None, str(exc) or "not found", status.HTTP_404_NOT_FOUND)
     if isinstance(exc, PermissionDenied):
         return _error(None, str(exc) or "permission denied", status.HTTP_403_FORBIDDEN)
+    if isinstance(exc, RequestDataTooBig):
+        # Django's own limit on a body it reads (e.g. one sent without Content-Length).
+        return _error(
+            "body", "the request body is too large", status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+        )
+    if isinstance(exc, TooManyFieldsSent | TooManyFilesSent):
+        return _error("body", str(exc) or "too many fields", status.HTTP_400_BAD_REQUEST)
     response = exception_handler(exc, context)
     if response is None:
         return None
@@ -125,11 +143,54 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     return response
 
 
+def _is_page_number(raw: str) -> bool:
+    # Digits and not all zeros; a number past the last page is left to the paginator (404).
+    return raw.isascii() and raw.isdigit() and raw.strip("0") != ""
+
+
+class StrictPageNumberPagination(PageNumberPagination):
+    """Page numbers, with a ``page`` that is not a positive integer refused as bad input (400)
+    rather than taken for a page that does not exist (404, as a page past the last one is)."""
+
+    def paginate_queryset(
+        self, queryset: Any, request: Request, view: APIView | None = None
+    ) -> list[Any] | None:
+        raw = request.query_params.get(self.page_query_param)
+        if raw and raw not in self.last_page_strings and not _is_page_number(raw):
+            raise exceptions.ValidationError(
+                {self.page_query_param: [f"{raw[:40]!r} is not a page number (1, 2, ...)"]}
+            )
+        return super().paginate_queryset(queryset, request, view)
+
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_query_param:
+                parameter["schema"] = {**parameter["schema"], "minimum": 1}
+        return parameters
+
+
 class ApiMixin:
-    """Use ``api_exception_handler`` whatever the project-wide DRF settings are."""
+    """Use ``api_exception_handler`` whatever the project-wide DRF settings are; refuse a body
+    over ``max_body_bytes`` (by its Content-Length) before it is read or parsed."""
+
+    max_body_bytes: int = MAX_ANSWER_BODY_BYTES
 
     def get_exception_handler(self) -> Callable[[Exception, dict[str, Any]], Response | None]:
         return api_exception_handler
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)  # type: ignore[misc]
+        _check_body_size(request, limit=self.max_body_bytes)
+
+
+@csrf_exempt
+def not_found(request: HttpRequest) -> JsonResponse:
+    """Any URL under ``/api/`` that names no endpoint, in the API's error shape (any method)."""
+    return JsonResponse(
+        {"error": {"field": None, "message": f"no API endpoint at {request.path!r}"}},
+        status=status.HTTP_404_NOT_FOUND,
+    )
 
 
 def _student(request: Request) -> AbstractBaseUser:
@@ -155,10 +216,10 @@ ERROR_SCHEMA = inline_serializer(
 
 def _errors(*codes: int) -> dict[int, OpenApiResponse]:
     descriptions = {
-        400: "bad input; `field` names what is wrong",
+        400: "bad input; `field` names what is wrong (for a list: a `page` that is not a number)",
         401: "not logged in",
         403: "a variant of another student",
-        404: "unknown or inactive",
+        404: "unknown or inactive (for a list: a page past the last one)",
         409: "Conflict: every attempt at the question is used",
         413: "request body too large",
         415: "the body is not JSON",
@@ -166,12 +227,29 @@ def _errors(*codes: int) -> dict[int, OpenApiResponse]:
     return {code: OpenApiResponse(ERROR_SCHEMA, description=descriptions[code]) for code in codes}
 
 
+@extend_schema(
+    request=inline_serializer(
+        name="TokenRequest",
+        fields={
+            "username": serializers.CharField(min_length=1, max_length=150),
+            "password": serializers.CharField(min_length=1, max_length=4096),
+        },
+    ),
+    responses={
+        200: inline_serializer(name="Token", fields={"token": serializers.CharField()}),
+        **_errors(400, 413, 415),
+    },
+)
 class AuthTokenApi(ApiMixin, ObtainAuthToken):
     """``POST {"username", "password"}`` → ``{"token": ...}`` for ``Authorization: Token ...``."""
 
+    parser_classes = (FormParser, MultiPartParser, BoundedJSONParser)
+    max_body_bytes = 16 * 1024
 
-@extend_schema(responses={200: CourseSerializer(many=True), **_errors(401)})
+
+@extend_schema(responses={200: CourseSerializer(many=True), **_errors(400, 401, 404)})
 class CourseListApi(ApiMixin, ListAPIView[Course]):
+    pagination_class = StrictPageNumberPagination
     serializer_class = CourseSerializer
 
     def get_queryset(self) -> QuerySet[Course]:
@@ -197,8 +275,9 @@ class CourseDetailApi(ApiMixin, APIView):
         return Response(CourseDetailSerializer(data).data)
 
 
-@extend_schema(responses={200: LessonSummarySerializer(many=True), **_errors(401, 404)})
+@extend_schema(responses={200: LessonSummarySerializer(many=True), **_errors(400, 401, 404)})
 class CourseLessonListApi(ApiMixin, ListAPIView[Lesson]):
+    pagination_class = StrictPageNumberPagination
     serializer_class = LessonSummarySerializer
 
     def get_queryset(self) -> QuerySet[Lesson]:
@@ -236,10 +315,11 @@ class QuestionDetailApi(ApiMixin, APIView):
 class QuestionAnswersApi(ApiMixin, GenericAPIView[Any]):
     """The student's own answers to a question: list them, or answer once more."""
 
-    parser_classes = [AnswerJSONParser]
+    parser_classes = [BoundedJSONParser]
+    pagination_class = StrictPageNumberPagination
     serializer_class = FeedbackSerializer
 
-    @extend_schema(responses={200: FeedbackSerializer(many=True), **_errors(401, 404)})
+    @extend_schema(responses={200: FeedbackSerializer(many=True), **_errors(400, 401, 404)})
     def get(self, request: Request, question_id: int) -> Response:
         student = _student(request)
         question = selectors.question_get_for_user(user=student, question_id=question_id)
@@ -267,29 +347,29 @@ class QuestionAnswersApi(ApiMixin, GenericAPIView[Any]):
     def post(self, request: Request, question_id: int) -> Response:
         student = _student(request)
         question = selectors.question_get_for_user(user=student, question_id=question_id)
-        _check_body_size(request)
         payload = AnswerInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        answer = services.answer_submit(
+        submitted = services.answer_submit_with_progress(
             student=student,
             question=question,
             response=payload.validated_data["response"],
             variant_id=payload.validated_data.get("variant"),
         )
-        feedback = selectors.feedback_for_answer(answer=answer)
+        feedback = selectors.feedback_for_answer(
+            answer=submitted.answer, progress=submitted.progress
+        )
         return Response(FeedbackSerializer(feedback).data, status=status.HTTP_201_CREATED)
 
 
-def _check_body_size(request: Request) -> None:
+def _check_body_size(request: Request, *, limit: int) -> None:
     raw = request.META.get("CONTENT_LENGTH") or "0"
     try:
         length = int(raw)
     except ValueError:
         raise exceptions.ParseError(f"Content-Length {raw!r} is not a number") from None
-    if length > MAX_ANSWER_BODY_BYTES:
+    if length > limit:
         raise RequestTooLarge(
-            f"the request body is {length} bytes; an answer may be at most "
-            f"{MAX_ANSWER_BODY_BYTES} bytes"
+            f"the request body is {length} bytes; this endpoint takes at most {limit} bytes"
         )
 
 

@@ -7,20 +7,81 @@ flag or a model answer that is not earned yet.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.extensions import OpenApiSerializerExtension
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.utils import Direction, extend_schema_field
 from rest_framework import serializers
 
 from annquiz.courses.selectors import HtmlBlockView, QuestionBlockView
 
 # --- input ---------------------------------------------------------------------------------
 
+MAX_RESPONSE_DEPTH = 4
+
+
+# Text that is not blank: the grading refuses empty and whitespace-only answers.
+_TEXT = {"type": "string", "minLength": 1, "maxLength": 5000, "pattern": r"\S"}
+_KEY = {"type": "string", "minLength": 1, "maxLength": 100, "pattern": r"\S"}
+_NUMBER_OR_TEXT = {
+    "oneOf": [{"type": "number"}, {"type": "string", "minLength": 1, "maxLength": 64}]
+}
+
+# What every answer may hold; which fields one question takes is in its ``public_config``.
+RESPONSE_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "minProperties": 1,
+    "additionalProperties": False,
+    "properties": {
+        "choice": _KEY,
+        "choices": {"type": "array", "items": _KEY},
+        "value": _NUMBER_OR_TEXT,
+        "values": {"type": "array", "items": _NUMBER_OR_TEXT},
+        "text": _TEXT,
+    },
+}
+
+
+@extend_schema_field(RESPONSE_SCHEMA)
+class AnswerResponseField(serializers.JSONField):
+    """A JSON object; a number too large for a float (``1e999``) is named, not just refused."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        where = _non_finite(data, "", depth=0)
+        if where == "":
+            raise serializers.ValidationError("is not a finite number (it overflows a float)")
+        if where is not None:
+            raise serializers.ValidationError(
+                {where: ["is not a finite number (it overflows a float)"]}
+            )
+        return super().to_internal_value(data)
+
+
+def _non_finite(value: Any, where: str, *, depth: int) -> str | None:
+    """The path in ``value`` (``""`` for itself, ``"values[1]"``) of an infinite or NaN
+    number, which JSON cannot hold; None if there is none."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return where
+    if depth > MAX_RESPONSE_DEPTH:
+        return None  # refused as too deep by the answer's own validation
+    if isinstance(value, dict):
+        found = (
+            _non_finite(v, f"{where}.{k}" if where else str(k), depth=depth + 1)
+            for k, v in value.items()
+        )
+    elif isinstance(value, list):
+        found = (_non_finite(v, f"{where}[{i}]", depth=depth + 1) for i, v in enumerate(value))
+    else:
+        return None
+    return next((path for path in found if path is not None), None)
+
 
 class AnswerInputSerializer(serializers.Serializer[Any]):
     """``{"response": {...}, "variant": id?}``; any other top-level field is an error."""
 
-    response = serializers.JSONField(
+    response = AnswerResponseField(
         help_text=(
             'The answer, shaped by the question\'s kind: {"choice": "b"}, {"choices": ["a", "c"]}, '
             '{"value": 0.73}, {"text": "..."} (plus "choice" when the question has a choice '
@@ -64,7 +125,14 @@ class AnswerInputSerializer(serializers.Serializer[Any]):
         return value
 
 
-MAX_RESPONSE_DEPTH = 4
+class AnswerInputSchema(OpenApiSerializerExtension):
+    """The answer body in the schema says what the serializer enforces: no other fields."""
+
+    target_class = AnswerInputSerializer
+
+    def map_serializer(self, auto_schema: AutoSchema, direction: Direction) -> Any:
+        schema = auto_schema._map_serializer(self.target, direction, bypass_extensions=True)
+        return {**schema, "additionalProperties": False}
 
 
 def _text_problem(value: Any, where: str, *, depth: int) -> str | None:

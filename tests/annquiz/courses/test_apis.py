@@ -23,6 +23,7 @@ from tests.annquiz.courses.factories import (
     LessonFactory,
     QuestionFactory,
     free_text_config,
+    numeric_config,
     parametrized_question,
 )
 from tests.factories import DEFAULT_PASSWORD, StudentFactory
@@ -471,3 +472,104 @@ def test_no_lesson_of_the_shipped_course_leaks_an_answer_key(alice: User) -> Non
             if stored.model_answer_html:
                 assert not any(stored.model_answer_html in text for text in texts)
     assert {"free_text", "parametrized"} <= kinds
+
+
+# --- bad input found by fuzzing the schema -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/questions/abc/",
+        "/api/v1/questions/-1/answers/",
+        "/api/v1/courses/%C3%A9t%C3%A9/",
+        "/api/v1/courses/a%0Ab/",
+        "/api/v1/nothing-here/",
+    ],
+)
+def test_a_url_under_the_api_that_names_no_endpoint_is_a_json_404(alice: User, path: str) -> None:
+    for response in (client_for(alice).get(path), client_for(alice).post(path, {}, format="json")):
+        assert response.status_code == 404
+        assert response["Content-Type"] == "application/json"
+        assert "no API endpoint" in error_of(response)["message"]
+
+
+def test_a_missing_trailing_slash_is_still_redirected_not_refused(alice: User) -> None:
+    response = client_for(alice).get("/api/v1/courses")
+
+    assert response.status_code == 301
+    assert response["Location"] == "/api/v1/courses/"
+
+
+@pytest.mark.parametrize("page", ["abc", "0", "-1", "1.5", "\x00", ""])
+def test_a_page_that_is_not_a_page_number_is_a_400_naming_page(
+    alice: User, lesson: Lesson, page: str
+) -> None:
+    response = client_for(alice).get("/api/v1/courses/", {"page": page})
+
+    if page == "":
+        assert response.status_code == 200  # no page given: the first
+        return
+    assert response.status_code == 400
+    assert error_of(response)["field"] == "page"
+
+
+def test_a_page_past_the_last_one_is_a_404(alice: User, lesson: Lesson) -> None:
+    for page in ("2", "9" * 5000):
+        response = client_for(alice).get("/api/v1/courses/", {"page": page})
+        assert response.status_code == 404
+        error_of(response)
+
+
+def test_a_number_too_large_for_a_float_is_named_and_nothing_is_stored(
+    alice: User, lesson: Lesson
+) -> None:
+    question: Question = QuestionFactory.create(
+        lesson=lesson, kind=QuestionKind.NUMERIC, config=numeric_config()
+    )
+    client = client_for(alice)
+    body = '{"response": {"value": 1e999}}'
+
+    response = client.post(answers_url(question), body, content_type="application/json")
+
+    assert response.status_code == 400
+    assert error_of(response) == {
+        "field": "response.value",
+        "message": "is not a finite number (it overflows a float)",
+    }
+    assert not Answer.objects.filter(question=question).exists()
+
+
+def test_token_endpoint_refuses_deep_nesting_and_huge_bodies_in_the_error_shape(
+    alice: User,
+) -> None:
+    client = APIClient()
+    deep = '{"username": ' + "[" * 5000 + "]" * 5000 + ', "password": "x"}'
+    huge = json.dumps({"username": "a" * 3_000_000, "password": DEFAULT_PASSWORD})
+
+    nested = client.post("/api/v1/auth/token/", deep, content_type="application/json")
+    too_large = client.post("/api/v1/auth/token/", huge, content_type="application/json")
+
+    assert nested.status_code == 400
+    assert error_of(nested)["field"] == "body"
+    assert too_large.status_code == 413
+    assert error_of(too_large)["field"] == "body"
+    assert not Token.objects.exists()
+
+
+def test_schema_describes_the_answer_body_and_the_token_errors() -> None:
+    schema = APIClient().get("/api/schema/?format=json").json()
+    answer_input = schema["components"]["schemas"]["AnswerInput"]
+    token = schema["paths"]["/api/v1/auth/token/"]["post"]
+    courses = schema["paths"]["/api/v1/courses/"]["get"]
+    progress = schema["paths"]["/api/v1/me/progress/"]["get"]
+
+    assert answer_input["additionalProperties"] is False
+    response = answer_input["properties"]["response"]
+    assert response["type"] == "object" and response["additionalProperties"] is False
+    assert set(response["properties"]) == {"choice", "choices", "value", "values", "text"}
+    assert {"400", "413", "415"} <= set(token["responses"])
+    assert {"400", "401", "404"} <= set(courses["responses"])
+    page = next(p for p in courses["parameters"] if p["name"] == "page")
+    assert page["schema"]["minimum"] == 1
+    assert "parameters" not in progress  # not paginated
