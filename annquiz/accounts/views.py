@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth import login
+from django.contrib.auth.models import User
+from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import NoReverseMatch
@@ -26,9 +28,16 @@ def signup(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = SignupForm(request.POST)
         if form.is_valid():
-            user = form.save()
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            return _redirect_after_login(request, next_url)
+            try:
+                with transaction.atomic():
+                    user = form.save()
+            except IntegrityError:
+                # The same username was signed up between the form's check and the insert.
+                username_field = User._meta.get_field("username")
+                form.add_error("username", username_field.error_messages["unique"])
+            else:
+                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+                return _redirect_after_login(request, next_url)
     else:
         form = SignupForm()
     return render(request, "registration/signup.html", {"form": form, "next": next_url})

@@ -170,3 +170,28 @@ def test_the_account_urls_live_under_accounts() -> None:
     assert reverse("login") == "/accounts/login/"
     assert reverse("logout") == "/accounts/logout/"
     assert reverse("signup") == "/accounts/signup/"
+
+
+def test_signup_of_a_username_taken_at_the_same_moment_is_a_form_error_not_a_500(
+    client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two sign-ups of one name: both pass the form's check, the second insert collides."""
+    from annquiz.accounts.forms import SignupForm
+
+    original_is_valid = SignupForm.is_valid
+
+    def valid_then_taken_by_a_rival(self: SignupForm) -> bool:
+        valid = original_is_valid(self)
+        User.objects.create_user(username="grace", password=STRONG_PASSWORD)
+        return valid
+
+    monkeypatch.setattr(SignupForm, "is_valid", valid_then_taken_by_a_rival)
+    response = client.post(
+        reverse("signup"),
+        {"username": "grace", "password1": STRONG_PASSWORD, "password2": STRONG_PASSWORD},
+    )
+
+    assert response.status_code == 200
+    assert "A user with that username already exists." in response.content.decode()
+    assert User.objects.filter(username="grace").count() == 1
+    assert SESSION_KEY not in client.session
