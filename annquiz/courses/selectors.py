@@ -410,11 +410,24 @@ def _feedback(answer: Answer, status: QuestionStatus) -> AnswerFeedback:
     )
 
 
-def feedback_for_answer(*, answer: Answer) -> AnswerFeedback:
-    """The feedback on one answer, judged by the student's progress now (one query)."""
-    progress = QuestionProgress.objects.filter(
-        student_id=answer.student_id, question_id=answer.question_id
-    ).first()
+def feedback_for_answer(
+    *, answer: Answer, progress: QuestionProgress | None = None
+) -> AnswerFeedback:
+    """The feedback on one answer, judged by the student's progress now.
+
+    ``progress`` is the student's current progress row on the answer's question when the
+    caller has it (as ``services.answer_submit_with_progress`` returns it): no query then;
+    otherwise it is read (one query).
+    """
+    if progress is None:
+        progress = QuestionProgress.objects.filter(
+            student_id=answer.student_id, question_id=answer.question_id
+        ).first()
+    elif (progress.student_id, progress.question_id) != (answer.student_id, answer.question_id):
+        raise ValueError(
+            f"progress {progress.pk} is not student {answer.student_id}'s on question "
+            f"{answer.question_id}"
+        )
     return _feedback(answer, _status(answer.question, progress))
 
 

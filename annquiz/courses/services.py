@@ -149,6 +149,40 @@ def _as_grading_variant(variant: QuestionVariant) -> grading.Variant:
     )
 
 
+def _attempts_exhausted(question: Question) -> AttemptsExhausted:
+    return AttemptsExhausted(
+        f"all {question.max_attempts} attempts at question {question.key!r} are used",
+        max_attempts=question.max_attempts,
+    )
+
+
+def _progress_locked(*, student_id: int, question: Question) -> QuestionProgress:
+    """The student's progress row on ``question``, locked (``SELECT ... FOR UPDATE``) until
+    the surrounding transaction ends; created first if missing.
+
+    A concurrent create of the same row is absorbed by ``ON CONFLICT DO NOTHING`` (which
+    waits for the other transaction), after which the row is read and locked.
+    """
+    rows = QuestionProgress.objects.select_for_update()
+    progress = rows.filter(student_id=student_id, question_id=question.pk).first()
+    if progress is None:
+        QuestionProgress.objects.bulk_create(
+            [QuestionProgress(student_id=student_id, question_id=question.pk)],
+            ignore_conflicts=True,
+        )
+        progress = rows.get(student_id=student_id, question_id=question.pk)
+    progress.question = question
+    return progress
+
+
+@dataclass(frozen=True)
+class SubmittedAnswer:
+    """A stored answer and the student's progress on its question right after it."""
+
+    answer: Answer
+    progress: QuestionProgress
+
+
 def answer_submit(
     *,
     student: AbstractBaseUser,
@@ -158,47 +192,50 @@ def answer_submit(
 ) -> Answer:
     """Grade ``response`` and store it as the student's next attempt at ``question``.
 
-    Validation and grading happen before any write. The attempt limit is checked with the
-    student's progress row locked (``SELECT ... FOR UPDATE``), so concurrent submissions are
-    serialised; the unique (student, question, attempt_number) constraint is the last line of
-    defence. The answer and the progress update are stored in one transaction.
+    See ``answer_submit_with_progress``, which also returns the progress row.
+    """
+    return answer_submit_with_progress(
+        student=student, question=question, response=response, variant_id=variant_id
+    ).answer
+
+
+def answer_submit_with_progress(
+    *,
+    student: AbstractBaseUser,
+    question: Question,
+    response: object,
+    variant_id: int | None = None,
+) -> SubmittedAnswer:
+    """Grade ``response``, store it as the student's next attempt at ``question`` and return
+    it with the student's progress on the question after it.
+
+    The student's progress row is locked (``SELECT ... FOR UPDATE``, created first when
+    missing) before the attempt limit is checked, so concurrent submissions are serialised;
+    the unique (student, question, attempt_number) constraint is the last line of defence.
+    The limit is checked before the response is validated or graded, so a student with no
+    attempts left cannot make us grade. The answer and the progress update are stored in the
+    same transaction; nothing is stored when an error is raised.
 
     Raises QuestionInactive, InvalidAnswer, VariantMismatch, AttemptsExhausted, AnswerConflict.
     """
     if not question.is_active or not question.lesson.is_active:
         raise QuestionInactive(f"question {question.key!r} is no longer part of the course")
     variant = _variant_for_answer(student=student, question=question, variant_id=variant_id)
-    # A cheap early refusal, so a student with no attempts left cannot make us grade; the
-    # locked re-check below is what makes the limit hold under concurrency.
-    if QuestionProgress.objects.filter(
-        student_id=student.pk, question=question, attempts_used__gte=question.max_attempts
-    ).exists():
-        raise AttemptsExhausted(
-            f"all {question.max_attempts} attempts at question {question.key!r} are used",
-            max_attempts=question.max_attempts,
-        )
-    try:
-        cleaned = grading.validate_response(question.kind, question.config, response)
-    except grading.AnswerError as exc:
-        raise InvalidAnswer(exc.field, exc.message) from None
-    result = grading.grade(
-        question.kind,
-        question.config,
-        cleaned,
-        variant=_as_grading_variant(variant) if variant is not None else None,
-    )
-
-    # Create the progress row (if needed) before locking it; a concurrent create of the same
-    # row is absorbed by get_or_create.
-    progress, _ = QuestionProgress.objects.get_or_create(student_id=student.pk, question=question)
     try:
         with transaction.atomic():
-            locked = QuestionProgress.objects.select_for_update().get(pk=progress.pk)
-            if locked.attempts_used >= question.max_attempts:
-                raise AttemptsExhausted(
-                    f"all {question.max_attempts} attempts at question {question.key!r} are used",
-                    max_attempts=question.max_attempts,
-                )
+            progress = _progress_locked(student_id=student.pk, question=question)
+            if progress.attempts_used >= question.max_attempts:
+                raise _attempts_exhausted(question)
+            try:
+                cleaned = grading.validate_response(question.kind, question.config, response)
+            except grading.AnswerError as exc:
+                raise InvalidAnswer(exc.field, exc.message) from None
+            result = grading.grade(
+                question.kind,
+                question.config,
+                cleaned,
+                variant=_as_grading_variant(variant) if variant is not None else None,
+            )
             answer = Answer.objects.create(
                 student_id=student.pk,
                 question=question,
@@ -208,19 +245,21 @@ def answer_submit(
                 verdict=result.verdict,
                 feedback=result.feedback,
                 details=result.details,
-                attempt_number=locked.attempts_used + 1,
+                attempt_number=progress.attempts_used + 1,
             )
-            locked.attempts_used = answer.attempt_number
-            locked.best_score = max(locked.best_score, answer.score)
-            locked.solved = locked.solved or answer.verdict == Verdict.CORRECT
-            locked.last_answered_at = answer.created_at
-            locked.save(update_fields=["attempts_used", "best_score", "solved", "last_answered_at"])
+            progress.attempts_used = answer.attempt_number
+            progress.best_score = max(progress.best_score, answer.score)
+            progress.solved = progress.solved or answer.verdict == Verdict.CORRECT
+            progress.last_answered_at = answer.created_at
+            progress.save(
+                update_fields=["attempts_used", "best_score", "solved", "last_answered_at"]
+            )
     except IntegrityError:
         raise AnswerConflict(
             f"another answer to question {question.key!r} was stored at the same time; "
             "reload and try again"
         ) from None
-    return answer
+    return SubmittedAnswer(answer=answer, progress=progress)
 
 
 # --- loading course content ----------------------------------------------------------------
