@@ -15,12 +15,14 @@ from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.decorators import login_required
+from django.contrib.messages import get_messages
 from django.core.cache.backends.locmem import LocMemCache
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_POST
 
@@ -41,6 +43,12 @@ LESSON_PAGE_CACHE = LocMemCache(
 )
 # Stands for the CSRF token in cached content; each response puts its own token in.
 CSRF_PLACEHOLDER = "@@annquiz-csrf-token@@"
+# The lesson page's layout (site header and footer around the content) is rendered once per
+# process with these in place of what differs between pages and students.
+TITLE_PLACEHOLDER = "@@annquiz-page-title@@"
+CONTENT_PLACEHOLDER = "@@annquiz-page-content@@"
+USERNAME_PLACEHOLDER = "@@annquiz-username@@"
+LAYOUT_KEY = "layout:courses/lesson_detail.html"
 _SLOT_RE = re.compile(r"<!--slot:(.*?)-->")
 
 
@@ -50,6 +58,25 @@ class LessonSkeleton:
 
     title: str
     parts: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PageLayout:
+    """The lesson page around its content: ``head`` + content + ``tail``; both still hold
+    the title, username and CSRF placeholders."""
+
+    head: str
+    tail: str
+
+
+class _LayoutStudent:
+    """Stands for the logged-in student while the layout is rendered once."""
+
+    is_authenticated = True
+    is_anonymous = False
+
+    def get_username(self) -> str:
+        return USERNAME_PLACEHOLDER
 
 
 # Where a no-JavaScript answer's error and the submitted values wait for the next page view.
@@ -187,7 +214,7 @@ def lesson_detail(request: HttpRequest, course_slug: str, lesson_slug: str) -> H
     )
     skeleton_key = f"lesson:{version.lesson_id}:{version.content}"
     student_key = f"{skeleton_key}:student:{student.pk}:{version.student}"
-    cached = {} if pending else LESSON_PAGE_CACHE.get_many([skeleton_key, student_key])
+    cached = {} if pending else LESSON_PAGE_CACHE.get_many([skeleton_key, student_key, LAYOUT_KEY])
     skeleton: LessonSkeleton | None = cached.get(skeleton_key)
     slots: dict[str, str] | None = cached.get(student_key)
     if skeleton is None or slots is None:
@@ -202,10 +229,42 @@ def lesson_detail(request: HttpRequest, course_slug: str, lesson_slug: str) -> H
     content = "".join(
         slots.get(part, "") if index % 2 else part for index, part in enumerate(skeleton.parts)
     )
-    content = content.replace(CSRF_PLACEHOLDER, get_token(request))
-    # Safe: every part was rendered by our own templates, with autoescaping.
-    page = {"page_title": skeleton.title, "content": mark_safe(content)}
-    return render(request, "courses/lesson_detail.html", page)
+    token = get_token(request)
+    content = content.replace(CSRF_PLACEHOLDER, token)
+    if get_messages(request):
+        # Safe: every part was rendered by our own templates, with autoescaping.
+        page = {"page_title": skeleton.title, "content": mark_safe(content)}
+        return render(request, "courses/lesson_detail.html", page)
+    layout: PageLayout | None = cached.get(LAYOUT_KEY)
+    if layout is None:
+        layout = _render_layout()
+        LESSON_PAGE_CACHE.set(LAYOUT_KEY, layout, timeout=None)
+    username = escape(student.get_username())
+    title = escape(skeleton.title)
+    head, tail = (
+        part.replace(TITLE_PLACEHOLDER, title)
+        .replace(USERNAME_PLACEHOLDER, username)
+        .replace(CSRF_PLACEHOLDER, token)
+        for part in (layout.head, layout.tail)
+    )
+    return HttpResponse(head + content + tail)
+
+
+def _render_layout() -> PageLayout:
+    """The lesson page's template rendered around a placeholder: what ``render`` would give
+    for any student without messages, with placeholders for the parts that differ."""
+    page = render_to_string(
+        "courses/lesson_detail.html",
+        {
+            "user": _LayoutStudent(),
+            "csrf_token": CSRF_PLACEHOLDER,
+            "messages": (),
+            "page_title": TITLE_PLACEHOLDER,
+            "content": mark_safe(CONTENT_PLACEHOLDER),
+        },
+    )
+    head, tail = page.split(CONTENT_PLACEHOLDER)
+    return PageLayout(head=head, tail=tail)
 
 
 @login_required
