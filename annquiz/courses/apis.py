@@ -156,7 +156,7 @@ class StrictPageNumberPagination(PageNumberPagination):
         self, queryset: Any, request: Request, view: APIView | None = None
     ) -> list[Any] | None:
         raw = request.query_params.get(self.page_query_param)
-        if raw and raw not in self.last_page_strings and not _is_page_number(raw):
+        if raw is not None and raw not in self.last_page_strings and not _is_page_number(raw):
             raise exceptions.ValidationError(
                 {self.page_query_param: [f"{raw[:40]!r} is not a page number (1, 2, ...)"]}
             )
