@@ -16,6 +16,7 @@ question); that is a 400 with the field named, which the schema cannot express.
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,8 @@ from django.conf import settings as django_settings
 from django.contrib.auth.models import User
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.management import call_command
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from django.db.models import Count
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -62,9 +65,17 @@ NO_NEGATIVE_CASES = {"GET /api/v1/me/progress/", "GET /api/v1/courses/{slug}/"}
 
 
 @pytest.fixture
-def api_schema(db: None) -> Any:
+def api_schema(db: None) -> Iterator[Any]:
     call_command("load_course", stdout=io.StringIO())
-    return schemathesis.openapi.from_wsgi("/api/schema/", WSGIHandler(), config=CONFIG)
+    # As Django's test client does: keep the test's connection (and its transaction) open
+    # across requests instead of closing it when each request ends.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield schemathesis.openapi.from_wsgi("/api/schema/", WSGIHandler(), config=CONFIG)
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
 
 
 @pytest.fixture
