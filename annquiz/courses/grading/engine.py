@@ -280,7 +280,12 @@ def _grade_free_text(config: Mapping[str, Any], response: Mapping[str, Any]) -> 
         _missing_sentence(missing),
         _contradiction_sentence(contradictions),
     )
-    return Grade(score, verdict_for(score, parsed.pass_threshold), feedback, details)
+    verdict = verdict_for(score, parsed.pass_threshold)
+    if choice_correct is False and verdict == "correct":
+        # A wrong choice is a wrong answer, however good the explanation: the text part alone
+        # may reach the threshold, but it never earns "correct" (nor the model answer).
+        verdict = "partial"
+    return Grade(score, verdict, feedback, details)
 
 
 # --- entry point ------------------------------------------------------------------------------

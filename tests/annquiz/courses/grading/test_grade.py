@@ -79,7 +79,6 @@ def test_single_choice_wrong_answer_scores_zero_and_hides_the_right_key() -> Non
     result = grade("single_choice", SINGLE, {"choice": "a"})
     assert (result.score, result.verdict) == (0.0, "incorrect")
     assert result.feedback == "Sigmoid saturates for large inputs."
-    assert "expected" not in result.details
     assert "b" not in result.details.values()
 
 
@@ -118,7 +117,6 @@ def test_multiple_choice_feedback_counts_picks_and_explains_wrong_ones() -> None
     )
     assert result.details["wrong"] == ["d"]
     assert result.details["missed_count"] == 2
-    assert "expected" not in result.details
 
 
 # --- numeric ----------------------------------------------------------------------------------
@@ -139,7 +137,6 @@ def test_numeric_outside_tolerance_is_incorrect_and_says_which_way(
     assert (result.score, result.verdict) == (0.0, "incorrect")
     assert result.details["direction"] == direction
     assert f"too {direction}" in result.feedback
-    assert "expected" not in result.details
     assert "0.731" not in result.feedback
 
 
@@ -268,6 +265,42 @@ def test_the_choice_part_of_free_text_adds_its_weight() -> None:
     assert wrong.feedback.startswith("Your choice is not the best one")
     choice_only = grade("free_text", config, {"choice": "over", "text": "no idea"})
     assert choice_only.score == pytest.approx(0.4)
+
+
+CHOICE_AND_TEXT: dict[str, Any] = {
+    **FREE_TEXT,
+    "choices": [
+        {"key": "over", "text": "Overfitting", "correct": True},
+        {"key": "under", "text": "Underfitting", "feedback": "Training accuracy is high."},
+    ],
+    "choice_weight": 0.3,
+}
+
+
+def test_a_wrong_choice_with_a_full_explanation_is_only_partial() -> None:
+    # The text part alone is 0.7, which meets the 0.7 threshold; the wrong choice caps it.
+    result = grade(
+        "free_text", CHOICE_AND_TEXT, {"choice": "under", "text": "Overfitting: add dropout."}
+    )
+    assert result.score == pytest.approx(0.7)
+    assert result.verdict == "partial"
+    assert result.details["choice_correct"] is False
+    assert result.feedback.startswith("Your choice is not the best one")
+    assert "right" not in result.feedback.split(".")[0]
+
+
+@pytest.mark.parametrize("threshold", [0.3, 0.5, 0.7])
+def test_no_threshold_lets_a_wrong_choice_be_correct(threshold: float) -> None:
+    config = {**CHOICE_AND_TEXT, "rubric": {**FREE_TEXT["rubric"], "pass_threshold": threshold}}
+    wrong = grade("free_text", config, {"choice": "under", "text": "overfit, dropout"})
+    assert wrong.verdict == "partial"
+    right = grade("free_text", config, {"choice": "over", "text": "overfit, dropout"})
+    assert right.verdict == "correct"
+
+
+def test_a_wrong_choice_with_no_explanation_is_incorrect() -> None:
+    result = grade("free_text", CHOICE_AND_TEXT, {"choice": "under", "text": "no idea"})
+    assert (result.score, result.verdict) == (0.0, "incorrect")
 
 
 def test_free_text_feedback_is_at_most_three_sentences() -> None:
