@@ -250,9 +250,11 @@ def profile(*, lesson_path: str, rounds: int = 20) -> dict[str, Any]:
     Template.render = timed  # type: ignore[method-assign]
     try:
         started = time.perf_counter()
+        cpu_started = time.process_time()
         for _ in range(rounds):
             client.get(lesson_path)
         request_seconds = (time.perf_counter() - started) / rounds
+        request_cpu_seconds = (time.process_time() - cpu_started) / rounds
     finally:
         Template.render = original  # type: ignore[method-assign]
 
@@ -266,22 +268,26 @@ def profile(*, lesson_path: str, rounds: int = 20) -> dict[str, Any]:
         )
     assert answered.status_code == 201, answered.content
     answer_queries = [q["sql"] for q in capture.captured_queries]
-    started = time.perf_counter()
     others = Question.objects.active().filter(kind=QuestionKind.SINGLE_CHOICE)[:1]
+    started = time.perf_counter()
+    cpu_started = time.process_time()
     api.post(
         f"/api/v1/questions/{others[0].pk}/answers/",
         json.dumps({"response": {"choice": others[0].config["choices"][0]["key"]}}),
         content_type="application/json",
     )
     answer_seconds = time.perf_counter() - started
+    answer_cpu_seconds = time.process_time() - cpu_started
     return {
         "lesson_get_queries": len(lesson_queries),
         "lesson_get_uncached_queries": len(uncached_queries),
         "lesson_get_uncached_ms_in_process": round(uncached_seconds * 1000, 2),
         "lesson_get_ms_in_process": round(request_seconds * 1000, 2),
+        "lesson_get_cpu_ms_in_process": round(request_cpu_seconds * 1000, 2),
         "lesson_template_render_ms": round(rendering[0] / rounds * 1000, 2),
         "answer_post_queries": len(answer_queries),
         "answer_post_ms_in_process": round(answer_seconds * 1000, 2),
+        "answer_post_cpu_ms_in_process": round(answer_cpu_seconds * 1000, 2),
         "lesson_queries_sql": [sql[:160] for sql in lesson_queries],
         "answer_queries_sql": [sql[:160] for sql in answer_queries],
     }
@@ -552,17 +558,20 @@ Targets ({main["server"]}): lesson page p95 <= {LESSON_P95_TARGET_MS:g} ms: {p95
 
 Reading the figures: the floor, a page that makes no query at all, has a p95 of
 {main["login_get"]["p95_ms"]} ms at {main["login_get"]["rps"]} requests/s in this run.
-{floor_note} The lesson page's own cost was cut by caching its rendered content (see below);
-the answer POST's cost is its queries, most of them round trips around the locked
-transaction.
+{floor_note} A cached lesson page renders no template at all (its content is cached, its
+layout rendered once per process); the answer POST's cost is its queries, the locked
+transaction's round trips and the commit.
 
-Per request, profiled in-process with `CaptureQueriesContext` on the same database: the
-lesson page makes {prof["lesson_get_queries"]} queries (session, user, page version) and
-takes {prof["lesson_get_ms_in_process"]} ms once its content is cached
-({prof["lesson_template_render_ms"]} ms of it template rendering), and
+Per request, profiled in-process with Django's test client and `CaptureQueriesContext` on the
+same database (wall time includes waiting for PostgreSQL and for the other work on the
+machine; CPU time is this process's alone): the lesson page makes
+{prof["lesson_get_queries"]} queries (session, user, page version) and takes
+{prof["lesson_get_ms_in_process"]} ms ({prof["lesson_get_cpu_ms_in_process"]} ms of CPU) once
+its content is cached ({prof["lesson_template_render_ms"]} ms of it template rendering), and
 {prof["lesson_get_uncached_queries"]} queries and {prof["lesson_get_uncached_ms_in_process"]} ms
-when rendered afresh; an answer POST makes {prof["answer_post_queries"]} queries and takes
-{prof["answer_post_ms_in_process"]} ms.
+when rendered afresh; an answer POST makes {prof["answer_post_queries"]} queries on a first
+answer to a question and takes {prof["answer_post_ms_in_process"]} ms
+({prof["answer_post_cpu_ms_in_process"]} ms of CPU).
 
 <details><summary>Raw figures</summary>
 
@@ -586,6 +595,27 @@ def write_results(section: str) -> None:
     RESULTS.write_text(text)
 
 
+def ensure_wrk() -> None:
+    """Make sure Debian's ``wrk`` is installed: with apt-get when running as root, else stop
+    with a message that says how to install it."""
+    if shutil.which("wrk") is not None:
+        return
+    if os.geteuid() != 0 or shutil.which("apt-get") is None:
+        raise SystemExit(
+            "web_bench needs the load tool wrk, which is not installed: install Debian's "
+            "package as root (`sudo apt-get install -y wrk`), then run the benchmark again"
+        )
+    print("web_bench: wrk is missing; installing Debian's package with apt-get", flush=True)
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    install = ["apt-get", "install", "-y", "--no-install-recommends", "wrk"]
+    if subprocess.run(install, env=env, check=False).returncode != 0:
+        # The package lists may be missing or stale: refresh them and try once more.
+        subprocess.run(["apt-get", "update"], env=env, check=False)
+        subprocess.run(install, env=env, check=False)
+    if shutil.which("wrk") is None:
+        raise SystemExit("`apt-get install -y wrk` did not install wrk: see apt-get's output above")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database", default="annquiz_bench")
@@ -600,8 +630,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-peer", action="store_true", help="skip the 1-worker peer")
     parser.add_argument("--no-write", action="store_true", help="print only, keep RESULTS.md")
     args = parser.parse_args(argv)
-    if shutil.which("wrk") is None:
-        raise SystemExit("wrk is missing: apt-get install -y wrk")
+    ensure_wrk()
     if args.users < args.wrk_threads:
         raise SystemExit("--users must be at least --wrk-threads")
 

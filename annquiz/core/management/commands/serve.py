@@ -169,6 +169,10 @@ class Command(BaseCommand):
                 "annquiz.wsgi",
                 "--bind",
                 f"{_url_host(host)}:{port}",
+                # 2 gthread workers x 4 threads: one process per core, threads to overlap the
+                # database round trips, and kept-alive connections. Measured on the 2-core
+                # development machine with bench/web_bench.py (32 clients, same run): 3 or 4
+                # sync workers served the lesson page and the answer API several times slower.
                 "--workers",
                 "2",
                 "--threads",
