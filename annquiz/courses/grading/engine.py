@@ -201,11 +201,16 @@ def _asserted(patterns: tuple[CompiledPattern, ...], text: _Text) -> Iterator[Ma
 
 
 def _contradiction_asserted(item: Contradiction, text: _Text) -> bool:
-    """Asserted somewhere, in a clause that does not also match one of ``unless``."""
+    """Asserted somewhere, in a clause that does not also match one of ``unless``.
+
+    An ``unless`` pattern excuses a clause that mentions it, negated or not; a negated
+    ``unless`` pattern (``no bias``) excuses only a clause holding the negated form.
+    """
     excused = {
         match.clause
         for pattern in item.unless
         for match in iter_matches(pattern, text.tokens, text.index)
+        if not (pattern.negated and match.negated)
     }
     return any(match.clause not in excused for match in _asserted(item.patterns, text))
 

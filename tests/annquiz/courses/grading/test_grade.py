@@ -303,6 +303,29 @@ def test_a_wrong_choice_with_no_explanation_is_incorrect() -> None:
     assert (result.score, result.verdict) == (0.0, "incorrect")
 
 
+def test_a_negated_unless_pattern_excuses_only_the_negated_form() -> None:
+    config = {
+        "rubric": {
+            "concepts": [{"key": "shift", "label": "a shift", "weight": 1, "patterns": ["shift"]}],
+            "contradictions": [
+                {
+                    "key": "origin",
+                    "label": "not through the origin",
+                    "penalty": 1,
+                    "patterns": ["through the origin"],
+                    "unless": ["no bias"],
+                }
+            ],
+        }
+    }
+    asserted = grade("free_text", config, {"text": "The bias forces it through the origin."})
+    assert asserted.details["contradictions"] == ["not through the origin"]
+    excused = grade(
+        "free_text", config, {"text": "Without a bias it goes through the origin; it shifts."}
+    )
+    assert excused.details["contradictions"] == []
+
+
 def test_free_text_feedback_is_at_most_three_sentences() -> None:
     for text in ["nothing", "overfit", "underfit cnn", "overfit dropout underfit", "cnn"]:
         assert 1 <= sentences(grade("free_text", FREE_TEXT, {"text": text}).feedback) <= 3
