@@ -17,7 +17,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.decorators import login_required
 from django.contrib.messages import get_messages
 from django.core.cache.backends.locmem import LocMemCache
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -355,7 +355,7 @@ def answer_create(
     if question is None:
         if _is_fragment_request(request):
             return HttpResponse(f"No question {key!r} in this lesson.", status=404)
-        return HttpResponseRedirect(_lesson_url(lesson))
+        raise Http404(f"No question {key!r} in this lesson.")
     question.lesson = lesson
 
     error: str | None = None

@@ -159,6 +159,8 @@ def test_unknown_course_and_lesson_are_404_pages(alice: User, question: Question
     assert client.get("/courses/ann/lessons/nope/").status_code == 404
     assert client.get("/courses/nope/lessons/basics/progress/").status_code == 404
     assert client.post("/courses/nope/lessons/basics/questions/pick/answer/").status_code == 404
+    unknown_question = "/courses/ann/lessons/basics/questions/nope/answer/"
+    assert client.post(unknown_question, {"choice": "a"}).status_code == 404
 
 
 def test_the_404_page_is_a_page_of_the_site(alice: User, question: Question) -> None:
