@@ -9,8 +9,9 @@
     python -m training capabilities
 
 Exit codes: 0 success (also when a behaviour check fails: checks are reported, not enforced);
-2 bad input (missing or unreadable file, bad JSON, invalid spec, spec over the limits, unknown
-dataset, data that does not fit the spec, a layer the backend cannot train), with a one-line
+2 bad input (missing or unreadable file, bad JSON, invalid spec, spec over the limits, an
+``.npz`` over the size limits, unknown dataset, data that does not fit the spec, a layer the
+backend cannot train), with a one-line
 ``error: ...`` on stderr and no traceback; 1 an unexpected internal failure (also one line).
 
 ``fit --json`` prints exactly one JSON object on stdout. With one seed::
@@ -24,10 +25,15 @@ from 1, as Keras prints them.)
 
 With several seeds (``--seeds 0,1,2``)::
 
-    {"seeds": [{"seed": 0, "history": ..., "checks": ..., "seconds": ...}, ...]}
+    {"seconds": 0.3, "seeds": [{"seed": 0, "history": ..., "checks": ..., ...}, ...]}
 
 ``checks`` holds ``CheckResult.to_dict()`` of the default checks (diverged, converged, and
-overfitting when there is validation data). ``seconds`` is the training time of that seed.
+overfitting when there is validation data). ``seconds`` is training time (data checks and
+test evaluation excluded): with one seed, that seed's; with several, the top-level
+``seconds`` is the time of training all of them. The NumPy backend trains the seeds together
+in one pass, so its per-seed entries carry no ``seconds``; the TensorFlow backend trains them
+one after another, so each of its entries also has that seed's own ``seconds`` (the top-level
+figure is their sum).
 ``test`` (the model's evaluation on the test rows) is present when the data has test rows.
 NaN or infinite figures are written as ``null``, so the output is strict JSON.
 """
@@ -49,7 +55,7 @@ import numpy as np
 from training.checks import default_checks, json_safe
 from training.datasets import DATASET_NAMES, describe_datasets, load_dataset
 from training.errors import DataError, SpecError, TrainingError
-from training.fitting import FitData, FitResult, get_backend
+from training.fitting import FitData, FitResult, check_fit_limits, get_backend
 from training.spec import ModelSpec
 
 BACKENDS: tuple[str, ...] = ("numpy", "tensorflow")
@@ -57,6 +63,13 @@ BACKENDS: tuple[str, ...] = ("numpy", "tensorflow")
 VALIDATE_ROWS = 1000
 MAX_SPEC_BYTES = 1_000_000
 MAX_SEEDS = 32
+# Bounds on an .npz given with --data or --weights-from: its size on disk, the size of its
+# arrays once unpacked (a compressed archive may be far smaller than its contents), and the
+# rows of each array. The built-in data sets are a few MB; the largest weights the spec limits
+# allow (1,000,000 parameters in float64) are 8 MB.
+MAX_NPZ_BYTES = 64_000_000
+MAX_NPZ_ARRAY_BYTES = 256_000_000
+MAX_DATA_ROWS = 200_000
 NPZ_DATA_KEYS = ("x_train", "y_train", "x_val", "y_val", "x_test", "y_test")
 
 
@@ -116,10 +129,27 @@ def _read_text(file: Path) -> str:
         raise DataError(f"{file}: cannot be read: {exc.strerror or exc}") from None
 
 
+def _check_npz_size(file: Path) -> None:
+    """Refuse an archive over ``MAX_NPZ_BYTES`` on disk or ``MAX_NPZ_ARRAY_BYTES`` unpacked,
+    before any array is read (the sizes an archive declares are what ``zipfile`` reads)."""
+    size = file.stat().st_size
+    if size > MAX_NPZ_BYTES:
+        raise DataError(f"{file}: {size:,} bytes; the limit for an .npz is {MAX_NPZ_BYTES:,} bytes")
+    with zipfile.ZipFile(file) as archive:
+        unpacked = sum(info.file_size for info in archive.infolist())
+    if unpacked > MAX_NPZ_ARRAY_BYTES:
+        raise DataError(
+            f"{file}: its arrays take {unpacked:,} bytes unpacked; the limit is "
+            f"{MAX_NPZ_ARRAY_BYTES:,} bytes"
+        )
+
+
 def _load_npz(file: Path, what: str) -> dict[str, np.ndarray]:
     if file.is_file() and not zipfile.is_zipfile(file):
         raise DataError(f"{file}: not an .npz archive of {what} (np.savez writes one)")
     try:
+        if file.is_file():
+            _check_npz_size(file)
         with np.load(file, allow_pickle=False) as archive:
             return {key: np.asarray(archive[key]) for key in archive.files}
     except FileNotFoundError:
@@ -150,6 +180,10 @@ def load_npz_data(path: str | Path) -> FitData:
     for key, array in arrays.items():
         if array.dtype.kind not in "biuf":
             raise DataError(f"{file}: {key} must hold numbers, not {array.dtype}")
+        if array.ndim and array.shape[0] > MAX_DATA_ROWS:
+            raise DataError(
+                f"{file}: {key} has {array.shape[0]:,} rows; the limit is {MAX_DATA_ROWS:,}"
+            )
     return FitData(
         x_train=arrays["x_train"],
         y_train=arrays["y_train"],
@@ -321,16 +355,35 @@ def _result_json(result: FitResult, test: dict[str, float] | None) -> dict[str, 
         "seed": result.seed,
         "history": result.history,
         "checks": [check.to_dict() for check in default_checks(result.history)],
-        "seconds": result.seconds,
-        "epochs_run": result.epochs_run,
-        "stopped_early": result.stopped_early,
-        "best_epoch": result.best_epoch,
-        "diverged": result.diverged,
     }
+    if not result.seconds_shared:
+        out["seconds"] = result.seconds
+    out.update(
+        epochs_run=result.epochs_run,
+        stopped_early=result.stopped_early,
+        best_epoch=result.best_epoch,
+        diverged=result.diverged,
+    )
     if test is not None:
         out["test"] = test
     safe: dict[str, Any] = json_safe(out)
     return safe
+
+
+def total_seconds(results: Sequence[FitResult]) -> float:
+    """Training time of all the results of one ``fit`` call: their common wall time when
+    the seeds trained together (``seconds_shared``), else the sum of their own times."""
+    if any(result.seconds_shared for result in results):
+        return max(result.seconds for result in results)
+    return sum(result.seconds for result in results)
+
+
+def fit_json(results: Sequence[FitResult], tests: Sequence[dict[str, float] | None]) -> Any:
+    """The ``fit --json`` document (see the module docstring)."""
+    per_seed = [_result_json(r, t) for r, t in zip(results, tests, strict=True)]
+    if len(per_seed) == 1:
+        return per_seed[0]
+    return {"seconds": total_seconds(results), "seeds": per_seed}
 
 
 def _evaluate_test(result: FitResult, data: FitData) -> dict[str, float] | None:
@@ -350,7 +403,8 @@ def _print_result(result: FitResult, test: dict[str, float] | None) -> None:
     if result.diverged:
         flags.append("diverged")
     suffix = f" ({'; '.join(flags)})" if flags else ""
-    print(f"seed {result.seed}: {result.epochs_run} epochs in {result.seconds:.2f} s{suffix}")
+    timing = "" if result.seconds_shared else f" in {result.seconds:.2f} s"
+    print(f"seed {result.seed}: {result.epochs_run} epochs{timing}{suffix}")
     print(f"  final: {last}")
     if test is not None:
         print("  test: " + ", ".join(f"{key} {value:.4g}" for key, value in test.items()))
@@ -359,8 +413,6 @@ def _print_result(result: FitResult, test: dict[str, float] | None) -> None:
 
 
 def cmd_fit(args: argparse.Namespace) -> int:
-    from training.spec import check_limits
-
     seeds = parse_seeds(args.seeds)
     if args.dataset is not None:
         data = load_dataset(args.dataset).to_fit_data()
@@ -368,11 +420,9 @@ def cmd_fit(args: argparse.Namespace) -> int:
         data = load_npz_data(args.data)
     spec = load_spec(args.spec, external_validation=data.x_val is not None)
     check_inputs_fit_spec(spec, data)
-    check_limits(
-        spec,
-        n_train_samples=int(data.x_train.shape[0]),
-        n_val_samples=None if data.x_val is None else int(data.x_val.shape[0]),
-    )
+    # Every backend's fit() checks the limits too; checking here refuses a costly spec before
+    # the weights are read or TensorFlow is imported.
+    check_fit_limits(spec, data, n_seeds=len(seeds))
     initial_weights = load_weights(args.weights_from) if args.weights_from else None
     backend = get_backend(args.backend)
     backend.supports(spec)
@@ -385,10 +435,10 @@ def cmd_fit(args: argparse.Namespace) -> int:
     )
     tests = [_evaluate_test(result, data) for result in results]
     if args.json:
-        per_seed = [_result_json(r, t) for r, t in zip(results, tests, strict=True)]
-        document = per_seed[0] if len(per_seed) == 1 else {"seeds": per_seed}
-        print(json.dumps(document, allow_nan=False))
+        print(json.dumps(fit_json(results, tests), allow_nan=False))
     else:
+        if any(result.seconds_shared for result in results):
+            print(f"{len(results)} seeds trained together in {total_seconds(results):.2f} s")
         for result, test in zip(results, tests, strict=True):
             _print_result(result, test)
     return 0

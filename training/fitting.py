@@ -12,7 +12,8 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from training.spec import ModelSpec
+from training.errors import DataError
+from training.spec import DEFAULT_LIMITS, Limits, ModelSpec, check_limits
 
 # Called after every epoch with (seed, epoch index from 0, logs such as {"loss": 0.5, ...}).
 EpochCallback = Callable[[int, int, dict[str, float]], None]
@@ -65,6 +66,8 @@ class FitResult:
     ``val_accuracy``...) to one float per epoch trained. ``diverged`` is True when the loss
     became NaN/inf or exploded and training was stopped there. ``best_epoch`` is the 0-based
     epoch with the best monitored value when early stopping is configured, else None.
+    ``seconds`` is the training time of this seed; when ``seconds_shared`` is True the seeds
+    of one ``fit`` call were trained together and ``seconds`` is their common wall time.
     """
 
     seed: int
@@ -76,6 +79,31 @@ class FitResult:
     diverged: bool = False
     seconds: float = 0.0
     extra: dict[str, Any] = field(default_factory=dict)
+    seconds_shared: bool = False
+
+
+def _rows(array: Any, name: str) -> int:
+    shape = np.shape(array)
+    if not shape:
+        raise DataError(f"{name} has no rows: it is a single number, not an array of samples")
+    return int(shape[0])
+
+
+def check_fit_limits(
+    spec: ModelSpec, data: FitData, *, n_seeds: int, limits: Limits = DEFAULT_LIMITS
+) -> None:
+    """Raise ``LimitExceeded`` if training ``spec`` on ``data`` for ``n_seeds`` seeds costs
+    more than ``limits`` allow (``check_limits`` with the rows of ``data``).
+
+    Every backend calls this at the start of ``fit``, before it builds or trains anything.
+    """
+    check_limits(
+        spec,
+        n_train_samples=_rows(data.x_train, "x_train"),
+        n_val_samples=None if data.x_val is None else _rows(data.x_val, "x_val"),
+        n_seeds=n_seeds,
+        limits=limits,
+    )
 
 
 class Backend(Protocol):
@@ -101,6 +129,9 @@ class Backend(Protocol):
         on_epoch_end: EpochCallback | None = None,
     ) -> list[FitResult]:
         """Train one model per seed; ``shuffle=None`` means the spec's ``shuffle``.
+
+        Raises ``LimitExceeded`` (``check_fit_limits`` for all the seeds together) before
+        anything is built or trained.
 
         ``initial_weights`` (Keras ``get_weights()`` order) replaces the seeded
         initialisation for every seed. Training stops at the first NaN/inf loss

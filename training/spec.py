@@ -1054,8 +1054,9 @@ class Limits:
 
     The defaults admit every course scenario with a wide margin (the handout's 8-16-8-1
     network has 289 parameters and needs about 5e7 FLOPs for 50 epochs on 768 rows; a small
-    CNN on 1,000 28x28 images for 20 epochs about 3e10) while bounding one run to seconds on
-    one CPU core: ``max_training_flops`` 2e11 is roughly 20 s at 10 GFLOP/s.
+    CNN on 1,000 28x28 images for 20 epochs about 3e10) while bounding one run (all its
+    seeds together) to seconds on one CPU core: ``max_training_flops`` 2e11 is roughly 20 s
+    at 10 GFLOP/s.
     """
 
     max_layers: int = 20
@@ -1106,20 +1107,27 @@ def _split_rows(
     return fit_rows, n_train_samples - fit_rows
 
 
-def estimate_training_flops(
-    spec: ModelSpec, n_train_samples: int, *, n_val_samples: int | None = None
-) -> float:
-    """Floating-point operations of training for ``spec.epochs`` epochs.
+def _check_seed_count(n_seeds: int) -> None:
+    if isinstance(n_seeds, bool) or not isinstance(n_seeds, int) or n_seeds < 1:
+        raise ValueError(f"n_seeds must be a whole number ≥ 1, got {n_seeds!r}")
 
-    ``flops = epochs · (3 · F · n_fit + F · n_val)`` with ``F = 2 ·`` (multiply-adds of one
-    sample's forward pass): the backward pass costs about twice the forward one, and the
-    validation rows are only evaluated. ``n_train_samples`` is the number of rows handed to
-    training; without ``n_val_samples`` the last ``validation_split`` fraction of them is
-    held out, as Keras does; with it, ``validation_split`` is not applied.
+
+def estimate_training_flops(
+    spec: ModelSpec, n_train_samples: int, *, n_val_samples: int | None = None, n_seeds: int = 1
+) -> float:
+    """Floating-point operations of training ``n_seeds`` models for ``spec.epochs`` epochs.
+
+    ``flops = seeds · epochs · (3 · F · n_fit + F · n_val)`` with ``F = 2 ·`` (multiply-adds of
+    one sample's forward pass): the backward pass costs about twice the forward one, and the
+    validation rows are only evaluated; every seed trains its own model on all the rows.
+    ``n_train_samples`` is the number of rows handed to training; without ``n_val_samples``
+    the last ``validation_split`` fraction of them is held out, as Keras does; with it,
+    ``validation_split`` is not applied.
     """
+    _check_seed_count(n_seeds)
     fit_rows, val_rows = _split_rows(spec, n_train_samples, n_val_samples)
     forward = 2.0 * float(_forward_macs(spec))
-    return float(spec.epochs) * (3.0 * forward * fit_rows + forward * val_rows)
+    return float(n_seeds) * float(spec.epochs) * (3.0 * forward * fit_rows + forward * val_rows)
 
 
 def check_limits(
@@ -1127,13 +1135,16 @@ def check_limits(
     *,
     n_train_samples: int,
     n_val_samples: int | None = None,
+    n_seeds: int = 1,
     limits: Limits = DEFAULT_LIMITS,
 ) -> None:
     """Raise ``LimitExceeded(path, reason)`` if training ``spec`` would cost too much.
 
-    The reason states the limit and the measured value. ``n_train_samples`` and
-    ``n_val_samples`` mean what they mean in ``estimate_training_flops``.
+    The reason states the limit and the measured value. ``n_train_samples``,
+    ``n_val_samples`` and ``n_seeds`` mean what they mean in ``estimate_training_flops``:
+    the FLOPs limit bounds one whole run, all its seeds together.
     """
+    _check_seed_count(n_seeds)
     if len(spec.layers) > limits.max_layers:
         raise LimitExceeded(
             "layers",
@@ -1159,13 +1170,17 @@ def check_limits(
         )
     if spec.epochs > limits.max_epochs:
         raise LimitExceeded("epochs", f"{spec.epochs} epochs; the limit is {limits.max_epochs}")
-    flops = estimate_training_flops(spec, n_train_samples, n_val_samples=n_val_samples)
+    flops = estimate_training_flops(
+        spec, n_train_samples, n_val_samples=n_val_samples, n_seeds=n_seeds
+    )
     if flops > limits.max_training_flops:
+        seeds = f", {n_seeds} seeds" if n_seeds > 1 else ""
         raise LimitExceeded(
             "",
             f"training would take about {flops:.2g} floating-point operations "
-            f"({spec.epochs} epochs on {n_train_samples} rows); the limit is "
-            f"{limits.max_training_flops:.2g}: use fewer epochs or smaller layers",
+            f"({spec.epochs} epochs on {n_train_samples} rows{seeds}); the limit is "
+            f"{limits.max_training_flops:.2g}: use fewer "
+            f"{'seeds, ' if n_seeds > 1 else ''}epochs or smaller layers",
         )
 
 

@@ -12,7 +12,9 @@ from typing import Any
 import numpy as np
 import pytest
 
-from training.datasets import DATASET_NAMES
+from training import cli
+from training.datasets import DATASET_NAMES, load_dataset
+from training.spec import DEFAULT_LIMITS, estimate_training_flops, parse_spec
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -120,11 +122,27 @@ def test_fit_with_several_seeds_reports_each_seed(tmp_path: Path) -> None:
     result = run("fit", spec, "--dataset", "pima-like", "--seeds", "0,1", "--json")
     assert result.returncode == 0, result.stderr
     document = json.loads(result.stdout)
-    assert list(document) == ["seeds"]
+    assert list(document) == ["seconds", "seeds"]
+    assert document["seconds"] > 0
     seeds = document["seeds"]
     assert [s["seed"] for s in seeds] == [0, 1]
     assert seeds[0]["history"]["loss"] != seeds[1]["history"]["loss"]
-    assert all({"history", "checks", "seconds"} <= set(s) for s in seeds)
+    assert all({"history", "checks", "epochs_run"} <= set(s) for s in seeds)
+    # The NumPy backend trains the seeds together: there is no per-seed time to report.
+    assert not any("seconds" in s for s in seeds)
+
+
+@pytest.mark.tensorflow
+def test_fit_on_tensorflow_reports_each_seeds_own_time(tmp_path: Path) -> None:
+    spec = write_json(tmp_path / "spec.json", handout_spec(epochs=2))
+    result = run(
+        "fit", spec, "--dataset", "pima-like", "--seeds", "0,1", "--backend", "tensorflow", "--json"
+    )
+    assert result.returncode == 0, result.stderr
+    document = json.loads(result.stdout)
+    per_seed = [s["seconds"] for s in document["seeds"]]
+    assert all(seconds > 0 for seconds in per_seed)
+    assert document["seconds"] == pytest.approx(sum(per_seed))
 
 
 def test_fit_without_json_prints_a_readable_report(tmp_path: Path) -> None:
@@ -233,6 +251,64 @@ def test_snippet_outside_the_allow_list_names_the_line(tmp_path: Path) -> None:
 def test_spec_over_the_limits(tmp_path: Path) -> None:
     spec = handout_spec(epochs=100_000)
     assert_bad_input(run("validate", write_json(tmp_path / "spec.json", spec)), "epochs")
+
+
+def test_the_training_cost_limit_counts_every_seed(tmp_path: Path) -> None:
+    wide = handout_spec(epochs=50)
+    wide["layers"][0]["units"] = wide["layers"][1]["units"] = 900
+    data = load_dataset("pima-like").to_fit_data()
+    assert data.x_val is not None
+    one_seed = estimate_training_flops(
+        parse_spec(wide), len(data.x_train), n_val_samples=len(data.x_val)
+    )
+    assert one_seed < DEFAULT_LIMITS.max_training_flops < 2 * one_seed
+    spec = write_json(tmp_path / "spec.json", wide)
+    result = run("fit", spec, "--dataset", "pima-like", "--seeds", "0,1")
+    assert_bad_input(result, "2 seeds", f"the limit is {DEFAULT_LIMITS.max_training_flops:.2g}")
+
+
+def test_npz_with_too_many_rows_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "big.npz"
+    rows = cli.MAX_DATA_ROWS + 1
+    np.savez(path, x_train=np.zeros((rows, 8), np.uint8), y_train=np.zeros(rows, np.uint8))
+    spec = write_json(tmp_path / "spec.json", handout_spec())
+    result = run("fit", spec, "--data", str(path))
+    assert_bad_input(result, f"x_train has {rows:,} rows; the limit is {cli.MAX_DATA_ROWS:,}")
+
+
+def _main(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
+    code = cli.main(list(args))
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert len(captured.err.splitlines()) == 1
+    return code, captured.err
+
+
+def test_npz_larger_on_disk_than_the_limit_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "data.npz"
+    np.savez(path, x_train=np.ones((40, 8)), y_train=np.ones(40))
+    monkeypatch.setattr(cli, "MAX_NPZ_BYTES", 1000)
+    spec = write_json(tmp_path / "spec.json", handout_spec())
+    code, err = _main(capsys, "fit", spec, "--data", str(path))
+    assert code == 2
+    assert f"{path.stat().st_size:,} bytes; the limit for an .npz is 1,000 bytes" in err
+    code, err = _main(capsys, "fit", spec, "--dataset", "pima-like", "--weights-from", str(path))
+    assert code == 2 and "the limit for an .npz is 1,000 bytes" in err
+
+
+def test_compressed_npz_is_judged_by_its_unpacked_size(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "data.npz"
+    np.savez_compressed(path, x_train=np.zeros((20_000, 8)), y_train=np.zeros(20_000))
+    assert path.stat().st_size < 100_000  # zeros compress well; unpacked they are 1.4 MB
+    monkeypatch.setattr(cli, "MAX_NPZ_ARRAY_BYTES", 1_000_000)
+    spec = write_json(tmp_path / "spec.json", handout_spec())
+    code, err = _main(capsys, "fit", spec, "--data", str(path))
+    assert code == 2
+    assert "bytes unpacked; the limit is 1,000,000 bytes" in err
 
 
 def test_unknown_dataset(tmp_path: Path) -> None:

@@ -774,7 +774,8 @@ def test_shapes_of_a_hand_built_spec_are_checked_too() -> None:
 @pytest.mark.tensorflow
 @pytest.mark.slow
 def test_shapes_and_parameter_counts_agree_with_keras() -> None:
-    keras = pytest.importorskip("keras")
+    import keras  # a hard dependency: a missing Keras fails this test instead of skipping it
+
     layers = keras.layers
     cases = [
         (
@@ -926,6 +927,38 @@ def test_training_flops_limit_grows_with_the_data() -> None:
     check_limits(spec, n_train_samples=10_000)
     with pytest.raises(LimitExceeded):
         check_limits(spec, n_train_samples=50_000_000)
+
+
+def test_training_flops_count_every_seed() -> None:
+    spec = parse_spec(HANDOUT_SPEC)
+    one = estimate_training_flops(spec, 768)
+    assert estimate_training_flops(spec, 768, n_seeds=5) == pytest.approx(5 * one)
+    assert estimate_training_flops(spec, 600, n_val_samples=100, n_seeds=3) == pytest.approx(
+        3 * estimate_training_flops(spec, 600, n_val_samples=100)
+    )
+
+
+def test_a_run_within_the_limit_for_one_seed_is_over_it_for_several() -> None:
+    spec = parse_spec(HANDOUT_SPEC)
+    one = estimate_training_flops(spec, 768)
+    limits = Limits(max_training_flops=2.5 * one)
+    check_limits(spec, n_train_samples=768, n_seeds=2, limits=limits)
+    with pytest.raises(LimitExceeded) as caught:
+        check_limits(spec, n_train_samples=768, n_seeds=3, limits=limits)
+    assert caught.value.path == ""
+    assert f"{3 * one:.2g} floating-point operations" in caught.value.reason
+    assert "768 rows, 3 seeds" in caught.value.reason
+    assert f"the limit is {2.5 * one:.2g}" in caught.value.reason
+    assert "fewer seeds" in caught.value.reason
+
+
+@pytest.mark.parametrize("n_seeds", [0, -1, 1.5, True])
+def test_bad_seed_counts_are_rejected(n_seeds: Any) -> None:
+    spec = parse_spec(HANDOUT_SPEC)
+    with pytest.raises(ValueError, match="n_seeds"):
+        estimate_training_flops(spec, 10, n_seeds=n_seeds)
+    with pytest.raises(ValueError, match="n_seeds"):
+        check_limits(spec, n_train_samples=10, n_seeds=n_seeds)
 
 
 def test_bad_sample_counts_are_rejected() -> None:

@@ -7,16 +7,18 @@ from collections.abc import Sequence
 import numpy as np
 
 from training.errors import DataError, UnsupportedByBackend
-from training.fitting import EpochCallback, FitData, FitResult
+from training.fitting import EpochCallback, FitData, FitResult, check_fit_limits
 from training.numpy_backend.data import prepare_data
 from training.numpy_backend.trainer import fit_seeds
 from training.spec import (
     ACTIVATIONS,
+    DEFAULT_LIMITS,
     LOSSES,
     METRICS,
     OPTIMIZERS,
     Dense,
     Dropout,
+    Limits,
     ModelSpec,
 )
 
@@ -27,9 +29,15 @@ _TF_ONLY_LAYERS = ("conv2d", "max_pooling2d", "flatten", "simple_rnn", "lstm")
 
 
 class NumpyBackend:
-    """Trains dense/dropout specs with NumPy, following Keras' update rules exactly."""
+    """Trains dense/dropout specs with NumPy, following Keras' update rules exactly.
+
+    ``limits`` bound the cost of each ``fit`` call (all its seeds together).
+    """
 
     name = "numpy"
+
+    def __init__(self, *, limits: Limits = DEFAULT_LIMITS) -> None:
+        self.limits = limits
 
     def capabilities(self) -> dict[str, list[str]]:
         return {
@@ -83,7 +91,11 @@ class NumpyBackend:
         shuffle: bool | None = None,
         on_epoch_end: EpochCallback | None = None,
     ) -> list[FitResult]:
-        """Train one model per seed, all seeds stacked in one pass; see ``trainer``."""
+        """Train one model per seed, all seeds stacked in one pass; see ``trainer``.
+
+        Every result's ``seconds`` is the wall time of the whole pass (``seconds_shared``
+        when there are several seeds).
+        """
         self.supports(spec)
         seed_list = list(seeds)
         if not seed_list:
@@ -91,6 +103,7 @@ class NumpyBackend:
         for s in seed_list:
             if isinstance(s, bool) or not isinstance(s, int | np.integer) or s < 0:
                 raise DataError(f"seeds: each seed must be a non-negative integer, got {s!r}")
+        check_fit_limits(spec, data, n_seeds=len(seed_list), limits=self.limits)
         last = next(layer for layer in reversed(spec.layers) if isinstance(layer, Dense))
         prepared = prepare_data(spec, data, last.units)
         return fit_seeds(

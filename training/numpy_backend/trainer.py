@@ -247,7 +247,9 @@ def fit_seeds(
     done: list[FitResult] = []
     for res in results:
         assert res is not None
+        # The seeds trained in one stacked pass: each reports the wall time of all of them.
         res.seconds = elapsed
+        res.seconds_shared = len(results) > 1
         done.append(res)
     return done
 

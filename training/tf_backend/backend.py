@@ -26,8 +26,8 @@ from typing import Any
 import numpy as np
 
 from training.errors import DataError
-from training.fitting import EpochCallback, FitData, FitResult
-from training.spec import EarlyStopping, ModelSpec
+from training.fitting import EpochCallback, FitData, FitResult, check_fit_limits
+from training.spec import DEFAULT_LIMITS, EarlyStopping, Limits, ModelSpec
 from training.tf_backend import builder
 from training.tf_backend._runtime import tensorflow as _tf
 from training.tf_backend.loop import LOCK, Program, program_for
@@ -282,14 +282,19 @@ def _check_initial_weights(
 
 
 class TensorflowBackend:
-    """Trains a spec as a tf.keras model in a compiled loop; ``dtype`` float32 or float64."""
+    """Trains a spec as a tf.keras model in a compiled loop; ``dtype`` float32 or float64.
+
+    ``limits`` bound the cost of each ``fit`` call (all its seeds together). Seeds train one
+    after another, so each result's ``seconds`` is that seed's own training time.
+    """
 
     name = "tensorflow"
 
-    def __init__(self, dtype: str = "float32") -> None:
+    def __init__(self, dtype: str = "float32", *, limits: Limits = DEFAULT_LIMITS) -> None:
         if dtype not in builder.DTYPES:
             raise ValueError(f"dtype must be one of {builder.DTYPES}, got {dtype!r}")
         self.dtype = dtype
+        self.limits = limits
 
     def supports(self, spec: ModelSpec) -> None:
         builder.check_supported(spec)
@@ -311,6 +316,7 @@ class TensorflowBackend:
         seeds = [int(seed) for seed in seeds]
         if not seeds:
             raise DataError("seeds is empty: give at least one seed")
+        check_fit_limits(spec, data, n_seeds=len(seeds), limits=self.limits)
         tf = _tf()
         with LOCK:
             program = program_for(spec, self.dtype)
