@@ -44,6 +44,13 @@ CACHE_SIZE = 4
 # Rows per inference batch: the mean loss does not depend on it (up to rounding).
 EVAL_CHUNK = 512
 
+# Programs of the CACHE_SIZE most recently used architectures. Evicting a program frees its
+# model, optimizer and traced graphs (and unregisters its custom gradient, see ``_forget``),
+# but TensorFlow and Keras still keep roughly 0.3 MB of process-wide bookkeeping per new
+# architecture for the life of the process. A long-lived worker that trains many different
+# architectures therefore grows slowly: run such work in worker processes that are replaced
+# after a bounded number of tasks (Celery's ``worker_max_tasks_per_child``), rather than
+# relying on this cache to bound memory. ``bench/training_bench.py`` measures the growth.
 _cache: OrderedDict[Hashable, Program] = OrderedDict()
 
 
