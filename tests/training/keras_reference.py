@@ -1,8 +1,9 @@
 """The reference: a spec written by hand as plain tf.keras and trained with ``model.fit``.
 
 Deliberately independent of ``training.tf_backend``: layers are written the way the handout
-writes them (``Dense(units, activation=...)``), with the handout's leaky ReLU slope as an
-explicit ``LeakyReLU(negative_slope=0.01)`` layer and PReLU as ``keras.layers.PReLU()``.
+writes them (``Dense(units, activation=...)``; conv2d, max_pooling2d, flatten, simple_rnn and
+lstm as the Keras guides write them), with the handout's leaky ReLU slope as an explicit
+``LeakyReLU(negative_slope=0.01)`` layer and PReLU as ``keras.layers.PReLU()``.
 """
 
 from __future__ import annotations
@@ -11,7 +12,17 @@ from typing import Any
 
 import numpy as np
 
-from training.spec import Dense, Dropout, ModelSpec, Optimizer
+from training.spec import (
+    LSTM,
+    Conv2D,
+    Dense,
+    Dropout,
+    Flatten,
+    MaxPooling2D,
+    ModelSpec,
+    Optimizer,
+    SimpleRNN,
+)
 
 
 def keras_module() -> Any:
@@ -20,15 +31,60 @@ def keras_module() -> Any:
     return keras()
 
 
+_PLAIN = ("sigmoid", "tanh", "relu", "softmax", "linear")
+
+
 def reference_model(spec: ModelSpec, *, dtype: str = "float32") -> Any:
-    """Dense/dropout networks only: ``keras.Sequential`` as a student would write it."""
+    """``keras.Sequential`` as a student would write it.
+
+    Every layer type is covered; conv2d and recurrent layers take the activations Keras
+    accepts by name (sigmoid, tanh, relu, softmax, linear).
+    """
     keras = keras_module()
     layers: list[Any] = [keras.Input(shape=spec.input_shape, dtype=dtype)]
     for layer in spec.layers:
         if isinstance(layer, Dropout):
             layers.append(keras.layers.Dropout(layer.rate, dtype=dtype))
             continue
-        assert isinstance(layer, Dense), f"reference covers dense networks, not {layer.type}"
+        if isinstance(layer, Conv2D):
+            assert layer.activation.name in _PLAIN, layer.activation
+            reg = layer.kernel_regularizer
+            layers.append(
+                keras.layers.Conv2D(
+                    layer.filters,
+                    layer.kernel_size,
+                    strides=layer.strides,
+                    padding=layer.padding,
+                    activation=layer.activation.name,
+                    use_bias=layer.use_bias,
+                    kernel_regularizer=(
+                        keras.regularizers.L1L2(l1=reg.l1, l2=reg.l2) if reg is not None else None
+                    ),
+                    dtype=dtype,
+                )
+            )
+            continue
+        if isinstance(layer, MaxPooling2D):
+            layers.append(
+                keras.layers.MaxPooling2D(layer.pool_size, strides=layer.strides, dtype=dtype)
+            )
+            continue
+        if isinstance(layer, Flatten):
+            layers.append(keras.layers.Flatten(dtype=dtype))
+            continue
+        if isinstance(layer, SimpleRNN | LSTM):
+            assert layer.activation.name in _PLAIN, layer.activation
+            cell = keras.layers.SimpleRNN if isinstance(layer, SimpleRNN) else keras.layers.LSTM
+            layers.append(
+                cell(
+                    layer.units,
+                    activation=layer.activation.name,
+                    return_sequences=layer.return_sequences,
+                    dtype=dtype,
+                )
+            )
+            continue
+        assert isinstance(layer, Dense), f"no reference for layer type {layer.type}"
         reg = layer.kernel_regularizer
         regularizer = keras.regularizers.L1L2(l1=reg.l1, l2=reg.l2) if reg is not None else None
         name = layer.activation.name

@@ -124,5 +124,9 @@ def test_dropout_statistics_and_inference_mode() -> None:
     grad = layer.backward(np.ones_like(x))
     assert grad is not None
     np.testing.assert_array_equal(grad == 0, out == 0)  # same mask backwards
+    # Kept units pass the upstream gradient scaled by 1/(1 - rate), exactly as forward scales
+    # them: for an all-ones input and upstream gradient, the gradient equals the output.
+    np.testing.assert_array_equal(grad, out)
+    np.testing.assert_allclose(grad[grad != 0], 1 / 0.7)
     np.testing.assert_array_equal(layer.forward(x, training=False), x)
     assert not np.array_equal(out[0], out[1])  # each seed draws its own mask
