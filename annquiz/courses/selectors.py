@@ -173,7 +173,12 @@ def question_get_for_user(*, user: AnyUser, question_id: int) -> Question:
     """An active question in an active lesson, with ``lesson`` and ``course``; else 404."""
     _require_user(user)
     question = (
-        Question.objects.active().select_related("lesson", "course").filter(pk=question_id).first()
+        Question.objects.active()
+        .select_related("lesson", "course")
+        # A lesson's blocks are its whole rendered page: never needed to answer one question.
+        .defer("lesson__blocks", "course__description_html")
+        .filter(pk=question_id)
+        .first()
     )
     if question is None:
         raise Http404(f"no question {question_id}")
