@@ -24,6 +24,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from training.early_stopping import EarlyStoppingMonitor
 from training.errors import DataError
 from training.fitting import EpochCallback, FitResult
 from training.numpy_backend.data import PreparedData
@@ -31,63 +32,9 @@ from training.numpy_backend.metrics import MetricAccumulator, target_kind
 from training.numpy_backend.model import StackedModel, seed_generator
 from training.numpy_backend.optimizers import get_optimizer
 from training.numpy_backend.trained import NumpyTrainedModel, evaluate_stacked
-from training.spec import EarlyStopping, ModelSpec
+from training.spec import ModelSpec
 
-__all__ = ["EarlyStoppingState", "fit_seeds", "monitor_mode"]
-
-# Monitored quantities Keras maximises in "auto" mode (metrics whose direction is "up").
-_MAXIMISED = ("accuracy", "balanced_accuracy")
-
-
-def monitor_mode(config: EarlyStopping) -> str:
-    """``"min"`` or ``"max"``: the mode given, or Keras' "auto" inference from the name."""
-    if config.mode != "auto":
-        return config.mode
-    name = config.monitor.removeprefix("val_")
-    return "max" if name in _MAXIMISED else "min"
-
-
-class EarlyStoppingState:
-    """One seed's ``keras.callbacks.EarlyStopping`` (``baseline=None``, ``start_from_epoch=0``)."""
-
-    def __init__(self, config: EarlyStopping) -> None:
-        self.config = config
-        self.maximise = monitor_mode(config) == "max"
-        self.min_delta = abs(config.min_delta)
-        self.wait = 0
-        self.best: float | None = None
-        self.best_epoch = 0
-        self.best_weights: np.ndarray | None = None
-        self.stopped_epoch = 0
-
-    def is_improvement(self, current: float, reference: float | None) -> bool:
-        if reference is None:
-            return True
-        if self.maximise:
-            return current - self.min_delta > reference
-        return current + self.min_delta < reference
-
-    def on_epoch_end(self, epoch: int, current: float, weights: np.ndarray) -> bool:
-        """Update with this epoch's monitored value; True when training should stop.
-
-        ``weights`` is the seed's current flat parameter row (copied when kept).
-        """
-        restore = self.config.restore_best_weights
-        if restore and self.best_weights is None:
-            self.best_weights = weights.copy()
-            self.best_epoch = epoch
-        self.wait += 1
-        if self.is_improvement(current, self.best):
-            self.best = current
-            self.best_epoch = epoch
-            if restore:
-                self.best_weights = weights.copy()
-            self.wait = 0
-            return False
-        if self.wait >= self.config.patience and epoch > 0:
-            self.stopped_epoch = epoch
-            return True
-        return False
+__all__ = ["fit_seeds"]
 
 
 def _history_keys(spec: ModelSpec, has_val: bool) -> list[str]:
@@ -134,7 +81,9 @@ def fit_seeds(
     sizes = np.array([min(batch, n - s0) for s0 in starts], dtype=np.float64)
     shuffle_rngs = [seed_generator(s) for s in seeds]
     histories: list[dict[str, list[float]]] = [{k: [] for k in keys} for _ in seeds]
-    stoppers = [EarlyStoppingState(es_config) if es_config else None for _ in seeds]
+    stoppers: list[EarlyStoppingMonitor[np.ndarray] | None] = [
+        EarlyStoppingMonitor(es_config) if es_config else None for _ in seeds
+    ]
     results: list[FitResult | None] = [None] * n_total
     active = list(range(n_total))  # original seed index of each row of the stack
 
@@ -205,7 +154,9 @@ def fit_seeds(
             stop = False
             stopper = stoppers[idx]
             if stopper is not None:
-                stop = stopper.on_epoch_end(epoch, logs[stopper.config.monitor], model.params[row])
+                stop = stopper.on_epoch_end(
+                    epoch, logs[stopper.config.monitor], model.params[row].copy
+                )
             if diverged or stop or epoch == spec.epochs - 1:
                 finished.append(row)
                 weights = model.params[row].copy()
@@ -260,7 +211,7 @@ def _result(
     seed: int,
     history: dict[str, list[float]],
     flat_weights: np.ndarray,
-    stopper: EarlyStoppingState | None,
+    stopper: EarlyStoppingMonitor[np.ndarray] | None,
     diverged: bool,
     started: float,
     n_seeds: int,

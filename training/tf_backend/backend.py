@@ -19,20 +19,19 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from training.early_stopping import EarlyStoppingMonitor
 from training.errors import DataError
 from training.fitting import EpochCallback, FitData, FitResult, check_fit_limits
-from training.spec import DEFAULT_LIMITS, EarlyStopping, Limits, ModelSpec
+from training.spec import DEFAULT_LIMITS, Limits, ModelSpec
 from training.tf_backend import builder
 from training.tf_backend._runtime import tensorflow as _tf
 from training.tf_backend.loop import LOCK, Program, program_for
-
-_UP_METRICS = frozenset({"accuracy", "balanced_accuracy"})
 
 
 def capabilities() -> dict[str, list[str]]:
@@ -100,54 +99,6 @@ class TfTrainedModel:
         with LOCK:
             self._program.set_weights(self._weights)
             return self._program.gradient_norms(tf.constant(x), tf.constant(y))
-
-
-class _EarlyStopper:
-    """``keras.callbacks.EarlyStopping`` (Keras 3), epoch by epoch."""
-
-    def __init__(self, config: EarlyStopping, get_weights: Callable[[], list[np.ndarray]]):
-        self.config = config
-        self.get_weights = get_weights
-        mode = config.mode
-        if mode == "auto":
-            name = config.monitor.removeprefix("val_")
-            mode = "max" if name in _UP_METRICS else "min"
-        self.maximise = mode == "max"
-        self.min_delta = abs(config.min_delta) * (1.0 if self.maximise else -1.0)
-        self.best: float | None = None
-        self.best_epoch = 0
-        self.best_weights: list[np.ndarray] | None = None
-        self.wait = 0
-        self.stopped_epoch = 0
-        self.seen_monitor = False
-
-    def _improved(self, current: float, reference: float | None) -> bool:
-        if reference is None:
-            return True
-        shifted = current - self.min_delta
-        return shifted > reference if self.maximise else shifted < reference
-
-    def on_epoch_end(self, epoch: int, logs: dict[str, float]) -> bool:
-        """Record the epoch; return True when training should stop."""
-        current = logs.get(self.config.monitor)
-        if current is None:
-            return False
-        self.seen_monitor = True
-        if self.config.restore_best_weights and self.best_weights is None:
-            self.best_weights = self.get_weights()
-            self.best_epoch = epoch
-        self.wait += 1
-        if self._improved(current, self.best):
-            self.best = current
-            self.best_epoch = epoch
-            if self.config.restore_best_weights:
-                self.best_weights = self.get_weights()
-            self.wait = 0
-            return False
-        if self.wait >= self.config.patience and epoch > 0:
-            self.stopped_epoch = epoch
-            return True
-        return False
 
 
 @dataclass
@@ -374,11 +325,10 @@ class TensorflowBackend:
         if start_weights is not None:
             program.set_weights(start_weights)
         rng = np.random.default_rng(seed)
-        stopper = (
-            _EarlyStopper(spec.early_stopping, program.get_weights)
-            if spec.early_stopping is not None
-            else None
+        stopper: EarlyStoppingMonitor[list[np.ndarray]] | None = (
+            EarlyStoppingMonitor(spec.early_stopping) if spec.early_stopping is not None else None
         )
+        monitor_seen = False
         history: dict[str, list[float]] = {}
         diverged = stopped = False
         epochs_run = 0
@@ -393,14 +343,17 @@ class TensorflowBackend:
             if not finite or not math.isfinite(logs["loss"]):
                 diverged = True
                 break
-            if stopper is not None and stopper.on_epoch_end(epoch, logs):
-                stopped = True
-                break
+            current = logs.get(stopper.config.monitor) if stopper is not None else None
+            if stopper is not None and current is not None:
+                monitor_seen = True
+                if stopper.on_epoch_end(epoch, current, program.get_weights):
+                    stopped = True
+                    break
         extra: dict[str, Any] = {"backend": "tensorflow", "dtype": program.dtype}
         best_epoch: int | None = None
         if stopper is not None:
             best_epoch = stopper.best_epoch
-            if not stopper.seen_monitor:
+            if not monitor_seen:
                 extra["warning"] = (
                     f"early_stopping.monitor {stopper.config.monitor!r} "
                     f"is not in the history ({', '.join(history)}); early stopping did nothing"

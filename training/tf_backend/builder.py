@@ -27,6 +27,7 @@ from training.errors import UnsupportedByBackend
 from training.spec import (
     ACTIVATIONS,
     DEFAULT_ALPHA,
+    LAYER_TYPES,
     LOSSES,
     LSTM,
     METRICS,
@@ -44,15 +45,6 @@ from training.spec import (
 )
 from training.tf_backend._runtime import keras as _keras
 
-LAYER_TYPES: tuple[str, ...] = (
-    "dense",
-    "dropout",
-    "conv2d",
-    "max_pooling2d",
-    "flatten",
-    "simple_rnn",
-    "lstm",
-)
 REGULARIZERS: tuple[str, ...] = ("l1", "l2")
 DTYPES: tuple[str, ...] = ("float32", "float64")
 

@@ -5,13 +5,13 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
+from training.early_stopping import EarlyStoppingMonitor
 from training.errors import DataError, UnsupportedByBackend
 from training.fitting import FitData
 from training.numpy_backend.backend import NumpyBackend
 from training.numpy_backend.data import balanced_class_weight, sample_weights
 from training.numpy_backend.model import StackedModel
 from training.numpy_backend.optimizers import get_optimizer
-from training.numpy_backend.trainer import EarlyStoppingState
 from training.spec import (
     Activation,
     Conv2D,
@@ -180,14 +180,16 @@ def test_balanced_class_weights_follow_scikit_learn() -> None:
 
 
 def test_early_stopping_follows_keras_rules() -> None:
-    es = EarlyStoppingState(EarlyStopping(monitor="val_loss", patience=2, min_delta=0.05))
-    w = np.zeros(1)
+    es: EarlyStoppingMonitor[np.ndarray]
+    es = EarlyStoppingMonitor(EarlyStopping(monitor="val_loss", patience=2, min_delta=0.05))
+    w = np.zeros(1).copy
     values = [1.0, 0.9, 0.88, 0.87]
     stops = [es.on_epoch_end(epoch, v, w) for epoch, v in enumerate(values)]
     # 0.88 and 0.87 improve on 0.9 by less than min_delta: the second one exhausts patience.
     assert stops == [False, False, False, True]
     assert (es.best, es.best_epoch, es.stopped_epoch) == (0.9, 1, 3)
-    acc = EarlyStoppingState(EarlyStopping(monitor="val_accuracy", patience=0))
+    acc: EarlyStoppingMonitor[np.ndarray]
+    acc = EarlyStoppingMonitor(EarlyStopping(monitor="val_accuracy", patience=0))
     assert acc.maximise
     assert [acc.on_epoch_end(e, v, w) for e, v in enumerate([0.5, 0.6, 0.6])] == [
         False,

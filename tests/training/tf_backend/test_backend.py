@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from tests.training.keras_reference import keras_module, reference_fit, seeded_weights
+from training.early_stopping import EarlyStoppingMonitor
 from training.errors import DataError
 from training.fitting import FitData, get_backend
 from training.spec import (
@@ -28,7 +29,6 @@ from training.spec import (
 from training.tf_backend.backend import (
     TensorflowBackend,
     TfTrainedModel,
-    _EarlyStopper,
     sample_weights,
 )
 
@@ -320,7 +320,7 @@ def test_early_stopping_follows_keras_callback_rules() -> None:
     stops: list[int | None] = []
     for values, monitor, mode, keras_mode, min_delta, patience in sequences:
         config = EarlyStopping(monitor=monitor, patience=patience, min_delta=min_delta, mode=mode)
-        ours = _EarlyStopper(config, list)
+        ours: EarlyStoppingMonitor[list[np.ndarray]] = EarlyStoppingMonitor(config)
         callback = keras.callbacks.EarlyStopping(
             monitor=monitor, patience=patience, min_delta=min_delta, mode=keras_mode
         )
@@ -330,7 +330,7 @@ def test_early_stopping_follows_keras_callback_rules() -> None:
         callback.on_train_begin()
         stopped_at = None
         for epoch, value in enumerate(values):
-            stop = ours.on_epoch_end(epoch, {monitor: value})
+            stop = ours.on_epoch_end(epoch, value, list)
             callback.on_epoch_end(epoch, {monitor: value})
             assert stop == bool(reference_model.stop_training), (values, epoch)
             if stop:
