@@ -95,6 +95,7 @@ INSTALLED_APPS = [
     "annquiz.core",
     "annquiz.accounts",
     "annquiz.courses",
+    "annquiz.coding",
 ]
 
 MIDDLEWARE = [
