@@ -1,0 +1,40 @@
+"""Every task in the catalog: the reference solution passes, the broken one fails, the starter
+parses and is accepted for judging, all through ``judge()`` on the task's own seeds."""
+
+from __future__ import annotations
+
+import pytest
+
+from annquiz.coding.catalog import TaskFile, load_catalog, parse_solution
+from training.judging import check_submission, judge
+
+CATALOG = load_catalog()
+
+
+def _param(task: TaskFile) -> object:
+    marks = [pytest.mark.tensorflow] if task.definition.backend == "tensorflow" else []
+    return pytest.param(task, id=task.slug, marks=marks)
+
+
+TASKS = [_param(task) for task in CATALOG]
+
+
+@pytest.mark.parametrize("task", TASKS)
+def test_the_reference_solution_passes(task: TaskFile) -> None:
+    judgement = judge(task.definition, parse_solution(task.reference_kind, task.reference_source))
+    failing = [check["message"] for check in judgement.checks if not check["passed"]]
+    assert judgement.verdict == "passed", failing
+
+
+@pytest.mark.parametrize("task", TASKS)
+def test_the_broken_solution_fails(task: TaskFile) -> None:
+    judgement = judge(task.definition, parse_solution(task.broken_kind, task.broken_source))
+    assert judgement.verdict == "failed"
+    assert any(not check["passed"] for check in judgement.checks)
+    assert judgement.summary.startswith("Not passed yet")
+
+
+@pytest.mark.parametrize("task", [pytest.param(task, id=task.slug) for task in CATALOG])
+def test_the_starter_parses_and_is_accepted_for_judging(task: TaskFile) -> None:
+    spec = parse_solution(task.starter_kind, task.starter_source)
+    check_submission(task.definition, spec)
