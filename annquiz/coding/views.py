@@ -1,0 +1,88 @@
+"""Student-facing HTML pages of graded coding tasks.
+
+The pages are rendered on the server and then kept live by ``static/coding/js/``: the task
+page's editor validates against ``POST /api/v1/tasks/<slug>/validate/`` and submits to
+``POST /api/v1/tasks/<slug>/submissions/`` (session auth + CSRF), the submission page polls
+``GET /api/v1/submissions/<id>/`` until the verdict is stored and draws the curves.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from annquiz.coding import selectors
+
+MIN_COMPARED = 2
+MAX_COMPARED = 4
+
+
+@login_required
+@require_GET
+def task_list(request: HttpRequest) -> HttpResponse:
+    tasks = selectors.task_list_for_user(user=request.user)
+    return render(request, "coding/task_list.html", {"tasks": tasks})
+
+
+@login_required
+@require_GET
+def task_detail(request: HttpRequest, task_slug: str) -> HttpResponse:
+    task = selectors.task_get(slug=task_slug)
+    view = selectors.task_detail_view(task=task, student=request.user)
+    submissions = [
+        selectors.submission_view(submission=s)
+        for s in selectors.submission_list_for_student(student=request.user, task=task)
+    ]
+    return render(request, "coding/task_detail.html", {"task": view, "submissions": submissions})
+
+
+@login_required
+@require_GET
+def submission_detail(request: HttpRequest, task_slug: str, submission_id: int) -> HttpResponse:
+    submission = selectors.submission_get_for_user(user=request.user, submission_id=submission_id)
+    if submission.task.slug != task_slug:
+        raise Http404(f"no submission {submission_id} for the task {task_slug!r}")
+    view = selectors.submission_view(submission=submission)
+    return render(
+        request,
+        "coding/submission_detail.html",
+        {"task": submission.task, "submission": view},
+    )
+
+
+def _compared_ids(raw_ids: list[str]) -> tuple[list[int], str | None]:
+    """The distinct submission ids of ``?id=…&id=…`` in order, or what is wrong with them."""
+    if not all(raw.isascii() and raw.isdigit() for raw in raw_ids):
+        bad = next(raw for raw in raw_ids if not (raw.isascii() and raw.isdigit()))
+        return [], f"{bad!r} is not a submission number: use ?id=<number>&id=<number>."
+    ids = list(dict.fromkeys(int(raw) for raw in raw_ids))
+    if not MIN_COMPARED <= len(ids) <= MAX_COMPARED:
+        return [], (
+            f"Choose {MIN_COMPARED} to {MAX_COMPARED} different submissions to compare; "
+            f"{len(ids)} {'was' if len(ids) == 1 else 'were'} chosen."
+        )
+    return ids, None
+
+
+@login_required
+@require_GET
+def submission_compare(request: HttpRequest, task_slug: str) -> HttpResponse:
+    """Two to four of the student's submissions to one task side by side (``?id=1&id=2``)."""
+    task = selectors.task_get(slug=task_slug)
+    ids, error = _compared_ids(request.GET.getlist("id"))
+    if error is not None:
+        context = {"task": task, "submissions": [], "error": error}
+        return render(request, "coding/submission_compare.html", context, status=400)
+    compared = []
+    for submission_id in ids:
+        submission = selectors.submission_get_for_user(
+            user=request.user, submission_id=submission_id
+        )
+        if submission.task_id != task.pk:
+            raise Http404(f"submission {submission_id} is not for the task {task_slug!r}")
+        compared.append(selectors.submission_view(submission=submission))
+    return render(
+        request, "coding/submission_compare.html", {"task": task, "submissions": compared}
+    )

@@ -1,0 +1,475 @@
+/* Shared pieces of the coding-task pages: number formatting, the architecture diagram (the
+ * same markup as coding/_architecture.html renders on the server) and the training-curve
+ * plots drawn as SVG from a judged seed's history.
+ *
+ * Exposed as window.annquizCoding; loaded before editor.js, submission.js and compare.js.
+ */
+(function () {
+  "use strict";
+
+  const SVG_NS = "http://www.w3.org/2000/svg";
+  const METRIC_KEYS = ["accuracy", "balanced_accuracy", "mse", "mae"];
+  const METRIC_TITLES = {
+    loss: "Loss",
+    accuracy: "Accuracy",
+    balanced_accuracy: "Balanced accuracy",
+    mse: "Mean squared error",
+    mae: "Mean absolute error",
+  };
+
+  // ------------------------------------------------------------------------ formatting
+
+  /** A figure with at most 4 significant digits ("0.7857", "289", "1e-7"); "—" if missing. */
+  function formatFigure(value) {
+    if (value === null || value === undefined || value === "") {
+      return "—";
+    }
+    const number = Number(value);
+    if (!Number.isFinite(number)) {
+      return String(value);
+    }
+    if (Number.isInteger(number)) {
+      return number.toLocaleString("en");
+    }
+    if (Math.abs(number) >= 1000) {
+      return Math.round(number).toLocaleString("en");
+    }
+    return String(parseFloat(number.toPrecision(4)));
+  }
+
+  /** Keras' way of writing an output shape: [16] → "(None, 16)". */
+  function formatShape(shape) {
+    return "(" + ["None"].concat((shape || []).map(String)).join(", ") + ")";
+  }
+
+  function formatParams(count) {
+    return formatFigure(count) + (count === 1 ? " param" : " params");
+  }
+
+  function el(tag, className, text) {
+    const node = document.createElement(tag);
+    if (className) {
+      node.className = className;
+    }
+    if (text !== undefined && text !== null) {
+      node.textContent = text;
+    }
+    return node;
+  }
+
+  // ------------------------------------------------------------------------ the diagram
+
+  function addFact(list, term, value) {
+    if (value === null || value === undefined || value === "") {
+      return;
+    }
+    list.appendChild(el("dt", null, term));
+    list.appendChild(el("dd", null, value));
+  }
+
+  /** The diagram of `architecture` (rows from annquiz.coding.architecture) as a <figure>. */
+  function renderArchitecture(architecture) {
+    const figure = el("figure", "arch");
+    figure.setAttribute("aria-label", "Architecture of the network");
+    const stack = el("ol", "arch-stack");
+
+    const input = el("li", "arch-box arch-input");
+    const inputRow = el("div", "arch-row");
+    inputRow.appendChild(el("span", "arch-title", "Input"));
+    inputRow.appendChild(el("span", "arch-shape", formatShape(architecture.input_shape)));
+    input.appendChild(inputRow);
+    stack.appendChild(input);
+
+    for (const layer of architecture.layers || []) {
+      const box = el("li", "arch-box arch-layer arch-" + layer.type);
+      const head = el("div", "arch-row");
+      const name = el("span");
+      name.appendChild(el("span", "arch-title", layer.title));
+      if (layer.size) {
+        name.appendChild(document.createTextNode(" "));
+        name.appendChild(el("span", "arch-size", layer.size));
+      }
+      head.appendChild(name);
+      if (layer.activation) {
+        head.appendChild(el("span", "arch-activation", layer.activation));
+      }
+      box.appendChild(head);
+      if (layer.regularizer) {
+        box.appendChild(el("div", "arch-regularizer", "regularizer: " + layer.regularizer));
+      }
+      const foot = el("div", "arch-row");
+      foot.appendChild(el("span", "arch-shape", "→ " + formatShape(layer.output_shape)));
+      foot.appendChild(el("span", "arch-params", formatParams(layer.params)));
+      box.appendChild(foot);
+      stack.appendChild(box);
+    }
+    figure.appendChild(stack);
+
+    const facts = el("dl", "fact-list arch-summary");
+    addFact(facts, "Parameters", formatFigure(architecture.total_params));
+    let optimizer = architecture.optimizer;
+    if (architecture.learning_rate !== null && architecture.learning_rate !== undefined) {
+      optimizer += ", learning rate " + formatFigure(architecture.learning_rate);
+    }
+    addFact(facts, "Optimizer", optimizer);
+    addFact(facts, "Loss", architecture.loss);
+    addFact(facts, "Metrics", (architecture.metrics || []).join(", ") || "none");
+    addFact(facts, "Epochs", formatFigure(architecture.epochs));
+    addFact(
+      facts,
+      "Batch size",
+      architecture.batch_size === null || architecture.batch_size === undefined
+        ? "Keras' default (32)"
+        : String(architecture.batch_size)
+    );
+    if (architecture.early_stopping) {
+      addFact(facts, "Early stopping", "yes");
+    }
+    if (architecture.class_weight) {
+      addFact(facts, "Class weights", "yes");
+    }
+    figure.appendChild(facts);
+    return figure;
+  }
+
+  // ------------------------------------------------------------------------ plots
+
+  function svg(tag, attributes, text) {
+    const node = document.createElementNS(SVG_NS, tag);
+    for (const [name, value] of Object.entries(attributes || {})) {
+      node.setAttribute(name, String(value));
+    }
+    if (text !== undefined) {
+      node.textContent = text;
+    }
+    return node;
+  }
+
+  /** About `count` round tick values covering [low, high]. */
+  function niceTicks(low, high, count) {
+    if (!(high > low)) {
+      const pad = Math.abs(low) * 0.1 || 1;
+      low -= pad;
+      high += pad;
+    }
+    const raw = (high - low) / Math.max(1, count);
+    const magnitude = Math.pow(10, Math.floor(Math.log10(raw)));
+    const step = [1, 2, 2.5, 5, 10].map((m) => m * magnitude).find((s) => s >= raw) || raw;
+    const ticks = [];
+    for (let t = Math.floor(low / step) * step; t <= high + step * 0.5; t += step) {
+      ticks.push(Number(t.toPrecision(12)));
+    }
+    return ticks;
+  }
+
+  /** The metric worth a second plot: the first of accuracy, balanced accuracy, mse, mae. */
+  function metricKey(history) {
+    return METRIC_KEYS.find((key) => Array.isArray(history[key]) || Array.isArray(history["val_" + key])) || null;
+  }
+
+  /** The 1-based epoch of the lowest validation loss (null without validation). */
+  function lowestValidationEpoch(history) {
+    const values = history.val_loss;
+    if (!Array.isArray(values)) {
+      return null;
+    }
+    let best = null;
+    values.forEach((value, index) => {
+      if (Number.isFinite(value) && (best === null || value < values[best])) {
+        best = index;
+      }
+    });
+    return best === null ? null : best + 1;
+  }
+
+  /** The seed whose curves stand for the submission, with its best epoch filled in. */
+  function representativeSeed(result) {
+    if (!result || !Array.isArray(result.seeds) || !result.seeds.length) {
+      return null;
+    }
+    const seed = result.seeds[result.representative || 0] || result.seeds[0];
+    const history = seed.history || {};
+    return {
+      seed: seed.seed,
+      history: history,
+      bestEpoch: seed.best_epoch || lowestValidationEpoch(history),
+      onset: seed.overfitting_onset || null,
+      diverged: Boolean(seed.diverged),
+    };
+  }
+
+  function pathFor(values, x, y) {
+    let d = "";
+    let open = false;
+    values.forEach((value, index) => {
+      if (!Number.isFinite(value) || !Number.isFinite(y(value))) {
+        open = false;
+        return;
+      }
+      d += (open ? "L" : "M") + x(index + 1).toFixed(1) + " " + y(value).toFixed(1);
+      open = true;
+    });
+    return d;
+  }
+
+  function describeSeries(name, values) {
+    const finite = values.filter(Number.isFinite);
+    if (!finite.length) {
+      return name + ": no finite values";
+    }
+    return (
+      name + " from " + formatFigure(finite[0]) + " to " + formatFigure(finite[finite.length - 1])
+    );
+  }
+
+  /**
+   * Draw one plot of `key` (loss, accuracy, mse, …) and its val_ twin into `container`.
+   * options: {history, key, bestEpoch, onset, compact}
+   */
+  function drawPlot(container, options) {
+    const history = options.history || {};
+    const key = options.key;
+    const title = METRIC_TITLES[key] || key;
+    const series = [];
+    if (Array.isArray(history[key])) {
+      series.push({ name: "training " + title.toLowerCase(), values: history[key], cls: "series-train" });
+    }
+    if (Array.isArray(history["val_" + key])) {
+      series.push({
+        name: "validation " + title.toLowerCase(),
+        values: history["val_" + key],
+        cls: "series-val",
+      });
+    }
+    container.textContent = "";
+    const finite = series.flatMap((s) => s.values).filter(Number.isFinite);
+    if (!series.length) {
+      container.appendChild(el("p", "plot-empty", "No " + title.toLowerCase() + " was recorded."));
+      return null;
+    }
+    if (!finite.length) {
+      container.appendChild(
+        el("p", "plot-empty", "Every recorded " + title.toLowerCase() + " is NaN or infinite: the training diverged.")
+      );
+      return null;
+    }
+    const epochs = Math.max(...series.map((s) => s.values.length));
+    const width = Math.max(260, Math.round(container.clientWidth || 600));
+    const compact = Boolean(options.compact);
+    const height = Math.round(Math.min(compact ? 220 : 320, Math.max(compact ? 150 : 200, width * 0.55)));
+    const margin = { top: 30, right: 14, bottom: 38, left: 56 };
+    const innerW = width - margin.left - margin.right;
+    const innerH = height - margin.top - margin.bottom;
+
+    let low = Math.min(...finite);
+    let high = Math.max(...finite);
+    const logScale = low > 0 && high / low > 1000;
+    let y;
+    let yTicks;
+    if (logScale) {
+      const lo = Math.floor(Math.log10(low));
+      const hi = Math.ceil(Math.log10(high));
+      y = (v) => margin.top + innerH - ((Math.log10(v) - lo) / Math.max(1, hi - lo)) * innerH;
+      yTicks = [];
+      const every = Math.max(1, Math.ceil((hi - lo) / 5));
+      for (let p = lo; p <= hi; p += every) {
+        yTicks.push(Math.pow(10, p));
+      }
+    } else {
+      yTicks = niceTicks(low, high, compact ? 4 : 5);
+      low = Math.min(low, yTicks[0]);
+      high = Math.max(high, yTicks[yTicks.length - 1]);
+      const span = high - low || 1;
+      y = (v) => margin.top + innerH - ((v - low) / span) * innerH;
+    }
+    const x = (epoch) =>
+      margin.left + (epochs <= 1 ? innerW / 2 : ((epoch - 1) / (epochs - 1)) * innerW);
+
+    const root = svg("svg", {
+      viewBox: "0 0 " + width + " " + height,
+      width: width,
+      height: height,
+      role: "img",
+      class: "plot-svg plot-" + key,
+    });
+    const summary =
+      title +
+      " per epoch over " +
+      epochs +
+      " epoch" +
+      (epochs === 1 ? "" : "s") +
+      ": " +
+      series.map((s) => describeSeries(s.name, s.values)).join("; ") +
+      (options.bestEpoch ? "; best epoch " + options.bestEpoch : "") +
+      (options.onset ? "; overfitting from epoch " + options.onset : "") +
+      (logScale ? " (log scale)" : "") +
+      ".";
+    root.setAttribute("aria-label", summary);
+    root.appendChild(svg("title", {}, summary));
+
+    const grid = svg("g", { class: "grid" });
+    const axis = svg("g", { class: "axis" });
+    for (const tick of yTicks) {
+      const ty = y(tick);
+      if (!Number.isFinite(ty) || ty < margin.top - 1 || ty > margin.top + innerH + 1) {
+        continue;
+      }
+      grid.appendChild(svg("line", { x1: margin.left, x2: margin.left + innerW, y1: ty, y2: ty }));
+      axis.appendChild(
+        svg("text", { x: margin.left - 6, y: ty + 4, "text-anchor": "end" }, logScale ? tick.toExponential(0) : formatFigure(tick))
+      );
+    }
+    const xTicks = niceTicks(1, epochs, compact ? 4 : 6).filter(
+      (t) => t >= 1 && t <= epochs && Number.isInteger(t)
+    );
+    if (!xTicks.includes(1)) {
+      xTicks.unshift(1);
+    }
+    for (const tick of xTicks) {
+      const tx = x(tick);
+      axis.appendChild(svg("line", { x1: tx, x2: tx, y1: margin.top + innerH, y2: margin.top + innerH + 5 }));
+      axis.appendChild(svg("text", { x: tx, y: margin.top + innerH + 18, "text-anchor": "middle" }, String(tick)));
+    }
+    axis.appendChild(
+      svg("path", {
+        d: "M" + margin.left + " " + margin.top + "V" + (margin.top + innerH) + "H" + (margin.left + innerW),
+        fill: "none",
+      })
+    );
+    axis.appendChild(
+      svg("text", { x: margin.left + innerW / 2, y: height - 4, "text-anchor": "middle" }, "epoch")
+    );
+    root.appendChild(grid);
+    root.appendChild(axis);
+
+    for (const s of series) {
+      const d = pathFor(s.values, x, y);
+      if (d) {
+        const path = svg("path", { d: d, class: "series " + s.cls });
+        path.appendChild(svg("title", {}, s.name));
+        root.appendChild(path);
+      }
+    }
+
+    const markers = [];
+    if (options.bestEpoch && options.bestEpoch <= epochs) {
+      markers.push({ epoch: options.bestEpoch, label: "best epoch " + options.bestEpoch, cls: "marker-best" });
+    }
+    if (options.onset && options.onset <= epochs) {
+      markers.push({ epoch: options.onset, label: "overfitting from " + options.onset, cls: "marker-onset" });
+    }
+    markers.forEach((marker, index) => {
+      const mx = x(marker.epoch);
+      const group = svg("g", { class: "marker " + marker.cls });
+      group.appendChild(svg("line", { x1: mx, x2: mx, y1: margin.top - 4, y2: margin.top + innerH }));
+      // Labels sit above the plot; a second one goes on its own line if they would collide.
+      const close = index > 0 && Math.abs(x(markers[0].epoch) - mx) < 150;
+      const ly = close ? margin.top - 2 + 14 : margin.top - 8;
+      const rightHalf = mx > margin.left + innerW * 0.55;
+      const label = svg(
+        "text",
+        { x: rightHalf ? mx - 4 : mx + 4, y: ly, "text-anchor": rightHalf ? "end" : "start" },
+        marker.label
+      );
+      const approx = marker.label.length * 6.6;
+      group.appendChild(
+        svg("rect", {
+          class: "marker-label-bg",
+          x: rightHalf ? mx - 6 - approx : mx + 2,
+          y: ly - 11,
+          width: approx + 4,
+          height: 14,
+          rx: 2,
+        })
+      );
+      group.appendChild(label);
+      root.appendChild(group);
+    });
+
+    container.appendChild(root);
+
+    const legend = el("ul", "plot-legend");
+    for (const s of series) {
+      legend.appendChild(el("li", s.cls === "series-train" ? "legend-train" : "legend-val", s.name));
+    }
+    for (const marker of markers) {
+      legend.appendChild(
+        el("li", marker.cls === "marker-best" ? "legend-best" : "legend-onset", marker.cls === "marker-best" ? "best epoch" : "overfitting onset")
+      );
+    }
+    if (logScale) {
+      legend.appendChild(el("li", "legend-log", "log scale"));
+    }
+    container.appendChild(legend);
+    return root;
+  }
+
+  /**
+   * Draw every [data-plot] inside `scope` from `result` (a Judgement as a dict): "loss" and
+   * "metric" (the first metric the history has; its figure is hidden when there is none).
+   * Plots are redrawn to their new width when the window is resized.
+   */
+  function drawResultPlots(scope, result, options) {
+    const seed = representativeSeed(result);
+    const areas = scope.querySelectorAll("[data-plot]");
+    const draw = () => {
+      areas.forEach((area) => {
+        if (!seed) {
+          area.textContent = "";
+          area.appendChild(el("p", "plot-empty", "No training curves were recorded."));
+          return;
+        }
+        const which = area.getAttribute("data-plot");
+        const key = which === "metric" ? metricKey(seed.history) : "loss";
+        const figure = area.closest("figure");
+        if (!key) {
+          if (figure) {
+            figure.hidden = true;
+          }
+          return;
+        }
+        if (figure) {
+          const caption = figure.querySelector("figcaption");
+          if (caption && which === "metric") {
+            caption.textContent = METRIC_TITLES[key] || key;
+          }
+        }
+        drawPlot(area, {
+          history: seed.history,
+          key: key,
+          bestEpoch: seed.bestEpoch,
+          onset: seed.onset,
+          compact: Boolean(options && options.compact),
+        });
+      });
+    };
+    draw();
+    let timer = null;
+    let lastWidth = window.innerWidth;
+    window.addEventListener("resize", () => {
+      if (window.innerWidth === lastWidth) {
+        return;
+      }
+      lastWidth = window.innerWidth;
+      clearTimeout(timer);
+      timer = setTimeout(draw, 150);
+    });
+  }
+
+  function readJson(id) {
+    const node = document.getElementById(id);
+    return node ? JSON.parse(node.textContent) : null;
+  }
+
+  window.annquizCoding = {
+    formatFigure,
+    formatShape,
+    renderArchitecture,
+    drawPlot,
+    drawResultPlots,
+    representativeSeed,
+    metricKey,
+    readJson,
+    el,
+  };
+})();
