@@ -11,10 +11,13 @@ train/validation/test splits, runs every check on every seed and aggregates:
 - **Divergence.** A seed diverges when its training loss becomes NaN or infinite (the backend
   stops it there) or *explodes*: grows above ``EXPLOSION_FACTOR`` (1e4) times its first epoch's
   value or above ``EXPLOSION_CEILING`` (1e12). The verdict is ``"diverged"`` when more seeds
-  diverged than the pass rule can afford (``diverged > n_seeds - required_passes``). As soon
-  as that many seeds have diverged, the epoch callback handed to the backend stops training
-  (it raises a private exception that ``judge`` catches) and the grade is given from the
-  epochs recorded so far, without training the remaining epochs.
+  diverged than the pass rule can afford (``diverged > n_seeds - required_passes``). The
+  epoch callback handed to the backend (wrapping the caller's) stops training by raising a
+  private exception that ``judge`` catches: the NumPy backend trains all seeds in one call,
+  which is stopped as soon as that many seeds have diverged; the TensorFlow backend trains
+  the seeds one after another, so each seed gets its own call, a seed is stopped as soon as
+  it diverges, and the remaining seeds are skipped once the verdict is settled. The grade is
+  then given from the epochs recorded so far, without training the remaining epochs.
 - **Measured figures.** A check's ``measured`` is the median of its per-seed figures;
   its ``message`` is the one of the representative seed: the seed whose main figure (the
   first check's) is the median one. Curves and diagnostics are shown for that seed.
@@ -152,6 +155,8 @@ MAX_SEEDS = 10
 EXPLOSION_FACTOR = 1e4
 EXPLOSION_CEILING = 1e12
 DIAGNOSTIC_ROWS = 256
+# Backends that train all seeds together in one pass (one fit call for every seed).
+STACKED_BACKENDS: tuple[str, ...] = ("numpy",)
 
 # Handout sections ("<lesson slug>#<heading id>") behind each check kind and diagnostic.
 _OVERFITTING = "challenges-and-solutions#overfitting-vs-underfitting"
@@ -701,11 +706,17 @@ class _TrainingExploded(Exception):
 
 @dataclass
 class _Watch:
-    """Records every seed's epoch logs and stops training when too many seeds diverge."""
+    """Records every seed's epoch logs and stops training once there is no point going on.
+
+    It raises ``_TrainingExploded`` when more than ``allowed_bad`` seeds diverged (the verdict
+    is then "diverged" whatever the others do) and, with ``stop_each``, as soon as the seed
+    being trained diverges (for backends that train one seed per ``fit`` call).
+    """
 
     seeds: tuple[int, ...]
     allowed_bad: int
     caller: EpochCallback | None
+    stop_each: bool = False
     logs: dict[int, dict[str, list[float]]] = field(default_factory=dict)
     first_loss: dict[int, float] = field(default_factory=dict)
     bad: set[int] = field(default_factory=set)
@@ -722,8 +733,12 @@ class _Watch:
                 self.bad.add(seed)
         if self.caller is not None:
             self.caller(seed, epoch, logs)
-        if len(self.bad) > self.allowed_bad:
+        if len(self.bad) > self.allowed_bad or (self.stop_each and seed in self.bad):
             raise _TrainingExploded
+
+    @property
+    def verdict_settled(self) -> bool:
+        return len(self.bad) > self.allowed_bad
 
 
 def _exploded(loss: float, first: float) -> bool:
@@ -1210,8 +1225,46 @@ def _summary(
     labels = ", ".join(c["label"] for c in failing)
     return (
         f"Not passed yet: {len(failing)} of {len(checks)} checks failed ({labels}). "
-        f"{failing[0]['message']}"
+        f"{_headline(failing[0]['message'])} Each check below says what to change."
     )
+
+
+def _headline(message: str) -> str:
+    """The first statement of a check's message: up to its first colon or sentence end."""
+    end = len(message)
+    for mark in (": ", ". ", " — "):
+        found = message.find(mark)
+        if found != -1:
+            end = min(end, found)
+    return message[:end].rstrip(".") + "."
+
+
+def _train(
+    task: TaskDefinition, spec: ModelSpec, dataset: Dataset, watch: _Watch
+) -> dict[int, FitResult]:
+    """Each seed's result; a seed stopped by ``watch`` (or never started) has none.
+
+    A stacked backend trains every seed in one ``fit`` call, so a stop ends them all. Other
+    backends train the seeds one after another anyway: each gets its own call, so a seed that
+    blows up is stopped alone, and the seeds after it are skipped once the verdict is settled.
+    """
+    backend = get_backend(task.backend)
+    data = dataset.to_fit_data()
+    if task.backend in STACKED_BACKENDS:
+        try:
+            results = backend.fit(spec, data, seeds=task.seeds, on_epoch_end=watch)
+        except _TrainingExploded:
+            return {}
+        return {result.seed: result for result in results}
+    fitted: dict[int, FitResult] = {}
+    for seed in task.seeds:
+        if watch.verdict_settled:
+            break
+        try:
+            (fitted[seed],) = backend.fit(spec, data, seeds=[seed], on_epoch_end=watch)
+        except _TrainingExploded:
+            continue
+    return fitted
 
 
 def judge(
@@ -1225,20 +1278,19 @@ def judge(
     started = time.perf_counter()
     check_submission(task, spec)
     dataset = load_dataset(task.dataset, task.dataset_seed)
-    backend = get_backend(task.backend)
     n = len(task.seeds)
-    watch = _Watch(seeds=task.seeds, allowed_bad=n - task.required_passes, caller=on_epoch_end)
-    fitted: list[FitResult] | None
-    try:
-        fitted = backend.fit(spec, dataset.to_fit_data(), seeds=task.seeds, on_epoch_end=watch)
-    except _TrainingExploded:
-        fitted = None
+    watch = _Watch(
+        seeds=task.seeds,
+        allowed_bad=n - task.required_passes,
+        caller=on_epoch_end,
+        stop_each=task.backend not in STACKED_BACKENDS,
+    )
+    fitted = _train(task, spec, dataset, watch)
 
     runs: list[_SeedRun] = []
-    for position, seed in enumerate(task.seeds):
-        if fitted is not None:
-            result: FitResult | None = fitted[position]
-            assert result is not None
+    for seed in task.seeds:
+        result = fitted.get(seed)
+        if result is not None:
             history = {k: [float(v) for v in vs] for k, vs in result.history.items()}
             bad = result.diverged or seed in watch.bad or _history_exploded(history)
         else:

@@ -665,5 +665,44 @@ def test_the_handouts_network_is_judged_on_three_seeds_in_well_under_a_second() 
         {"kind": "not_diverged"},
     )
     spec = parse_keras_snippet(HANDOUT_SNIPPET.read_text(), external_validation=True)
-    best = min(judge(task, spec).seconds for _ in range(3))
-    assert best < 0.6, f"judging took {best:.2f} s"
+    judge(task, spec)  # the dataset is generated once, then cached
+    timings = []
+    for _ in range(3):
+        # CPU time of this process: other work on a busy machine does not count against it.
+        started = time.process_time()
+        judge(task, spec)
+        timings.append(time.process_time() - started)
+    assert min(timings) < 0.6, f"judging took {min(timings):.2f} s of CPU time"
+
+
+@pytest.mark.tensorflow
+def test_on_tensorflow_a_seed_that_blows_up_is_stopped_alone() -> None:
+    task = parse_task_definition(
+        {
+            "dataset": "small-images",
+            "backend": "tensorflow",
+            "checks": [
+                {"kind": "metric_at_least", "params": {"metric": "accuracy", "threshold": 0.9}}
+            ],
+        }
+    )
+    spec = parse_spec(
+        {
+            "layers": [
+                {"type": "flatten", "input_shape": [12, 12, 1]},
+                dense(16),
+                dense(4, "softmax"),
+            ],
+            "loss": "sparse_categorical_crossentropy",
+            "metrics": ["accuracy"],
+            "optimizer": {"name": "sgd", "learning_rate": 1e6},
+            "epochs": 20,
+        },
+        external_validation=True,
+    )
+    judgement = judge(task, spec)
+    assert judgement.verdict == "diverged"
+    stopped = [seed for seed in judgement.seeds if seed["diverged"]]
+    assert len(stopped) >= 2
+    assert all(seed["epochs_run"] <= 2 for seed in stopped)
+    assert json.loads(json.dumps(judgement.to_dict(), allow_nan=False))["verdict"] == "diverged"
