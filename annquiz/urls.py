@@ -8,5 +8,6 @@ urlpatterns = [
     path("accounts/", include("annquiz.accounts.urls")),
     path("api/", include("annquiz.courses.api_urls")),
     path("courses/", include("annquiz.courses.urls")),
+    path("tasks/", include("annquiz.coding.urls")),
     path("", include("annquiz.core.urls")),
 ]

@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from annquiz.coding import api_urls as coding_api_urls
 from annquiz.courses import apis
 
 app_name = "api"
@@ -32,6 +33,7 @@ urlpatterns = [
         name="question-answers",
     ),
     path("v1/me/progress/", apis.MyProgressApi.as_view(), name="my-progress"),
+    *coding_api_urls.urlpatterns,
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
     # Only paths ending in "/", so that CommonMiddleware still adds a missing slash.

@@ -33,6 +33,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView, exception_handler
 
+from annquiz.core.errors import ServiceError
 from annquiz.courses import selectors, services
 from annquiz.courses.errors import (
     AnswerConflict,
@@ -111,6 +112,11 @@ def _answer_field(field: str) -> str:
 
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """Every error in one shape: ``{"error": {"field": ..., "message": ...}}``."""
+    if isinstance(exc, ServiceError):
+        refused = _error(exc.field, exc.message, exc.status_code)
+        for name, value in exc.headers.items():
+            refused[name] = value
+        return refused
     if isinstance(exc, CourseError):
         code = COURSE_ERROR_STATUS.get(type(exc), status.HTTP_400_BAD_REQUEST)
         field = exc.field
@@ -193,7 +199,7 @@ def not_found(request: HttpRequest) -> JsonResponse:
     )
 
 
-def _student(request: Request) -> AbstractBaseUser:
+def student_of(request: Request) -> AbstractBaseUser:
     user = request.user
     if not isinstance(user, AbstractBaseUser) or not user.is_authenticated:
         raise exceptions.NotAuthenticated()
@@ -214,15 +220,16 @@ ERROR_SCHEMA = inline_serializer(
 )
 
 
-def _errors(*codes: int) -> dict[int, OpenApiResponse]:
+def error_responses(*codes: int) -> dict[int, OpenApiResponse]:
     descriptions = {
         400: "bad input; `field` names what is wrong (for a list: a `page` that is not a number)",
         401: "not logged in",
         403: "a variant of another student",
         404: "unknown or inactive (for a list: a page past the last one)",
-        409: "Conflict: every attempt at the question is used",
+        409: "Conflict: every attempt is used (or an Idempotency-Key reused for another body)",
         413: "request body too large",
         415: "the body is not JSON",
+        429: "too many submissions: wait the seconds in the Retry-After header",
     }
     return {code: OpenApiResponse(ERROR_SCHEMA, description=descriptions[code]) for code in codes}
 
@@ -237,7 +244,7 @@ def _errors(*codes: int) -> dict[int, OpenApiResponse]:
     ),
     responses={
         200: inline_serializer(name="Token", fields={"token": serializers.CharField()}),
-        **_errors(400, 413, 415),
+        **error_responses(400, 413, 415),
     },
 )
 class AuthTokenApi(ApiMixin, ObtainAuthToken):
@@ -247,7 +254,7 @@ class AuthTokenApi(ApiMixin, ObtainAuthToken):
     max_body_bytes = 16 * 1024
 
 
-@extend_schema(responses={200: CourseSerializer(many=True), **_errors(400, 401, 404)})
+@extend_schema(responses={200: CourseSerializer(many=True), **error_responses(400, 401, 404)})
 class CourseListApi(ApiMixin, ListAPIView[Course]):
     pagination_class = StrictPageNumberPagination
     serializer_class = CourseSerializer
@@ -257,9 +264,9 @@ class CourseListApi(ApiMixin, ListAPIView[Course]):
 
 
 class CourseDetailApi(ApiMixin, APIView):
-    @extend_schema(responses={200: CourseDetailSerializer, **_errors(401, 404)})
+    @extend_schema(responses={200: CourseDetailSerializer, **error_responses(401, 404)})
     def get(self, request: Request, slug: str) -> Response:
-        student = _student(request)
+        student = student_of(request)
         course = selectors.course_get_for_user(user=student, slug=slug)
         lessons = list(selectors.lesson_list_for_course(user=student, course=course))
         progress = selectors.course_progress_for_student(student=student, course=course)
@@ -275,21 +282,23 @@ class CourseDetailApi(ApiMixin, APIView):
         return Response(CourseDetailSerializer(data).data)
 
 
-@extend_schema(responses={200: LessonSummarySerializer(many=True), **_errors(400, 401, 404)})
+@extend_schema(
+    responses={200: LessonSummarySerializer(many=True), **error_responses(400, 401, 404)}
+)
 class CourseLessonListApi(ApiMixin, ListAPIView[Lesson]):
     pagination_class = StrictPageNumberPagination
     serializer_class = LessonSummarySerializer
 
     def get_queryset(self) -> QuerySet[Lesson]:
-        student = _student(self.request)
+        student = student_of(self.request)
         course = selectors.course_get_for_user(user=student, slug=self.kwargs["slug"])
         return selectors.lesson_list_for_course(user=student, course=course)
 
 
 class LessonDetailApi(ApiMixin, APIView):
-    @extend_schema(responses={200: LessonDetailSerializer, **_errors(401, 404)})
+    @extend_schema(responses={200: LessonDetailSerializer, **error_responses(401, 404)})
     def get(self, request: Request, lesson_id: int) -> Response:
-        student = _student(request)
+        student = student_of(request)
         lesson = selectors.lesson_get_for_user(user=student, lesson_id=lesson_id)
         variants = services.variants_get_or_create(
             student=student, questions=selectors.lesson_questions(lesson)
@@ -299,9 +308,9 @@ class LessonDetailApi(ApiMixin, APIView):
 
 
 class QuestionDetailApi(ApiMixin, APIView):
-    @extend_schema(responses={200: QuestionPublicSerializer, **_errors(401, 404)})
+    @extend_schema(responses={200: QuestionPublicSerializer, **error_responses(401, 404)})
     def get(self, request: Request, question_id: int) -> Response:
-        student = _student(request)
+        student = student_of(request)
         question = selectors.question_get_for_user(user=student, question_id=question_id)
         variant = services.variants_get_or_create(student=student, questions=[question]).get(
             question.pk
@@ -319,9 +328,9 @@ class QuestionAnswersApi(ApiMixin, GenericAPIView[Any]):
     pagination_class = StrictPageNumberPagination
     serializer_class = FeedbackSerializer
 
-    @extend_schema(responses={200: FeedbackSerializer(many=True), **_errors(400, 401, 404)})
+    @extend_schema(responses={200: FeedbackSerializer(many=True), **error_responses(400, 401, 404)})
     def get(self, request: Request, question_id: int) -> Response:
-        student = _student(request)
+        student = student_of(request)
         question = selectors.question_get_for_user(user=student, question_id=question_id)
         answers = selectors.answer_list_for_user(user=student, question=question)
         page = self.paginate_queryset(answers)
@@ -336,7 +345,7 @@ class QuestionAnswersApi(ApiMixin, GenericAPIView[Any]):
         request=AnswerInputSerializer,
         responses={
             201: FeedbackSerializer,
-            **_errors(400, 401, 403, 404, 409, 413, 415),
+            **error_responses(400, 401, 403, 404, 409, 413, 415),
         },
         description=(
             "Grade an answer and store it as the next attempt. The model answer is in the "
@@ -345,7 +354,7 @@ class QuestionAnswersApi(ApiMixin, GenericAPIView[Any]):
         ),
     )
     def post(self, request: Request, question_id: int) -> Response:
-        student = _student(request)
+        student = student_of(request)
         question = selectors.question_get_for_user(user=student, question_id=question_id)
         payload = AnswerInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
@@ -374,9 +383,9 @@ def _check_body_size(request: Request, *, limit: int) -> None:
 
 
 class MyProgressApi(ApiMixin, APIView):
-    @extend_schema(responses={200: CourseProgressSerializer(many=True), **_errors(401)})
+    @extend_schema(responses={200: CourseProgressSerializer(many=True), **error_responses(401)})
     def get(self, request: Request) -> Response:
-        student = _student(request)
+        student = student_of(request)
         courses = list(selectors.course_list_for_user(user=student))
         progress = selectors.courses_progress_for_student(student=student, courses=courses)
         return Response(CourseProgressSerializer(progress, many=True).data)

@@ -1,0 +1,45 @@
+"""Why a submission is refused; each error carries the HTTP status the API answers with."""
+
+from __future__ import annotations
+
+import math
+
+from annquiz.core.errors import ServiceError
+
+
+class InvalidSubmission(ServiceError):
+    """The spec or snippet is malformed, breaks the task's rules or costs too much (400)."""
+
+
+class TaskClosed(ServiceError):
+    """The task takes no new submissions (400)."""
+
+    field = "task"
+
+
+class AttemptsExhausted(ServiceError):
+    """Every attempt the task allows is used (409 Conflict)."""
+
+    status_code = 409
+    field = "task"
+
+
+class IdempotencyKeyReused(ServiceError):
+    """The Idempotency-Key was first used with another request body (409 Conflict)."""
+
+    status_code = 409
+    field = "Idempotency-Key"
+
+
+class RateLimited(ServiceError):
+    """Too many submissions in the window (429 with Retry-After)."""
+
+    status_code = 429
+
+    def __init__(self, message: str, *, retry_after: float) -> None:
+        super().__init__(message)
+        self.retry_after = max(1, math.ceil(retry_after))
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)}

@@ -1,0 +1,139 @@
+"""Graded coding tasks and students' submissions to them.
+
+A ``CodingTask`` is one entry of the task catalog (``fixtures/tasks/<slug>/``), upserted by
+``manage.py load_tasks`` and editable in the admin. Its ``definition`` is the data that
+``training.judging.parse_task_definition`` reads: dataset, backend, seeds, checks, limits.
+
+A ``Submission`` row is the source of truth for one grading: its status moves
+``queued → running → passed | failed | diverged`` when the student's network was judged, or
+``queued/running → timed_out | error`` when the service failed (those never use up an
+attempt). Workers claim a row with a conditional update and store one result against the
+claim's token, so a re-delivered message can never grade a submission twice.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from annquiz.coding.querysets import SubmissionQuerySet
+from annquiz.coding.statuses import PENDING_STATUSES, SERVICE_FAILURE_STATUSES, Status
+
+
+class Backend(models.TextChoices):
+    NUMPY = "numpy", "NumPy"
+    TENSORFLOW = "tensorflow", "TensorFlow"
+
+
+class SourceKind(models.TextChoices):
+    JSON = "json", "JSON spec"
+    KERAS = "keras", "Keras snippet"
+
+
+class CodingTask(models.Model):
+    slug = models.SlugField(max_length=80, unique=True)
+    title = models.CharField(max_length=200)
+    order = models.PositiveIntegerField(default=0)
+    summary = models.CharField(max_length=300, blank=True)
+    course = models.ForeignKey(
+        "courses.Course",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="coding_tasks",
+    )
+    lesson = models.ForeignKey(
+        "courses.Lesson",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="coding_tasks",
+    )
+    statement_markdown = models.TextField()
+    statement_html = models.TextField(blank=True)
+    # Read by training.judging.parse_task_definition; validated on save by load_tasks/admin.
+    definition = models.JSONField()
+    backend = models.CharField(max_length=16, choices=Backend.choices)
+    starter_kind = models.CharField(max_length=8, choices=SourceKind.choices)
+    starter_source = models.TextField()
+    reference_kind = models.CharField(max_length=8, choices=SourceKind.choices)
+    reference_source = models.TextField()
+    broken_kind = models.CharField(max_length=8, choices=SourceKind.choices)
+    broken_source = models.TextField()
+    max_attempts = models.PositiveIntegerField(default=10)
+    is_open = models.BooleanField(
+        default=True, help_text="Closed tasks can be read but take no new submissions."
+    )
+    # False once the task left the catalog; its submissions are kept.
+    is_active = models.BooleanField(default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ("order", "slug")
+
+    def __str__(self) -> str:
+        return self.slug
+
+    @property
+    def queue(self) -> str:
+        """The Celery queue its submissions go to: one per backend."""
+        return str(self.backend)
+
+
+class Submission(models.Model):
+    task = models.ForeignKey(CodingTask, on_delete=models.PROTECT, related_name="submissions")
+    student = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="submissions"
+    )
+    source_kind = models.CharField(max_length=8, choices=SourceKind.choices)
+    source = models.TextField()
+    # The parsed network (training.spec.spec_to_dict) and its diagram rows.
+    spec = models.JSONField()
+    architecture = models.JSONField(default=dict)
+    status = models.CharField(
+        max_length=16, choices=Status.choices, default=Status.QUEUED, db_index=True
+    )
+    message = models.TextField(blank=True)
+    # {"seed_index", "n_seeds", "epoch", "epochs"} while running.
+    progress = models.JSONField(default=dict, blank=True)
+    # training.judging.Judgement.to_dict() once judged.
+    result = models.JSONField(null=True, blank=True)
+    idempotency_key = models.CharField(max_length=255, blank=True)
+    request_fingerprint = models.CharField(max_length=64, blank=True)
+    queue = models.CharField(max_length=16, choices=Backend.choices)
+    claim_token = models.UUIDField(null=True, blank=True)
+    worker_attempts = models.PositiveSmallIntegerField(default=0)
+    enqueue_count = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    enqueued_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = SubmissionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ("-created_at", "-id")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["student", "idempotency_key"],
+                condition=~models.Q(idempotency_key=""),
+                name="coding_submission_unique_idempotency_key",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["student", "task", "created_at"], name="coding_sub_student_task"),
+            models.Index(fields=["status", "queue", "created_at"], name="coding_sub_status_queue"),
+        ]
+
+    def __str__(self) -> str:
+        return f"submission {self.pk} of {self.task_id} by {self.student_id}: {self.status}"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status in PENDING_STATUSES
+
+    @property
+    def counts_as_attempt(self) -> bool:
+        """Everything but a failure of the service uses up one of the student's attempts."""
+        return self.status not in SERVICE_FAILURE_STATUSES

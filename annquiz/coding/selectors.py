@@ -1,0 +1,202 @@
+"""Reads of graded coding tasks, each with the reader's right to the object checked."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404
+from django.urls import reverse
+
+from annquiz.accounts.roles import is_instructor
+from annquiz.coding.models import CodingTask, Submission
+from annquiz.coding.statuses import FINISHED_STATUSES, SERVICE_FAILURE_STATUSES, Status
+from training.datasets import load_dataset
+from training.judging import parse_task_definition
+
+AnyUser = AbstractBaseUser | AnonymousUser
+
+
+def task_list_for_user(*, user: AnyUser) -> list[dict[str, Any]]:
+    """Every active task as ``task_view`` shows it, with ``user``'s attempts and success."""
+    mine = Q(submissions__student_id=user.pk)
+    tasks = (
+        CodingTask.objects.filter(is_active=True)
+        .select_related("course", "lesson")
+        .annotate(
+            attempts_used=Count(
+                "submissions",
+                filter=mine & ~Q(submissions__status__in=SERVICE_FAILURE_STATUSES),
+            ),
+            passed_count=Count("submissions", filter=mine & Q(submissions__status=Status.PASSED)),
+        )
+        .values_list("pk", "attempts_used", "passed_count")
+    )
+    counts = {pk: (used, passed) for pk, used, passed in tasks}
+    return [
+        task_view(task=task, attempts_used=counts[task.pk][0], passed=counts[task.pk][1] > 0)
+        for task in CodingTask.objects.filter(pk__in=counts).select_related("course", "lesson")
+    ]
+
+
+def task_get(*, slug: str) -> CodingTask:
+    """The active task called ``slug`` (404 if there is none)."""
+    task = (
+        CodingTask.objects.filter(slug=slug, is_active=True)
+        .select_related("course", "lesson")
+        .first()
+    )
+    if task is None:
+        raise Http404(f"no task called {slug!r}")
+    return task
+
+
+def submission_get_for_user(*, user: AnyUser, submission_id: int) -> Submission:
+    """A submission its own student (or an instructor) may read; 404 for anyone else, so
+    others cannot even learn that it exists."""
+    submissions = Submission.objects.select_related("task", "task__course", "student")
+    if not is_instructor(user):
+        submissions = submissions.filter(student_id=user.pk)
+    submission = submissions.filter(pk=submission_id).first()
+    if submission is None:
+        raise Http404(f"no submission {submission_id}")
+    return submission
+
+
+def submission_list_for_student(*, student: AnyUser, task: CodingTask) -> QuerySet[Submission]:
+    """The student's own submissions to ``task``, newest first."""
+    return Submission.objects.filter(student_id=student.pk, task=task).select_related(
+        "task", "task__course"
+    )
+
+
+def queue_position(*, submission: Submission) -> int | None:
+    """1 for the next submission a worker takes from its queue; None once it is not queued."""
+    if submission.status != Status.QUEUED:
+        return None
+    return Submission.objects.queued_ahead_of(submission).count() + 1
+
+
+def section_url(*, task: CodingTask, section: str | None) -> str | None:
+    """The lesson page behind a handout section ``"<lesson slug>#<heading id>"``."""
+    if not section or task.course is None:
+        return None
+    lesson, _, anchor = section.partition("#")
+    url = reverse("courses:lesson", args=[task.course.slug, lesson])
+    return f"{url}#{anchor}" if anchor else url
+
+
+# --------------------------------------------------------------------------- views as data
+
+
+def task_view(*, task: CodingTask, attempts_used: int, passed: bool) -> dict[str, Any]:
+    """What a student reads about a task (API and page): no reference or broken solution."""
+    return {
+        "slug": task.slug,
+        "title": task.title,
+        "summary": task.summary,
+        "backend": task.backend,
+        "is_open": task.is_open,
+        "max_attempts": task.max_attempts,
+        "attempts_used": attempts_used,
+        "passed": passed,
+        "url": reverse("api:task-detail", args=[task.slug]),
+        "page_url": reverse("coding:task", args=[task.slug]),
+    }
+
+
+def task_rules(task: CodingTask) -> dict[str, Any]:
+    """The grading rules a student may see: seeds, the pass rule, checks, constraints, limits."""
+    definition = parse_task_definition(task.definition)
+    return {
+        "backend": definition.backend,
+        "seeds": len(definition.seeds),
+        "required_passes": definition.required_passes,
+        "pass_rule": (
+            f"each check must pass on at least {definition.required_passes} of "
+            f"{len(definition.seeds)} training seeds"
+        ),
+        "checks": [
+            {
+                "kind": check.kind,
+                "label": check.label,
+                "threshold": check.params.get("threshold"),
+                "section_url": section_url(task=task, section=check.section),
+            }
+            for check in definition.checks
+        ],
+        "constraints": dict(definition.constraints),
+        "limits": {
+            "max_layers": definition.limits.max_layers,
+            "max_units_per_layer": definition.limits.max_units_per_layer,
+            "max_params": definition.limits.max_params,
+            "max_epochs": definition.limits.max_epochs,
+            "max_training_flops": definition.limits.max_training_flops,
+        },
+    }
+
+
+def task_detail_view(*, task: CodingTask, student: AnyUser) -> dict[str, Any]:
+    submissions = Submission.objects.filter(student_id=student.pk, task=task)
+    definition = parse_task_definition(task.definition)
+    view = task_view(
+        task=task,
+        attempts_used=submissions.counting_as_attempts().count(),
+        passed=submissions.filter(status=Status.PASSED).exists(),
+    )
+    lesson_url = (
+        reverse("courses:lesson", args=[task.course.slug, task.lesson.slug])
+        if task.course is not None and task.lesson is not None
+        else None
+    )
+    return {
+        **view,
+        "statement_html": task.statement_html,
+        "dataset": load_dataset(definition.dataset, definition.dataset_seed).summary(),
+        "rules": task_rules(task),
+        "starter": {"kind": task.starter_kind, "source": task.starter_source},
+        "lesson_url": lesson_url,
+        "submissions_url": reverse("api:task-submissions", args=[task.slug]),
+        "validate_url": reverse("api:task-validate", args=[task.slug]),
+    }
+
+
+def _with_section_urls(task: CodingTask, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [
+        {**item, "section_url": section_url(task=task, section=item.get("section"))}
+        for item in items
+    ]
+
+
+def submission_view(*, submission: Submission) -> dict[str, Any]:
+    """Everything the status page and ``GET /api/v1/submissions/<id>/`` show."""
+    task = submission.task
+    result = submission.result
+    if result is not None:
+        result = {
+            **result,
+            "checks": _with_section_urls(task, result.get("checks", [])),
+            "diagnostics": _with_section_urls(task, result.get("diagnostics", [])),
+        }
+    return {
+        "id": submission.pk,
+        "url": reverse("api:submission-detail", args=[submission.pk]),
+        "page_url": reverse("coding:submission", args=[task.slug, submission.pk]),
+        "task": task.slug,
+        "status": submission.status,
+        "status_label": Status(submission.status).label,
+        "finished": submission.status in FINISHED_STATUSES,
+        "counts_as_attempt": submission.counts_as_attempt,
+        "message": submission.message,
+        "queue_position": queue_position(submission=submission),
+        "progress": submission.progress or None,
+        "created_at": submission.created_at,
+        "started_at": submission.started_at,
+        "finished_at": submission.finished_at,
+        "source_kind": submission.source_kind,
+        "source_text": submission.source,
+        "architecture": submission.architecture,
+        "result": result,
+    }

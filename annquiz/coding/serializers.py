@@ -1,0 +1,97 @@
+"""API serializers of graded coding tasks: the submission input, and what is read back."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from rest_framework import serializers
+
+MAX_SPEC_JSON_CHARS = 50_000
+
+
+class SubmissionInputSerializer(serializers.Serializer[Any]):
+    """Exactly one of ``spec`` (a JSON spec in Keras vocabulary) or ``keras`` (a snippet)."""
+
+    spec = serializers.JSONField(
+        required=False, help_text="The network as a JSON object (see docs/spec.md)."
+    )
+    keras = serializers.CharField(
+        required=False,
+        trim_whitespace=False,
+        max_length=50_000,
+        help_text="A Keras snippet like the handout's; parsed, never executed.",
+    )
+
+    def validate_spec(self, value: Any) -> Any:
+        if not isinstance(value, dict):
+            raise serializers.ValidationError("must be a JSON object describing the network")
+        return value
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        given = [name for name in ("spec", "keras") if name in attrs]
+        if len(given) != 1:
+            raise serializers.ValidationError(
+                {"spec": ["send exactly one of 'spec' (a JSON object) or 'keras' (a snippet)"]}
+            )
+        return attrs
+
+    def kind_and_text(self) -> tuple[str, str]:
+        """``(kind, text)`` for the services: the spec as canonical JSON text, or the snippet."""
+        data = self.validated_data
+        if "keras" in data:
+            return "keras", data["keras"]
+        text = json.dumps(data["spec"], indent=2, sort_keys=True)
+        if len(text) > MAX_SPEC_JSON_CHARS:
+            raise serializers.ValidationError(
+                {"spec": [f"is {len(text):,} characters as JSON; at most {MAX_SPEC_JSON_CHARS:,}"]}
+            )
+        return "json", text
+
+
+class TaskSummarySerializer(serializers.Serializer[Any]):
+    slug = serializers.CharField()
+    title = serializers.CharField()
+    summary = serializers.CharField()
+    backend = serializers.CharField()
+    is_open = serializers.BooleanField()
+    max_attempts = serializers.IntegerField()
+    attempts_used = serializers.IntegerField()
+    passed = serializers.BooleanField()
+    url = serializers.CharField()
+    page_url = serializers.CharField()
+
+
+class TaskDetailSerializer(TaskSummarySerializer):
+    statement_html = serializers.CharField()
+    dataset = serializers.JSONField()
+    rules = serializers.JSONField()
+    starter = serializers.JSONField()
+    lesson_url = serializers.CharField(allow_null=True)
+    submissions_url = serializers.CharField()
+    validate_url = serializers.CharField()
+
+
+class SubmissionSerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    url = serializers.CharField()
+    page_url = serializers.CharField()
+    task = serializers.CharField()
+    status = serializers.CharField()
+    status_label = serializers.CharField()
+    finished = serializers.BooleanField()
+    counts_as_attempt = serializers.BooleanField()
+    message = serializers.CharField(allow_blank=True)
+    queue_position = serializers.IntegerField(allow_null=True)
+    progress = serializers.JSONField(allow_null=True)
+    created_at = serializers.DateTimeField()
+    started_at = serializers.DateTimeField(allow_null=True)
+    finished_at = serializers.DateTimeField(allow_null=True)
+    source_kind = serializers.CharField()
+    source_text = serializers.CharField()
+    architecture = serializers.JSONField()
+    result = serializers.JSONField(
+        allow_null=True,
+        help_text="Once judged: verdict, summary, checks (figure, threshold, explanation, "
+        "handout section), diagnostics, per-seed curves with best epoch and overfitting onset.",
+    )

@@ -1,0 +1,18 @@
+"""Pages of graded coding tasks, under ``/tasks/``."""
+
+from django.urls import path
+
+from annquiz.coding import views
+
+app_name = "coding"
+
+urlpatterns = [
+    path("", views.task_list, name="tasks"),
+    path("<slug:task_slug>/", views.task_detail, name="task"),
+    path("<slug:task_slug>/compare/", views.submission_compare, name="compare"),
+    path(
+        "<slug:task_slug>/submissions/<int:submission_id>/",
+        views.submission_detail,
+        name="submission",
+    ),
+]

@@ -1,0 +1,269 @@
+"""The coding-task API: submit (202), read back, refusals with the field named, who sees what."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from django.contrib.auth.models import User
+from rest_framework.test import APIClient
+
+from annquiz.coding import services
+from annquiz.coding.models import CodingTask, Submission
+from annquiz.coding.statuses import Status
+from tests.annquiz.coding.conftest import catalog_task
+from tests.factories import InstructorFactory, StudentFactory
+from training.spec import spec_to_dict
+
+if TYPE_CHECKING:
+    from pytest_django.fixtures import Settings
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def alice() -> User:
+    return StudentFactory.create(username="alice")
+
+
+@pytest.fixture
+def bob() -> User:
+    return StudentFactory.create(username="bob")
+
+
+def client_for(user: User | None) -> APIClient:
+    client = APIClient()
+    if user is not None:
+        client.force_authenticate(user)
+    return client
+
+
+@pytest.fixture
+def reference() -> str:
+    return catalog_task("handout-keras").reference_source
+
+
+def post_submission(client: APIClient, body: Any, *, key: str | None = None) -> Any:
+    return client.post(
+        "/api/v1/tasks/handout-keras/submissions/",
+        json.dumps(body),
+        content_type="application/json",
+        headers={"Idempotency-Key": key} if key else {},
+    )
+
+
+def test_posting_the_handout_snippet_returns_202_with_the_submissions_url(
+    alice: User, handout_task: CodingTask, reference: str
+) -> None:
+    response = post_submission(client_for(alice), {"keras": reference})
+    assert response.status_code == 202, response.content
+    body = response.json()
+    assert response["Location"] == body["url"] == f"/api/v1/submissions/{body['id']}/"
+    assert body["status"] == "queued"
+    assert body["queue_position"] == 1
+    assert body["architecture"]["total_params"] == 289
+    assert body["counts_as_attempt"] is True
+    assert body["page_url"] == f"/tasks/handout-keras/submissions/{body['id']}/"
+
+
+def test_posting_a_json_spec_is_accepted_and_stored_as_canonical_json(
+    alice: User, handout_task: CodingTask, reference: str
+) -> None:
+    spec = services.submission_spec_parse(task=handout_task, source_kind="keras", source=reference)
+
+    response = post_submission(client_for(alice), {"spec": spec_to_dict(spec)})
+    assert response.status_code == 202, response.content
+    submission = Submission.objects.get()
+    assert submission.source_kind == "json"
+    assert json.loads(submission.source) == spec_to_dict(spec)
+
+
+def test_the_graded_submission_reads_back_with_checks_curves_and_diagnostics(
+    alice: User, handout_task: CodingTask, reference: str
+) -> None:
+    client = client_for(alice)
+    url = post_submission(client, {"keras": reference}).json()["url"]
+    submission = Submission.objects.get()
+    services.submission_grade(submission_id=submission.pk)
+    body = client.get(url).json()
+    assert body["status"] == "passed" and body["finished"] is True
+    assert body["queue_position"] is None
+    result = body["result"]
+    assert result["verdict"] == "passed"
+    assert all(
+        {"measured", "threshold", "message", "section_url"} <= set(c) for c in result["checks"]
+    )
+    assert result["diagnostics"]
+    shown = result["seeds"][result["representative"]]
+    assert len(shown["history"]["loss"]) == len(shown["history"]["val_loss"]) == 50
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "named"),
+    [
+        ({"keras": "import subprocess"}, "keras", "line 1"),
+        ({"spec": {"layers": [{"type": "dense", "units": 0}]}}, "spec", "units"),
+        ({"spec": [1, 2]}, "spec", "JSON object"),
+        ({}, "spec", "exactly one"),
+        ({"spec": {}, "keras": "x"}, "spec", "exactly one"),
+    ],
+)
+def test_a_bad_submission_is_a_400_naming_the_field_and_nothing_is_stored(
+    alice: User, handout_task: CodingTask, body: Any, field: str, named: str
+) -> None:
+    response = post_submission(client_for(alice), body)
+    assert response.status_code == 400, response.content
+    error = response.json()["error"]
+    assert error["field"] == field
+    assert named in error["message"]
+    assert not Submission.objects.exists()
+
+
+def test_a_body_that_is_not_json_is_a_415(alice: User, handout_task: CodingTask) -> None:
+    response = client_for(alice).post(
+        "/api/v1/tasks/handout-keras/submissions/", "spec=1", content_type="text/plain"
+    )
+    assert response.status_code == 415
+    assert not Submission.objects.exists()
+
+
+def test_an_unknown_task_is_a_404(alice: User, db: None) -> None:
+    response = client_for(alice).post(
+        "/api/v1/tasks/no-such-task/submissions/", {"keras": "x"}, format="json"
+    )
+    assert response.status_code == 404
+    assert "no-such-task" in response.json()["error"]["message"]
+
+
+def test_a_closed_task_is_a_400_naming_the_task(
+    alice: User, handout_task: CodingTask, reference: str
+) -> None:
+    CodingTask.objects.filter(pk=handout_task.pk).update(is_open=False)
+    response = post_submission(client_for(alice), {"keras": reference})
+    assert response.status_code == 400
+    assert response.json()["error"]["field"] == "task"
+
+
+def test_too_many_submissions_are_a_429_with_retry_after(
+    alice: User, handout_task: CodingTask, reference: str, settings: Settings
+) -> None:
+    settings.ANNQUIZ_SUBMISSION_RATE_LIMIT = 1
+    client = client_for(alice)
+    assert post_submission(client, {"keras": reference}).status_code == 202
+    response = post_submission(client, {"keras": reference})
+    assert response.status_code == 429
+    assert int(response["Retry-After"]) >= 1
+    assert Submission.objects.count() == 1
+
+
+def test_no_attempts_left_is_a_409(alice: User, handout_task: CodingTask, reference: str) -> None:
+    CodingTask.objects.filter(pk=handout_task.pk).update(max_attempts=1)
+    client = client_for(alice)
+    assert post_submission(client, {"keras": reference}).status_code == 202
+    response = post_submission(client, {"keras": reference})
+    assert response.status_code == 409
+
+
+def test_a_retried_post_with_the_same_idempotency_key_returns_the_first_submission(
+    alice: User, handout_task: CodingTask, reference: str
+) -> None:
+    client = client_for(alice)
+    first = post_submission(client, {"keras": reference}, key="retry-1")
+    again = post_submission(client, {"keras": reference}, key="retry-1")
+    assert first.status_code == again.status_code == 202
+    assert again.json()["id"] == first.json()["id"]
+    assert again["Idempotent-Replayed"] == "true"
+    assert Submission.objects.count() == 1
+    other = post_submission(client, {"keras": reference.replace("50", "40")}, key="retry-1")
+    assert other.status_code == 409
+    assert other.json()["error"]["field"] == "Idempotency-Key"
+
+
+def test_validate_returns_the_diagram_or_the_error_and_stores_nothing(
+    alice: User, handout_task: CodingTask, reference: str
+) -> None:
+    client = client_for(alice)
+    ok = client.post("/api/v1/tasks/handout-keras/validate/", {"keras": reference}, format="json")
+    assert ok.status_code == 200
+    assert [layer["params"] for layer in ok.json()["architecture"]["layers"]] == [144, 136, 9]
+    bad = client.post(
+        "/api/v1/tasks/handout-keras/validate/",
+        {"keras": reference.replace("Dense(16", "Dense(-16")},
+        format="json",
+    )
+    assert bad.status_code == 400
+    assert "line" in bad.json()["error"]["message"]
+    assert not Submission.objects.exists()
+
+
+def test_task_list_and_detail_show_attempts_and_rules_but_no_solutions(
+    alice: User, handout_task: CodingTask
+) -> None:
+    client = client_for(alice)
+    listed = client.get("/api/v1/tasks/").json()
+    assert [task["slug"] for task in listed] == ["handout-keras"]
+    assert listed[0]["attempts_used"] == 0
+    detail = client.get("/api/v1/tasks/handout-keras/")
+    assert detail.status_code == 200
+    body = detail.json()
+    assert body["dataset"]["rows"]["train"] > 0
+    assert body["rules"]["seeds"] >= 1 and body["rules"]["checks"]
+    assert f"of {body['rules']['seeds']} training seeds" in body["rules"]["pass_rule"]
+    text = json.dumps(body)
+    assert handout_task.broken_source not in text
+    assert "reference" not in body
+
+
+# --------------------------------------------------------------------------- who sees what
+
+
+@pytest.fixture
+def alices_submission(alice: User, handout_task: CodingTask, reference: str) -> Submission:
+    return services.submission_create(
+        student=alice, task=handout_task, source_kind="keras", source=reference
+    ).submission
+
+
+def test_the_owner_reads_her_submission(alice: User, alices_submission: Submission) -> None:
+    response = client_for(alice).get(f"/api/v1/submissions/{alices_submission.pk}/")
+    assert response.status_code == 200
+    assert response.json()["source_text"] == alices_submission.source
+
+
+def test_another_student_cannot_read_it_nor_learn_that_it_exists(
+    bob: User, alices_submission: Submission
+) -> None:
+    response = client_for(bob).get(f"/api/v1/submissions/{alices_submission.pk}/")
+    assert response.status_code == 404
+    missing = client_for(bob).get(f"/api/v1/submissions/{alices_submission.pk + 1000}/")
+    assert missing.status_code == 404
+    listed = client_for(bob).get("/api/v1/tasks/handout-keras/submissions/").json()
+    assert listed["results"] == []
+
+
+def test_an_outsider_is_refused_everything(alices_submission: Submission) -> None:
+    outsider = client_for(None)
+    assert outsider.get(f"/api/v1/submissions/{alices_submission.pk}/").status_code in (401, 403)
+    assert outsider.get("/api/v1/tasks/").status_code in (401, 403)
+    response = post_submission(outsider, {"keras": alices_submission.source})
+    assert response.status_code in (401, 403)
+    assert Submission.objects.count() == 1
+
+
+def test_an_instructor_reads_any_students_submission(alices_submission: Submission) -> None:
+    instructor = InstructorFactory.create(username="carol")
+    response = client_for(instructor).get(f"/api/v1/submissions/{alices_submission.pk}/")
+    assert response.status_code == 200
+
+
+def test_a_service_failure_says_it_does_not_use_an_attempt(
+    alice: User, alices_submission: Submission
+) -> None:
+    Submission.objects.filter(pk=alices_submission.pk).update(
+        status=Status.TIMED_OUT, message="Grading ran past its time budget."
+    )
+    body = client_for(alice).get(f"/api/v1/submissions/{alices_submission.pk}/").json()
+    assert body["status"] == "timed_out"
+    assert body["counts_as_attempt"] is False
+    assert body["finished"] is True

@@ -1,0 +1,37 @@
+"""The Celery tasks' names and options are part of the protocol with queued messages."""
+
+from __future__ import annotations
+
+from django.conf import settings
+
+from annquiz.celery import app
+from annquiz.coding import tasks
+
+
+def test_task_names_are_pinned() -> None:
+    # Renaming a task strands the messages already queued under the old name.
+    assert tasks.grade_submission.name == "annquiz.coding.grade_submission"
+    assert tasks.sweep_submissions.name == "annquiz.coding.sweep_submissions"
+    assert {"annquiz.coding.grade_submission", "annquiz.coding.sweep_submissions"} <= set(app.tasks)
+
+
+def test_grading_is_acknowledged_late_and_bounded_in_time() -> None:
+    grade = tasks.grade_submission
+    assert grade.acks_late is True
+    assert grade.reject_on_worker_lost is True
+    assert grade.soft_time_limit == settings.ANNQUIZ_GRADE_SOFT_TIME_LIMIT
+    assert grade.time_limit == settings.ANNQUIZ_GRADE_HARD_TIME_LIMIT
+    assert grade.time_limit > grade.soft_time_limit
+
+
+def test_the_broker_keeps_a_message_invisible_longer_than_a_grading_may_run() -> None:
+    visibility = settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]
+    assert visibility > settings.ANNQUIZ_GRADE_HARD_TIME_LIMIT
+    assert app.conf.worker_prefetch_multiplier == 1
+    assert app.conf.task_acks_late is True
+
+
+def test_the_sweeper_runs_periodically_on_the_default_queue() -> None:
+    entry = settings.CELERY_BEAT_SCHEDULE["sweep-submissions"]
+    assert entry["task"] == tasks.sweep_submissions.name
+    assert entry["schedule"] == settings.ANNQUIZ_SWEEP_INTERVAL
