@@ -43,7 +43,8 @@ STARTUP_TIMEOUT = 120.0
 class Command(BaseCommand):
     help = (
         "Start annquiz: migrate, collect static files, load the course, create the demo users, "
-        "then run the broker (embedded Redis unless REDIS_URL is set), a Celery worker and "
+        "load the coding tasks, then run the broker (embedded Redis unless REDIS_URL is set), "
+        "a Celery worker with the sweeper's beat and "
         "gunicorn until Ctrl-C."
     )
 
@@ -123,6 +124,9 @@ class Command(BaseCommand):
             call_command("load_course", verbosity=verbosity)
         else:
             self.stdout.write("No load_course command is installed: skipping the course content.")
+        if "load_tasks" in get_commands():
+            self.stdout.write("Loading the coding tasks…")
+            call_command("load_tasks", verbosity=verbosity)
         return demo_users_ensure(password=demo_password())
 
     def _run(
@@ -153,9 +157,14 @@ class Command(BaseCommand):
                 "annquiz",
                 "worker",
                 "--concurrency",
-                "1",
+                str(settings.ANNQUIZ_WORKER_CONCURRENCY),
                 "-Q",
                 CELERY_QUEUES,
+                # The embedded beat runs the sweeper that recovers lost gradings; one beat per
+                # deployment (run `celery beat` on its own when there are several workers).
+                "--beat",
+                "--schedule",
+                str(Path(settings.VAR_DIR) / "celerybeat-schedule"),
                 "--loglevel",
                 "info",
             ],
