@@ -706,3 +706,36 @@ def test_on_tensorflow_a_seed_that_blows_up_is_stopped_alone() -> None:
     assert len(stopped) >= 2
     assert all(seed["epochs_run"] <= 2 for seed in stopped)
     assert json.loads(json.dumps(judgement.to_dict(), allow_nan=False))["verdict"] == "diverged"
+
+
+@pytest.mark.tensorflow
+def test_beats_naive_forecast_compares_test_mse_with_the_last_value_forecast() -> None:
+    from training.datasets import load_dataset, naive_last_value_mse
+
+    naive = naive_last_value_mse(load_dataset("stock-prices"), "test")
+    spec = parse_spec(
+        {
+            "layers": [{"type": "flatten", "input_shape": [20, 1]}, dense(1, "linear")],
+            "loss": "mse",
+            "optimizer": {"name": "adam", "learning_rate": 0.01},
+            "epochs": 10,
+        },
+        external_validation=True,
+    )
+
+    def check(factor: float) -> dict[str, Any]:
+        task = parse_task_definition(
+            {
+                "dataset": "stock-prices",
+                "backend": "tensorflow",
+                "checks": [{"kind": "beats_naive_forecast", "params": {"factor": factor}}],
+            }
+        )
+        return only_check(judge(task, spec))
+
+    generous, impossible = check(100.0), check(0.001)
+    assert math.isclose(generous["threshold"], 100 * naive)
+    assert math.isclose(impossible["threshold"], 0.001 * naive)
+    assert generous["passed"] and not impossible["passed"]
+    assert generous["measured"] == impossible["measured"]
+    assert "naive 'tomorrow = today' forecast" in impossible["message"]
