@@ -37,6 +37,7 @@ from schemathesis import GenerationMode
 from schemathesis.config import SchemathesisConfig
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
+from annquiz.coding.models import CodingTask, Submission
 from annquiz.courses.models import Answer, Course, Lesson, Question, QuestionProgress
 from tests.factories import StudentFactory
 
@@ -55,18 +56,24 @@ CONFIG = SchemathesisConfig.from_dict(
     {
         "checks": {
             "negative_data_rejection": {
-                "expected-statuses": [400, 401, 403, 404, 405, 406, 409, 413, 415, 422]
+                "expected-statuses": [400, 401, 403, 404, 405, 406, 409, 413, 415, 422, 429]
             }
         }
     }
 )
 MAX_EXAMPLES = 50  # per operation and mode
-NO_NEGATIVE_CASES = {"GET /api/v1/me/progress/", "GET /api/v1/courses/{slug}/"}
+NO_NEGATIVE_CASES = {
+    "GET /api/v1/me/progress/",
+    "GET /api/v1/courses/{slug}/",
+    "GET /api/v1/tasks/",
+    "GET /api/v1/tasks/{slug}/",
+}
 
 
 @pytest.fixture
 def api_schema(db: None) -> Iterator[Any]:
     call_command("load_course", stdout=io.StringIO())
+    call_command("load_tasks", stdout=io.StringIO())
     # As Django's test client does: keep the test's connection (and its transaction) open
     # across requests instead of closing it when each request ends.
     request_started.disconnect(close_old_connections)
@@ -110,7 +117,11 @@ def _existing_ids() -> dict[str, list[Any]]:
     return {
         "question_id": list(Question.objects.order_by("pk").values_list("pk", flat=True)),
         "lesson_id": list(Lesson.objects.order_by("pk").values_list("pk", flat=True)),
-        "slug": list(Course.objects.values_list("slug", flat=True)),
+        "slug": [
+            *Course.objects.values_list("slug", flat=True),
+            *CodingTask.objects.values_list("slug", flat=True),
+        ],
+        "submission_id": list(Submission.objects.order_by("pk").values_list("pk", flat=True)),
     }
 
 
@@ -152,12 +163,13 @@ def test_api_conforms_to_its_schema_and_never_fails(
         try:
             check()
         except Unsatisfiable:
-            # No invalid request exists for GET /api/v1/me/progress/ (no input at all) or
-            # GET /api/v1/courses/{slug}/ (schemathesis sends no path parameter that would
-            # change the URL); every other operation must get its examples.
+            # No invalid request exists for GET /api/v1/me/progress/ and /api/v1/tasks/ (no
+            # input at all) or GET /api/v1/courses/{slug}/ and /api/v1/tasks/{slug}/
+            # (schemathesis sends no path parameter that would change the URL); every other
+            # operation must get its examples.
             if mode is GenerationMode.NEGATIVE and operation.label in NO_NEGATIVE_CASES:
                 continue
-            raise
+            raise Unsatisfiable(f"no examples for {operation.label} ({mode.value})") from None
         except Exception as exc:
             exc.add_note(f"operation: {operation.label} ({mode.value})")
             raise
