@@ -5,9 +5,9 @@ checks (``CheckSpec``). ``judge`` trains the submission once per seed on the dat
 train/validation/test splits, runs every check on every seed and aggregates:
 
 - **Multi-seed rule.** A check passes when it passes on at least ``required_passes`` of the
-  task's seeds (default: 3 seeds, 2 of 3). The verdict is ``"passed"`` when every check
-  passes, else ``"failed"``. Seeds are fixed per task and both backends are deterministic,
-  so the same submission always gets the same grade.
+  task's seeds (default: seeds 0, 1, 2 and a majority, 2 of 3). The verdict is
+  ``"passed"`` when every check passes, else ``"failed"``. Seeds are fixed per task and both
+  backends are deterministic, so the same submission always gets the same grade.
 - **Divergence.** A seed diverges when its training loss becomes NaN or infinite (the backend
   stops it there) or *explodes*: grows above ``EXPLOSION_FACTOR`` (1e4) times its first epoch's
   value or above ``EXPLOSION_CEILING`` (1e12). The verdict is ``"diverged"`` when more seeds
@@ -150,7 +150,6 @@ TASK_DEFINITION_FIELDS: tuple[str, ...] = (
 )
 
 DEFAULT_SEEDS: tuple[int, ...] = (0, 1, 2)
-DEFAULT_REQUIRED_PASSES = 2
 MAX_SEEDS = 10
 EXPLOSION_FACTOR = 1e4
 EXPLOSION_CEILING = 1e12
@@ -496,11 +495,8 @@ def parse_task_definition(data: Mapping[str, Any]) -> TaskDefinition:
     seeds = tuple(_int(s, f"seeds[{i}]") for i, s in enumerate(raw_seeds))
     if len(set(seeds)) != len(seeds):
         _fail("seeds", "must not repeat a seed")
-    default_passes = (
-        min(DEFAULT_REQUIRED_PASSES, len(seeds)) if len(seeds) == 3 else (len(seeds) // 2 + 1)
-    )
     required = _int(
-        root.get("required_passes", default_passes),
+        root.get("required_passes", len(seeds) // 2 + 1),  # a majority: 2 of the default 3
         "required_passes",
         minimum=1,
         maximum=len(seeds),
