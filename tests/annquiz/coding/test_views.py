@@ -520,7 +520,9 @@ def test_submitted_source_is_escaped(task: CodingTask, alice: User) -> None:
     html = client_for(alice).get(reverse("coding:submission", args=[task.slug, submission.pk]))
     page = html.content.decode()
     assert "<script>alert" not in page
-    assert "&lt;/script&gt;&lt;script&gt;alert" in page  # shown as text in the source block
+    # Shown as text in the source block.
+    assert "<pre><code>from tensorflow.keras.models import Sequential" in page
+    assert "# &lt;/script&gt;&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;</code></pre>" in page
 
 
 # --------------------------------------------------------------------------- compare page

@@ -106,8 +106,11 @@
       announce(statusText(submission) + " Reload the page to read the verdict.");
       return;
     }
-    const summary = submission.message ? " " + submission.message : "";
-    announce("Graded: " + submission.status_label + "." + summary);
+    announce(
+      submission.counts_as_attempt
+        ? "Graded: " + submission.status_label + ". The verdict is below."
+        : submission.status_label + ": not graded, and this did not use an attempt. Details below."
+    );
   }
 
   async function poll() {
