@@ -17,6 +17,8 @@ if TYPE_CHECKING:
 
 CHROMIUM = Path("/usr/bin/chromium")
 
+pytest_plugins = ["tests.worker"]
+
 
 @pytest.fixture(scope="session")
 def django_db_modify_db_settings(
