@@ -32,9 +32,10 @@ LAYER_TITLES = {
 def _size(layer: Layer) -> str:
     """What sets the layer's width: units, filters, a rate, a pool size (or nothing)."""
     if isinstance(layer, Dense | SimpleRNN | LSTM):
-        return f"{layer.units} units"
+        return f"{layer.units} unit" + ("" if layer.units == 1 else "s")
     if isinstance(layer, Conv2D):
-        return f"{layer.filters} filters " + "x".join(str(k) for k in layer.kernel_size)
+        kernel = "x".join(str(k) for k in layer.kernel_size)
+        return f"{layer.filters} filter{'' if layer.filters == 1 else 's'} {kernel}"
     if isinstance(layer, Dropout):
         return f"rate {layer.rate:g}"
     if isinstance(layer, MaxPooling2D):

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
+from html import unescape as html_unescape
 from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
@@ -13,6 +16,7 @@ from django.urls import reverse
 from annquiz.accounts.roles import is_instructor
 from annquiz.coding.models import CodingTask, Submission
 from annquiz.coding.statuses import FINISHED_STATUSES, SERVICE_FAILURE_STATUSES, Status
+from annquiz.courses.models import Lesson
 from training.datasets import load_dataset
 from training.judging import parse_task_definition
 
@@ -79,6 +83,46 @@ def queue_position(*, submission: Submission) -> int | None:
     return Submission.objects.queued_ahead_of(submission).count() + 1
 
 
+_HEADING_RE = r'<h[1-6][^>]*\bid="{anchor}"[^>]*>(.*?)</h[1-6]>'
+_TAG_RE = re.compile(r"<[^>]+>")
+
+
+def _words(slug: str) -> str:
+    text = slug.replace("-", " ").strip()
+    return text[:1].upper() + text[1:]
+
+
+def section_titles(*, task: CodingTask, sections: Iterable[str | None]) -> dict[str, str]:
+    """Readable names of handout sections ``"<lesson slug>#<heading id>"``: the heading as the
+    lesson page shows it, with the lesson's title ("Reading the loss (Loss, convergence and
+    epochs)"); the words of the ids when the course is not loaded."""
+    wanted = {section for section in sections if section}
+    slugs = {section.partition("#")[0] for section in wanted}
+    lessons = (
+        {
+            lesson.slug: lesson
+            for lesson in Lesson.objects.filter(course=task.course, slug__in=slugs).only(
+                "slug", "title", "blocks"
+            )
+        }
+        if task.course is not None
+        else {}
+    )
+    titles: dict[str, str] = {}
+    for section in wanted:
+        slug, _, anchor = section.partition("#")
+        lesson = lessons.get(slug)
+        lesson_title = lesson.title if lesson is not None else _words(slug)
+        heading = _words(anchor) if anchor else None
+        if lesson is not None and anchor:
+            html = "".join(block.get("html", "") for block in lesson.blocks)
+            found = re.search(_HEADING_RE.format(anchor=re.escape(anchor)), html, re.S)
+            if found:
+                heading = html_unescape(_TAG_RE.sub("", found.group(1))).strip()
+        titles[section] = f"{heading} ({lesson_title})" if heading else lesson_title
+    return titles
+
+
 def section_url(*, task: CodingTask, section: str | None) -> str | None:
     """The lesson page behind a handout section ``"<lesson slug>#<heading id>"``."""
     if not section or task.course is None:
@@ -118,15 +162,18 @@ def task_rules(task: CodingTask) -> dict[str, Any]:
             f"each check must pass on at least {definition.required_passes} of "
             f"{len(definition.seeds)} training seeds"
         ),
-        "checks": [
-            {
-                "kind": check.kind,
-                "label": check.label,
-                "threshold": check.params.get("threshold"),
-                "section_url": section_url(task=task, section=check.section),
-            }
-            for check in definition.checks
-        ],
+        "checks": _with_sections(
+            task,
+            [
+                {
+                    "kind": check.kind,
+                    "label": check.label,
+                    "threshold": check.params.get("threshold"),
+                    "section": check.section,
+                }
+                for check in definition.checks
+            ],
+        ),
         "constraints": dict(definition.constraints),
         "limits": {
             "max_layers": definition.limits.max_layers,
@@ -163,9 +210,14 @@ def task_detail_view(*, task: CodingTask, student: AnyUser) -> dict[str, Any]:
     }
 
 
-def _with_section_urls(task: CodingTask, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _with_sections(task: CodingTask, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    titles = section_titles(task=task, sections=[item.get("section") for item in items])
     return [
-        {**item, "section_url": section_url(task=task, section=item.get("section"))}
+        {
+            **item,
+            "section_url": section_url(task=task, section=item.get("section")),
+            "section_title": titles.get(item.get("section") or ""),
+        }
         for item in items
     ]
 
@@ -177,8 +229,8 @@ def submission_view(*, submission: Submission) -> dict[str, Any]:
     if result is not None:
         result = {
             **result,
-            "checks": _with_section_urls(task, result.get("checks", [])),
-            "diagnostics": _with_section_urls(task, result.get("diagnostics", [])),
+            "checks": _with_sections(task, result.get("checks", [])),
+            "diagnostics": _with_sections(task, result.get("diagnostics", [])),
         }
     return {
         "id": submission.pk,

@@ -69,21 +69,3 @@ def main_check(result: dict[str, Any] | None) -> dict[str, Any] | None:
         return None
     first: dict[str, Any] = result["checks"][0]
     return first
-
-
-@register.filter
-def section_name(url: str | None) -> str:
-    """A readable name for a handout section link ``/courses/c/lessons/<lesson>/#<heading>``:
-    the heading id as words, with the lesson's in brackets."""
-    if not url:
-        return ""
-    path, _, anchor = url.partition("#")
-    lesson = path.rstrip("/").rsplit("/", 1)[-1]
-
-    def words(slug: str) -> str:
-        text = slug.replace("-", " ").replace("_", " ").strip()
-        return text[:1].upper() + text[1:]
-
-    if not anchor:
-        return words(lesson)
-    return f"{words(anchor)} ({words(lesson)})"

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import io
 import json
 from typing import TYPE_CHECKING, Any
 
 import pytest
 from django.contrib.auth.models import User
+from django.core.management import call_command
 from rest_framework.test import APIClient
 
 from annquiz.coding import services
 from annquiz.coding.models import CodingTask, Submission
 from annquiz.coding.statuses import Status
-from tests.annquiz.coding.conftest import catalog_task
+from tests.annquiz.coding.conftest import catalog_task, store_task
 from tests.factories import InstructorFactory, StudentFactory
 from training.spec import spec_to_dict
 
@@ -267,3 +269,14 @@ def test_a_service_failure_says_it_does_not_use_an_attempt(
     assert body["status"] == "timed_out"
     assert body["counts_as_attempt"] is False
     assert body["finished"] is True
+
+
+def test_each_check_links_the_handout_section_by_its_heading(alice: User) -> None:
+    call_command("load_course", stdout=io.StringIO())
+    store_task("handout-keras")
+    rules = client_for(alice).get("/api/v1/tasks/handout-keras/").json()["rules"]
+    accuracy = rules["checks"][0]
+    assert accuracy["section_url"] == (
+        "/courses/ann-handout/lessons/code-example-using-keras/#a-basic-ann-in-keras"
+    )
+    assert accuracy["section_title"] == "A basic ANN in Keras (Code example using Keras)"

@@ -547,7 +547,7 @@ def test_owner_compares_submissions_side_by_side(
     assert "Optimizer adam" in text and "Learning rate 0.001" in text
     assert "Epochs 50" in text and "Epochs 8" in text
     assert "Parameters 289" in text
-    assert "Dense 16 units → Dense 8 units → Dense 1 units" in text
+    assert "Dense 16 units → Dense 8 units → Dense 1 unit" in text
     assert "No overfitting" in text and "(needed 0.7)" in text
     assert html.count('data-plot="loss"') == 2  # no plot before a verdict
     assert "Not graded yet" in text
