@@ -35,6 +35,8 @@ from annquiz.core.processes import (
     wait_until,
 )
 from annquiz.core.services import DemoUser, demo_password, demo_users_ensure
+from training.errors import TrainingError
+from training.tf_backend import thread_count
 
 CELERY_QUEUES = "celery,numpy,tensorflow"
 STARTUP_TIMEOUT = 120.0
@@ -115,6 +117,7 @@ class Command(BaseCommand):
 
     def _prepare(self, verbosity: int) -> list[DemoUser]:
         quiet = max(verbosity - 1, 0)
+        self._warn_if_workers_oversubscribe()
         self.stdout.write("Applying database migrations…")
         call_command("migrate", interactive=False, verbosity=quiet)
         self.stdout.write("Collecting static files…")
@@ -128,6 +131,25 @@ class Command(BaseCommand):
             self.stdout.write("Loading the coding tasks…")
             call_command("load_tasks", verbosity=verbosity)
         return demo_users_ensure(password=demo_password())
+
+    def _warn_if_workers_oversubscribe(self) -> None:
+        """TensorFlow threads x worker processes should not exceed the cores."""
+        try:
+            threads = thread_count()
+        except TrainingError as exc:
+            raise CommandError(str(exc)) from None
+        processes: int = settings.ANNQUIZ_WORKER_CONCURRENCY
+        if processes < 1:
+            raise CommandError(f"ANNQUIZ_WORKER_CONCURRENCY={processes}: at least 1 is needed")
+        cores = os.cpu_count() or 1
+        if processes * threads > cores:
+            self.stdout.write(
+                self.style.WARNING(
+                    f"{processes} worker processes x {threads} TensorFlow threads "
+                    f"(ANNQUIZ_WORKER_CONCURRENCY x ANNQUIZ_TF_THREADS) exceed the {cores} "
+                    "cores: gradings will compete for the CPU."
+                )
+            )
 
     def _run(
         self,
