@@ -123,7 +123,7 @@ def flush_private_db(client: redis.Redis) -> None:
 
 def worker_database_url() -> str:
     """``DATABASE_URL`` of the test database the current test uses (PostgreSQL only)."""
-    from django.db import connection  # noqa: TID251 (a test helper, not the training core)
+    from django.db import connection
 
     if connection.vendor != "postgresql":
         skip_or_fail(
@@ -363,7 +363,7 @@ class CeleryStack:
             tmp_dir=self.tmp_dir,
             extra=options.env,
         )
-        from django.conf import settings  # noqa: TID251 (a test helper, not the training core)
+        from django.conf import settings
 
         with log_path.open("wb") as log:
             process = subprocess.Popen(

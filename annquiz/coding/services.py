@@ -211,7 +211,11 @@ def submission_enqueue(*, submission_id: int) -> None:
     Submission.objects.filter(pk=submission_id).update(
         enqueued_at=timezone.now(), enqueue_count=F("enqueue_count") + 1
     )
-    grade_submission.apply_async(args=(submission_id,), queue=submission.queue)
+    # No time limits in the message: the worker applies its own (its settings), not the
+    # sending web process's, which Celery would otherwise write into every message.
+    grade_submission.apply_async(
+        args=(submission_id,), queue=submission.queue, time_limit=None, soft_time_limit=None
+    )
 
 
 # --------------------------------------------------------------------------- grading
@@ -284,6 +288,15 @@ def progress_of(epochs_done: dict[int, int], n_seeds: int, epochs: int) -> dict[
     """The progress a running submission shows: ``epoch`` of ``epochs`` on seed
     ``seed_index + 1`` of ``n_seeds`` (``together`` when the backend trains the seeds in one
     pass, as the NumPy backend does), and ``fraction`` of the whole training done."""
+    if not epochs_done:
+        return {
+            "seed_index": 0,
+            "n_seeds": n_seeds,
+            "epoch": 0,
+            "epochs": epochs,
+            "together": False,
+            "fraction": 0.0,
+        }
     done = sum(min(count, epochs) for count in epochs_done.values())
     latest_seed = next(reversed(epochs_done))
     together = len(epochs_done) == n_seeds and len(set(epochs_done.values())) == 1
@@ -337,13 +350,13 @@ def submission_grade(*, submission_id: int) -> GradeOutcome:
             return GradeOutcome(None, retry_in=max(1.0, (expires - now).total_seconds() + 0.5))
         return GradeOutcome(None)
 
-    submission = Submission.objects.select_related("task").get(pk=submission_id)
-    definition = task_definition(submission.task)
-    spec = parse_spec(submission.spec)
-    recorder = _progress_recorder(
-        submission_id, token, n_seeds=len(definition.seeds), epochs=spec.epochs
-    )
     try:
+        submission = Submission.objects.select_related("task").get(pk=submission_id)
+        definition = task_definition(submission.task)
+        spec = parse_spec(submission.spec)
+        recorder = _progress_recorder(
+            submission_id, token, n_seeds=len(definition.seeds), epochs=spec.epochs
+        )
         judgement = judge(definition, spec, on_epoch_end=recorder)
     except ClaimLost:
         logger.warning("submission %s: claim lost mid-grade; result discarded", submission_id)
@@ -370,12 +383,14 @@ def submission_grade(*, submission_id: int) -> GradeOutcome:
         )
         return GradeOutcome(Status.ERROR)
     status = Status(judgement.verdict)
+    trained = {seed["seed"]: seed["epochs_run"] for seed in judgement.seeds}
     stored = _finish(
         submission_id,
         token,
         status=status,
         result=judgement.to_dict(),
         message=judgement.summary,
+        progress={**progress_of(trained, len(trained), spec.epochs), "fraction": 1.0},
     )
     return GradeOutcome(status if stored else None)
 

@@ -241,6 +241,8 @@ def test_grading_stores_one_judged_result_and_a_second_delivery_does_nothing(
     assert submission.result["verdict"] == "passed"
     assert {check["passed"] for check in submission.result["checks"]} == {True}
     assert len(submission.result["seeds"]) == 3
+    assert submission.progress["fraction"] == 1.0
+    assert submission.progress["epoch"] == submission.progress["epochs"] == 50
     assert submission.message
     stored = submission.result
 

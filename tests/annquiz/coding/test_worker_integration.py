@@ -22,7 +22,6 @@ from annquiz.coding.catalog import load_task_folder, parse_solution
 from annquiz.coding.models import CodingTask, Submission
 from annquiz.coding.services import task_catalog_load
 from annquiz.coding.statuses import JUDGED_STATUSES, Status
-from annquiz.coding.tasks import grade_submission
 from tests.factories import StudentFactory
 from tests.worker import FAST_SWEEP, SHORT_LEASE, CeleryStack, WorkerOptions, WorkerProcess
 from training.spec import spec_to_dict
@@ -316,26 +315,11 @@ def grading_is_timed_out_and_the_worker_goes_on(worker: WorkerProcess, api: APIC
 
 
 @pytest.mark.parametrize("celery_worker_process", [WorkerOptions(env=TIME_LIMITS)], indirect=True)
-def test_a_grading_past_the_time_limit_is_timed_out_and_not_an_attempt(
-    celery_worker_process: WorkerProcess, api: APIClient, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # The web process and the worker share their settings in a deployment; Celery writes the
-    # sending process's task time limits into each message, and they win over the worker's.
-    monkeypatch.setattr(grade_submission, "soft_time_limit", 2)
-    monkeypatch.setattr(grade_submission, "time_limit", 4)
-    monkeypatch.setattr(grade_submission, "_exec_options", None)  # Celery caches them
-    grading_is_timed_out_and_the_worker_goes_on(celery_worker_process, api)
-
-
-@pytest.mark.xfail(
-    strict=True,
-    reason="the time limits a grading runs under are the sending process's, written into the "
-    "message by Celery; a worker's own ANNQUIZ_GRADE_SOFT_TIME_LIMIT is ignored",
-)
-@pytest.mark.parametrize("celery_worker_process", [WorkerOptions(env=TIME_LIMITS)], indirect=True)
-def test_a_workers_own_time_limit_applies_to_what_it_grades(
+def test_a_grading_past_the_workers_time_limit_is_timed_out_and_not_an_attempt(
     celery_worker_process: WorkerProcess, api: APIClient
 ) -> None:
+    # The limits are the worker's own (ANNQUIZ_GRADE_*_TIME_LIMIT in its environment), not
+    # the web process's: the message carries none.
     grading_is_timed_out_and_the_worker_goes_on(celery_worker_process, api)
 
 
