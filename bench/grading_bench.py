@@ -40,7 +40,6 @@ import datetime as dt
 import gc
 import json
 import os
-import platform
 import re
 import signal
 import socket
@@ -53,11 +52,12 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from bench import common
+
 ROOT = Path(__file__).resolve().parent.parent
-RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 START_MARK = "<!-- grading_bench -->"
 END_MARK = "<!-- /grading_bench -->"
-PG_SERVER = "postgres://postgres@127.0.0.1:5432"
+PG_SERVER = common.PG_SERVER
 HANDOUT = "handout-keras"
 TF_TASK = "image-cnn"
 TARGETS = {"p50_s": 1.0, "p95_s": 1.5, "drain_per_min": 100.0, "rss_growth_mb": 100.0}
@@ -119,16 +119,6 @@ def environment(database: str, broker: str, var_dir: Path) -> dict[str, str]:
         }
     )
     return env
-
-
-def recreate_database(database: str) -> None:
-    import psycopg
-
-    if not re.fullmatch(r"[a-z_][a-z0-9_]*", database):
-        raise SystemExit(f"--database {database!r}: use lower-case letters, digits and '_'")
-    with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {database}")
 
 
 def prepare(students: int) -> None:
@@ -523,29 +513,6 @@ def run_peer_keras(fits: int) -> dict[str, Any]:
 # --- the report --------------------------------------------------------------------------
 
 
-def machine() -> dict[str, str]:
-    import psutil
-
-    cpu = platform.processor() or "unknown"
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    return {
-        "nproc": str(os.cpu_count()),
-        "cpu": cpu,
-        "ram": f"{psutil.virtual_memory().total / 2**30:.1f} GiB",
-        "os": f"{platform.system()} {platform.release()}",
-        "python": platform.python_version(),
-        "load": " ".join(f"{x:.2f}" for x in os.getloadavg()),
-    }
-
-
-def verdict(ok: bool) -> str:
-    return "met" if ok else "**missed**"
-
-
 def report(
     *,
     latency: dict[str, Any] | None,
@@ -556,7 +523,7 @@ def report(
     load_before: str,
 ) -> str:
     now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
-    host = machine()
+    host = common.machine()
     rows = ["| Measurement | Figure | Target | Verdict |", "|---|---|---|---|"]
     if latency:
         db, client, peer = latency["db"], latency["client"], latency["peer_in_process"]
@@ -565,10 +532,10 @@ def report(
         rows += [
             f"| (a) submit -> verdict stored, database timestamps, p50 / p95 "
             f"({db['n']} runs) | {db['p50_s']:.3f} s / {db['p95_s']:.3f} s "
-            f"| <= 1.0 s / <= 1.5 s | {verdict(db_ok)} |",
+            f"| <= 1.0 s / <= 1.5 s | {common.verdict(db_ok)} |",
             f"| (a) the same, as seen by a client polling every {latency['poll_ms']:g} ms, "
             f"p50 / p95 | {client['p50_s']:.3f} s / {client['p95_s']:.3f} s "
-            f"| <= 1.0 s / <= 1.5 s | {verdict(client_ok)} |",
+            f"| <= 1.0 s / <= 1.5 s | {common.verdict(client_ok)} |",
             f"| (a) of which: created -> claimed by the worker, p50 / p95 "
             f"| {latency['created_to_started']['p50_s']:.3f} s / "
             f"{latency['created_to_started']['p95_s']:.3f} s | | |",
@@ -583,7 +550,7 @@ def report(
             f"| (b) drain rate, {drain['burst']} submissions queued at once, one worker with "
             f"{drain['concurrency']} pool processes | {drain['grades_per_min']:.0f} grades/min "
             f"({drain['drain_s']:.1f} s) | >= 100/min "
-            f"| {verdict(drain['grades_per_min'] >= TARGETS['drain_per_min'])} |",
+            f"| {common.verdict(drain['grades_per_min'] >= TARGETS['drain_per_min'])} |",
             f"| (b) peer: one process judging back to back in-process ({drain['peer_grades']} "
             f"gradings) | {drain['peer_grades_per_min']:.0f} grades/min | | |",
         ]
@@ -593,7 +560,7 @@ def report(
             f"({memory['task']}, {memory['architectures']} architectures in turn) vs after the "
             f"first | {memory['rss_growth_mb']:+.1f} MB ({memory['rss_after_first_mb']:.0f} -> "
             f"{memory['rss_after_all_mb']:.0f} MB) | within 100 MB "
-            f"| {verdict(abs(memory['rss_growth_mb']) <= TARGETS['rss_growth_mb'])} |",
+            f"| {common.verdict(abs(memory['rss_growth_mb']) <= TARGETS['rss_growth_mb'])} |",
             f"| (c) then {memory['new_architectures']} grades of as many new architectures "
             f"| {memory['rss_new_growth_mb']:+.1f} MB | | |",
             f"| (c) one TensorFlow grade (3 seeds), submit -> verdict seen, median "
@@ -641,16 +608,6 @@ never replaced, RSS read (psutil) while the process is idle after a verdict is s
 """
 
 
-def write_results(section: str) -> None:
-    text = RESULTS.read_text() if RESULTS.exists() else ""
-    pattern = re.compile(re.escape(START_MARK) + r".*?" + re.escape(END_MARK) + r"\n?", re.DOTALL)
-    if pattern.search(text):
-        text = pattern.sub(lambda _: section, text)
-    else:
-        text = (text.rstrip("\n") + "\n\n" if text.strip() else "") + section
-    RESULTS.write_text(text)
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--database", default="annquiz_bench")
@@ -685,7 +642,7 @@ def main(argv: list[str] | None = None) -> int:
         for key in [key for key in os.environ if key not in env]:
             del os.environ[key]
         os.environ.update(env)
-        recreate_database(args.database)
+        common.recreate_database(args.database)
         students = args.warmup + args.runs + args.burst + args.tf_grades
         students += args.tf_new_architectures + 10
         print(f"grading_bench: preparing {args.database}", flush=True)
@@ -723,8 +680,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(section)
     if not args.no_write:
-        write_results(section)
-        print(f"grading_bench: written to {RESULTS}")
+        common.write_section(section, start_mark=START_MARK, end_mark=END_MARK)
+        print(f"grading_bench: written to {common.RESULTS}")
     return 0
 
 

@@ -36,21 +36,19 @@ import datetime as dt
 import gc
 import json
 import os
-import platform
-import re
 import statistics
 import subprocess
 import sys
 import time
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from bench import common
 from training.fitting import FitData, get_backend
 from training.spec import Activation, Dense, ModelSpec, Optimizer
 
-RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
+RESULTS = common.RESULTS
 # This benchmark owns the part of RESULTS.md between these markers; the rest is kept.
 START_MARK = "<!-- training_bench -->"
 END_MARK = "<!-- /training_bench -->"
@@ -288,25 +286,7 @@ def measure_numpy(repeats: int) -> dict[str, Any]:
 
 
 def machine() -> dict[str, str]:
-    import psutil
-
-    cpu = platform.processor() or "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return {
-        "nproc": str(os.cpu_count()),
-        "cpu": cpu,
-        "ram": f"{psutil.virtual_memory().total / 2**30:.1f} GiB",
-        "python": platform.python_version(),
-        "numpy": np.__version__,
-        "os": f"{platform.system()} {platform.release()}",
-        "load": " ".join(f"{v:.2f}" for v in os.getloadavg()),
-    }
+    return {**common.machine(), "numpy": np.__version__}
 
 
 def _verdict(ok: bool) -> str:
@@ -471,13 +451,7 @@ over those calls, not extrapolated to 200.
 </details>
 {END_MARK}
 """
-    text = RESULTS.read_text() if RESULTS.exists() else ""
-    pattern = re.compile(re.escape(START_MARK) + r".*?" + re.escape(END_MARK) + r"\n?", re.DOTALL)
-    if pattern.search(text):
-        text = pattern.sub(lambda _: section, text)
-    else:
-        text = (text.rstrip("\n") + "\n\n" if text.strip() else "") + section
-    RESULTS.write_text(text)
+    common.write_section(section, start_mark=START_MARK, end_mark=END_MARK)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -29,7 +29,6 @@ import argparse
 import datetime as dt
 import json
 import os
-import platform
 import re
 import shutil
 import socket
@@ -43,13 +42,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bench import common
+
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = Path(__file__).resolve().parent
-RESULTS = BENCH / "RESULTS.md"
 WRK_DIR = BENCH / "wrk"
 START_MARK = "<!-- web_bench -->"
 END_MARK = "<!-- /web_bench -->"
-PG_SERVER = "postgres://postgres@127.0.0.1:5432"
+PG_SERVER = common.PG_SERVER
 LESSON_P95_TARGET_MS = 50.0
 ANSWER_RPS_TARGET = 200.0
 TABLE_COLUMNS = (
@@ -103,16 +103,6 @@ def environment(database: str, var_dir: Path) -> dict[str, str]:
         }
     )
     return env
-
-
-def recreate_database(database: str) -> None:
-    import psycopg
-
-    if not re.fullmatch(r"[a-z_][a-z0-9_]*", database):
-        raise SystemExit(f"--database {database!r}: use lower-case letters, digits and '_'")
-    with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {database}")
 
 
 def prepare(*, users: int, lesson_slug: str, out: Path) -> tuple[Path, Path, str, dict[str, Any]]:
@@ -450,21 +440,6 @@ def measure(
 
 
 def machine() -> dict[str, str]:
-    cpu = platform.processor() or "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    ram = "unknown"
-    try:
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal:"):
-                ram = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
-    except OSError:
-        pass
     wrk = subprocess.run(["wrk", "--version"], capture_output=True, text=True, check=False)
     postgres = subprocess.run(
         ["psql", "-h", "127.0.0.1", "-U", "postgres", "-tAc", "SHOW server_version"],
@@ -473,19 +448,10 @@ def machine() -> dict[str, str]:
         check=False,
     )
     return {
-        "nproc": str(os.cpu_count()),
-        "cpu": cpu,
-        "ram": ram,
-        "os": platform.platform(),
-        "python": platform.python_version(),
+        **common.machine(),
         "wrk": " ".join((wrk.stdout or wrk.stderr or "wrk ?").split()[:2]),
         "postgres": postgres.stdout.strip() or "?",
-        "load": " ".join(f"{x:.2f}" for x in os.getloadavg()),
     }
-
-
-def verdict(ok: bool) -> str:
-    return "met" if ok else "**missed**"
 
 
 def report(
@@ -553,8 +519,8 @@ The peer is {peer["server"]}, measured in the same run with the same load.
 {chr(10).join(rows)}
 
 Targets ({main["server"]}): lesson page p95 <= {LESSON_P95_TARGET_MS:g} ms: {p95} ms,
-{verdict(p95 <= LESSON_P95_TARGET_MS)}; answer POST >= {ANSWER_RPS_TARGET:g} requests/s:
-{rps}/s, {verdict(rps >= ANSWER_RPS_TARGET)}.
+{common.verdict(p95 <= LESSON_P95_TARGET_MS)}; answer POST >= {ANSWER_RPS_TARGET:g} requests/s:
+{rps}/s, {common.verdict(rps >= ANSWER_RPS_TARGET)}.
 
 Reading the figures: the floor, a page that makes no query at all, has a p95 of
 {main["login_get"]["p95_ms"]} ms at {main["login_get"]["rps"]} requests/s in this run.
@@ -582,17 +548,6 @@ answer to a question and takes {prof["answer_post_ms_in_process"]} ms
 </details>
 {END_MARK}
 """
-
-
-def write_results(section: str) -> None:
-    """Replace this benchmark's section of RESULTS.md, or append it; keep everything else."""
-    text = RESULTS.read_text() if RESULTS.exists() else ""
-    pattern = re.compile(re.escape(START_MARK) + r".*?" + re.escape(END_MARK) + r"\n?", re.DOTALL)
-    if pattern.search(text):
-        text = pattern.sub(lambda _: section, text)
-    else:
-        text = (text.rstrip("\n") + "\n\n" if text.strip() else "") + section
-    RESULTS.write_text(text)
 
 
 def ensure_wrk() -> None:
@@ -641,7 +596,7 @@ def main(argv: list[str] | None = None) -> int:
         for key in [k for k in os.environ if k not in env]:
             if key.startswith("DATABASE_"):
                 del os.environ[key]
-        recreate_database(args.database)
+        common.recreate_database(args.database)
         print(f"web_bench: preparing {args.database} with {args.users} students", flush=True)
         users_file, questions_file, lesson_path, info = prepare(
             users=args.users, lesson_slug=args.lesson, out=Path(tmp)
@@ -678,8 +633,8 @@ def main(argv: list[str] | None = None) -> int:
     section = report(info=info, prof=prof, runs=runs, args=args)
     print(section)
     if not args.no_write:
-        write_results(section)
-        print(f"web_bench: written to {RESULTS}")
+        common.write_section(section, start_mark=START_MARK, end_mark=END_MARK)
+        print(f"web_bench: written to {common.RESULTS}")
     return 0
 
 

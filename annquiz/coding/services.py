@@ -55,6 +55,10 @@ MAX_IDEMPOTENCY_KEY_CHARS = 255
 # Progress is written at most this often (seconds); each write is also the worker's heartbeat.
 PROGRESS_INTERVAL = 0.5
 
+# No time limits in a grading message: the worker applies its own settings' limits, not the
+# sending web process's, which Celery would otherwise write into every message.
+LIMITS_FROM_THE_WORKER: dict[str, Any] = {"time_limit": None, "soft_time_limit": None}
+
 SERVICE_FAILURE_NOTE = "This does not use up one of your attempts: submit it again."
 
 
@@ -211,10 +215,8 @@ def submission_enqueue(*, submission_id: int) -> None:
     Submission.objects.filter(pk=submission_id).update(
         enqueued_at=timezone.now(), enqueue_count=F("enqueue_count") + 1
     )
-    # No time limits in the message: the worker applies its own (its settings), not the
-    # sending web process's, which Celery would otherwise write into every message.
     grade_submission.apply_async(
-        args=(submission_id,), queue=submission.queue, time_limit=None, soft_time_limit=None
+        args=(submission_id,), queue=submission.queue, **LIMITS_FROM_THE_WORKER
     )
 
 
