@@ -18,6 +18,8 @@ from training.errors import TrainingError
 
 THREADS_ENV = "ANNQUIZ_TF_THREADS"
 
+logger = logging.getLogger(__name__)
+
 _lock = threading.Lock()
 _configured = False
 
@@ -66,6 +68,14 @@ def tensorflow() -> Any:
             tf.config.experimental.enable_op_determinism()
             tf.get_logger().addFilter(_NewArchitectureIsNotARetrace())
             _configured = True
+            logger.info(
+                "TensorFlow in process %d: %d inter-op and %d intra-op threads (%s=%d)",
+                os.getpid(),
+                tf.config.threading.get_inter_op_parallelism_threads(),
+                tf.config.threading.get_intra_op_parallelism_threads(),
+                THREADS_ENV,
+                threads,
+            )
     return tf
 
 

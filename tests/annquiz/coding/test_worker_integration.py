@@ -347,5 +347,8 @@ def test_tensorflow_runs_only_in_the_worker_child_with_bounded_threads(
     assert worker.pool_pids() == [child]
     assert "libtensorflow" in mapped_files(child)
     assert "tensorflow" not in mapped_files(worker.pid)
+    # The pool process configured TensorFlow's thread pools before first use, as it reports.
+    configured = f"TensorFlow in process {child}: 1 inter-op and 1 intra-op threads"
+    assert configured in worker.log_text()
     threads = psutil.Process(child).num_threads()
     assert threads <= MAX_TF_CHILD_THREADS, threads
