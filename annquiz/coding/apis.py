@@ -102,9 +102,8 @@ class TaskSubmissionsApi(ApiMixin, GenericAPIView[Any]):
         submissions = selectors.submission_list_for_student(student=request.user, task=task)
         page = self.paginate_queryset(submissions)
         shown = list(page) if page is not None else list(submissions)
-        data = SubmissionSerializer(
-            [selectors.submission_view(submission=s) for s in shown], many=True
-        ).data
+        views = selectors.submission_views(task=task, submissions=shown)
+        data = SubmissionSerializer(views, many=True).data
         return self.get_paginated_response(data) if page is not None else Response(data)
 
     @extend_schema(

@@ -210,8 +210,18 @@ def task_detail_view(*, task: CodingTask, student: AnyUser) -> dict[str, Any]:
     }
 
 
-def _with_sections(task: CodingTask, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    titles = section_titles(task=task, sections=[item.get("section") for item in items])
+def _result_sections(result: dict[str, Any] | None) -> list[str | None]:
+    if result is None:
+        return []
+    items = [*result.get("checks", []), *result.get("diagnostics", [])]
+    return [item.get("section") for item in items]
+
+
+def _with_sections(
+    task: CodingTask, items: list[dict[str, Any]], titles: dict[str, str] | None = None
+) -> list[dict[str, Any]]:
+    if titles is None:
+        titles = section_titles(task=task, sections=[item.get("section") for item in items])
     return [
         {
             **item,
@@ -222,15 +232,20 @@ def _with_sections(task: CodingTask, items: list[dict[str, Any]]) -> list[dict[s
     ]
 
 
-def submission_view(*, submission: Submission) -> dict[str, Any]:
-    """Everything the status page and ``GET /api/v1/submissions/<id>/`` show."""
+def submission_view(
+    *, submission: Submission, titles: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """Everything the status page and ``GET /api/v1/submissions/<id>/`` show (``titles``:
+    the handout sections' names, when the caller already has them)."""
     task = submission.task
     result = submission.result
     if result is not None:
+        if titles is None:
+            titles = section_titles(task=task, sections=_result_sections(result))
         result = {
             **result,
-            "checks": _with_sections(task, result.get("checks", [])),
-            "diagnostics": _with_sections(task, result.get("diagnostics", [])),
+            "checks": _with_sections(task, result.get("checks", []), titles),
+            "diagnostics": _with_sections(task, result.get("diagnostics", []), titles),
         }
     return {
         "id": submission.pk,
@@ -252,3 +267,13 @@ def submission_view(*, submission: Submission) -> dict[str, Any]:
         "architecture": submission.architecture,
         "result": result,
     }
+
+
+def submission_views(
+    *, task: CodingTask, submissions: Iterable[Submission]
+) -> list[dict[str, Any]]:
+    """``submission_view`` of many submissions to ``task``, naming the handout sections once."""
+    shown = list(submissions)
+    sections = [section for s in shown for section in _result_sections(s.result)]
+    titles = section_titles(task=task, sections=sections)
+    return [submission_view(submission=s, titles=titles) for s in shown]

@@ -31,10 +31,10 @@ def task_list(request: HttpRequest) -> HttpResponse:
 def task_detail(request: HttpRequest, task_slug: str) -> HttpResponse:
     task = selectors.task_get(slug=task_slug)
     view = selectors.task_detail_view(task=task, student=request.user)
-    submissions = [
-        selectors.submission_view(submission=s)
-        for s in selectors.submission_list_for_student(student=request.user, task=task)
-    ]
+    submissions = selectors.submission_views(
+        task=task,
+        submissions=selectors.submission_list_for_student(student=request.user, task=task),
+    )
     return render(request, "coding/task_detail.html", {"task": view, "submissions": submissions})
 
 

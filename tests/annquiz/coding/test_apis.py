@@ -280,3 +280,25 @@ def test_each_check_links_the_handout_section_by_its_heading(alice: User) -> Non
         "/courses/ann-handout/lessons/code-example-using-keras/#a-basic-ann-in-keras"
     )
     assert accuracy["section_title"] == "A basic ANN in Keras (Code example using Keras)"
+
+
+def test_listing_submissions_costs_the_same_queries_for_one_or_many(
+    alice: User, handout_task: CodingTask, reference: str, django_assert_max_num_queries: Any
+) -> None:
+    call_command("load_course", stdout=io.StringIO())
+    handout_task = store_task("handout-keras")
+    client = client_for(alice)
+    first = services.submission_create(
+        student=alice, task=handout_task, source_kind="keras", source=reference
+    ).submission
+    services.submission_grade(submission_id=first.pk)
+    first.refresh_from_db()
+    with django_assert_max_num_queries(12) as one:
+        assert client.get("/api/v1/tasks/handout-keras/submissions/").status_code == 200
+    for _ in range(6):
+        copy = services.submission_create(
+            student=alice, task=handout_task, source_kind="keras", source=reference
+        ).submission
+        Submission.objects.filter(pk=copy.pk).update(status=first.status, result=first.result)
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        assert client.get("/api/v1/tasks/handout-keras/submissions/").status_code == 200
