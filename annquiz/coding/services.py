@@ -197,7 +197,11 @@ def submission_create(
                 request_fingerprint=fingerprint,
                 enqueued_at=now,
             )
-            transaction.on_commit(lambda: submission_enqueue(submission_id=submission.pk))
+            # robust: a broker that cannot be reached is logged, not turned into an error
+            # for a submission that is already stored; the sweeper sends its message later.
+            transaction.on_commit(
+                lambda: submission_enqueue(submission_id=submission.pk), robust=True
+            )
     except IntegrityError:
         # The same Idempotency-Key committed by a concurrent request first.
         first = _replayed(student, key, fingerprint)

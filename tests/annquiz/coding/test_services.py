@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
+from collections.abc import Iterator
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -389,3 +390,37 @@ def test_the_sweeper_leaves_fresh_work_alone(
     )
     report = services.submissions_sweep()
     assert report.requeued == [] and report.given_up == []
+
+
+@pytest.fixture
+def unreachable_broker() -> Iterator[None]:
+    """Point the Celery app at a port where no broker listens, then back."""
+    from kombu import pools
+
+    from annquiz.celery import app
+
+    saved = app.conf.broker_url, app.conf.broker_transport_options
+    app.conf.broker_url = "redis://127.0.0.1:9/0"
+    pools.reset()
+    app.pool.force_close_all()
+    try:
+        yield
+    finally:
+        app.conf.broker_url, app.conf.broker_transport_options = saved
+        pools.reset()
+        app.pool.force_close_all()
+
+
+def test_a_broker_that_cannot_be_reached_leaves_the_submission_queued_for_the_sweeper(
+    student: User,
+    handout_task: CodingTask,
+    reference: str,
+    unreachable_broker: None,
+    django_capture_on_commit_callbacks: Any,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        submission = submit(student, handout_task, reference)
+    submission.refresh_from_db()
+    assert submission.status == Status.QUEUED
+    assert any("on_commit" in record.getMessage() for record in caplog.records)
