@@ -408,7 +408,7 @@ class CeleryStack:
             worker.stop()
 
 
-def _point_app_at(app: Any, broker_url: str) -> str:
+def point_app_at(app: Any, broker_url: str) -> str:
     """Make the test process's Celery app publish to ``broker_url``; return the old URL."""
     old = str(app.conf.broker_url)
     # kombu keeps one pool per broker URL in a registry of its own: close them all, and make
@@ -449,14 +449,14 @@ def celery_stack(
     tmp_dir = tmp_path_factory.mktemp("worker")
     stack = CeleryStack(broker_url=broker_url, database_url=database_url, tmp_dir=tmp_dir, app=app)
     flush_private_db(stack.redis)
-    old_url = _point_app_at(app, broker_url)
+    old_url = point_app_at(app, broker_url)
     try:
         yield stack
     finally:
         try:
             stack.stop_all()
         finally:
-            _point_app_at(app, old_url)
+            point_app_at(app, old_url)
             stack.redis.flushdb()
             stack.redis.close()
 

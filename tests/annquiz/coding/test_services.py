@@ -29,6 +29,7 @@ from annquiz.coding.models import CodingTask, Submission
 from annquiz.coding.statuses import Status
 from tests.annquiz.coding.conftest import catalog_task
 from tests.factories import StudentFactory
+from tests.worker import point_app_at
 
 if TYPE_CHECKING:
     from pytest_django.fixtures import Settings
@@ -395,20 +396,13 @@ def test_the_sweeper_leaves_fresh_work_alone(
 @pytest.fixture
 def unreachable_broker() -> Iterator[None]:
     """Point the Celery app at a port where no broker listens, then back."""
-    from kombu import pools
-
     from annquiz.celery import app
 
-    saved = app.conf.broker_url, app.conf.broker_transport_options
-    app.conf.broker_url = "redis://127.0.0.1:9/0"
-    pools.reset()
-    app.pool.force_close_all()
+    saved = point_app_at(app, "redis://127.0.0.1:9/0")
     try:
         yield
     finally:
-        app.conf.broker_url, app.conf.broker_transport_options = saved
-        pools.reset()
-        app.pool.force_close_all()
+        point_app_at(app, saved)
 
 
 def test_a_broker_that_cannot_be_reached_leaves_the_submission_queued_for_the_sweeper(
