@@ -52,6 +52,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from annquiz.core.processes import celery_worker_command
 from bench import common
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -164,26 +165,12 @@ class Worker:
 
         self.app = app
         self.hostname = f"grading-bench-{uuid.uuid4().hex[:6]}@{socket.gethostname()}"
-        command = [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "annquiz",
-            "worker",
-            "--pool",
-            "prefork",
-            "--concurrency",
-            str(concurrency),
-            "--queues",
-            "celery,numpy,tensorflow",
-            "--hostname",
-            self.hostname,
-            "--loglevel",
-            "WARNING",
-            "--without-gossip",
-            "--without-mingle",
-        ]
+        command = celery_worker_command(
+            concurrency=concurrency,
+            hostname=self.hostname,
+            loglevel="warning",
+            quiet_cluster=True,
+        )
         self.log = log
         with log.open("ab") as out:
             self.process = subprocess.Popen(

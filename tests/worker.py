@@ -25,7 +25,6 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 import time
 import urllib.parse
 import uuid
@@ -39,7 +38,8 @@ import pytest
 import redis
 from kombu import pools as kombu_pools
 
-QUEUES = ("celery", "numpy", "tensorflow")
+from annquiz.core.processes import WORKER_QUEUES, celery_worker_command
+
 DEFAULT_REDIS_SERVER = "redis://127.0.0.1:6379"
 # Redis databases 1..15 are tried for a private one; 0 is left to development servers.
 PRIVATE_DB_RANGE = range(1, 16)
@@ -152,7 +152,7 @@ class WorkerOptions:
     concurrency: int = 1
     beat: bool = False
     env: dict[str, str] = field(default_factory=dict)
-    queues: tuple[str, ...] = QUEUES
+    queues: tuple[str, ...] = WORKER_QUEUES
 
 
 SHORT_LEASE = {"ANNQUIZ_GRADE_LEASE_SECONDS": "3"}
@@ -289,29 +289,13 @@ def _alive(proc: psutil.Process) -> bool:
 
 
 def worker_command(options: WorkerOptions, hostname: str, tmp_dir: Path) -> list[str]:
-    command = [
-        sys.executable,
-        "-m",
-        "celery",
-        "-A",
-        "annquiz",
-        "worker",
-        "--pool",
-        "prefork",
-        "--concurrency",
-        str(options.concurrency),
-        "--queues",
-        ",".join(options.queues),
-        "--hostname",
-        hostname,
-        "--loglevel",
-        "INFO",
-        "--without-gossip",
-        "--without-mingle",
-    ]
-    if options.beat:
-        command += ["--beat", "--schedule", str(tmp_dir / "celerybeat-schedule")]
-    return command
+    return celery_worker_command(
+        concurrency=options.concurrency,
+        queues=options.queues,
+        hostname=hostname,
+        beat_schedule=tmp_dir / "celerybeat-schedule" if options.beat else None,
+        quiet_cluster=True,
+    )
 
 
 def worker_environment(

@@ -10,6 +10,7 @@ import contextlib
 import os
 import signal
 import subprocess
+import sys
 import time
 import urllib.parse
 from collections.abc import Callable, Mapping, Sequence
@@ -71,6 +72,49 @@ def redis_server_command(executable: Path, socket_path: Path) -> list[str]:
         "--loglevel",
         "warning",
     ]
+
+
+# Gradings go to the queue of their training backend; the sweeper to the default queue.
+WORKER_QUEUES = ("celery", "numpy", "tensorflow")
+
+
+def celery_worker_command(
+    *,
+    concurrency: int,
+    queues: Sequence[str] = WORKER_QUEUES,
+    hostname: str | None = None,
+    loglevel: str = "info",
+    beat_schedule: Path | None = None,
+    quiet_cluster: bool = False,
+) -> list[str]:
+    """Command line of a prefork ``celery -A annquiz worker`` with this interpreter.
+
+    ``beat_schedule`` also runs the embedded beat (the sweeper's schedule) with that file;
+    ``quiet_cluster`` leaves out gossip and mingle, which only matter with other workers.
+    """
+    command = [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "annquiz",
+        "worker",
+        "--pool",
+        "prefork",
+        "--concurrency",
+        str(concurrency),
+        "--queues",
+        ",".join(queues),
+        "--loglevel",
+        loglevel,
+    ]
+    if hostname is not None:
+        command += ["--hostname", hostname]
+    if beat_schedule is not None:
+        command += ["--beat", "--schedule", str(beat_schedule)]
+    if quiet_cluster:
+        command += ["--without-gossip", "--without-mingle"]
+    return command
 
 
 def redis_answers(url: str, *, timeout: float = 0.5) -> bool:

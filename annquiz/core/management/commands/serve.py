@@ -27,6 +27,7 @@ from django.core.management.base import BaseCommand, CommandError
 from annquiz.core.processes import (
     ProcessError,
     Supervisor,
+    celery_worker_command,
     check_socket_path,
     find_redis_server,
     redact_url,
@@ -38,7 +39,6 @@ from annquiz.core.services import DemoUser, demo_password, demo_users_ensure
 from training.errors import TrainingError
 from training.tf_backend import thread_count
 
-CELERY_QUEUES = "celery,numpy,tensorflow"
 STARTUP_TIMEOUT = 120.0
 
 
@@ -171,25 +171,12 @@ class Command(BaseCommand):
 
         supervisor.start(
             "celery worker",
-            [
-                python,
-                "-m",
-                "celery",
-                "-A",
-                "annquiz",
-                "worker",
-                "--concurrency",
-                str(settings.ANNQUIZ_WORKER_CONCURRENCY),
-                "-Q",
-                CELERY_QUEUES,
+            celery_worker_command(
+                concurrency=settings.ANNQUIZ_WORKER_CONCURRENCY,
                 # The embedded beat runs the sweeper that recovers lost gradings; one beat per
                 # deployment (run `celery beat` on its own when there are several workers).
-                "--beat",
-                "--schedule",
-                str(Path(settings.VAR_DIR) / "celerybeat-schedule"),
-                "--loglevel",
-                "info",
-            ],
+                beat_schedule=Path(settings.VAR_DIR) / "celerybeat-schedule",
+            ),
         )
         web = supervisor.start(
             "gunicorn",
