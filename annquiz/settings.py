@@ -232,7 +232,8 @@ ANNQUIZ_WORKER_CONCURRENCY = env_int("ANNQUIZ_WORKER_CONCURRENCY", 2)
 ANNQUIZ_GRADE_SOFT_TIME_LIMIT = env_int("ANNQUIZ_GRADE_SOFT_TIME_LIMIT", 120)
 ANNQUIZ_GRADE_HARD_TIME_LIMIT = env_int("ANNQUIZ_GRADE_HARD_TIME_LIMIT", 150)
 # A running grading writes a heartbeat at least every second or so; with none for this long
-# its worker is taken for lost and another may claim the submission.
+# its worker is taken for lost and another may claim the submission (at once, when the
+# claiming process is known to be gone from the same host).
 ANNQUIZ_GRADE_LEASE_SECONDS = env_int("ANNQUIZ_GRADE_LEASE_SECONDS", 20)
 # A submission still queued this long after its message was sent is sent again (the claim
 # makes a duplicate harmless).

@@ -102,6 +102,9 @@ class Submission(models.Model):
     request_fingerprint = models.CharField(max_length=64, blank=True)
     queue = models.CharField(max_length=16, choices=Backend.choices)
     claim_token = models.UUIDField(null=True, blank=True)
+    # "<host>:<pid>" of the worker process holding the claim: a re-delivered message on the
+    # same host takes over at once when that process is gone.
+    claimed_by = models.CharField(max_length=300, blank=True)
     worker_attempts = models.PositiveSmallIntegerField(default=0)
     enqueue_count = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
+import socket
 import time
 import uuid
 from collections.abc import Callable
@@ -244,15 +246,45 @@ def _lease() -> timedelta:
     return timedelta(seconds=settings.ANNQUIZ_GRADE_LEASE_SECONDS)
 
 
-def _claim(submission_id: int, now: datetime) -> uuid.UUID | None:
+def _worker_identity() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _claimer_is_gone(claimed_by: str) -> bool:
+    """True when the claim was made by a process of this host that no longer exists (killed
+    mid-grade: its message comes back at once, long before the lease runs out)."""
+    host, _, pid = claimed_by.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+def _claimable(now: datetime, dead_claim: uuid.UUID | None) -> Q:
+    """Queued, or running under a lost claim: no heartbeat for the lease, or the claim of a
+    process known to be gone."""
+    lost = Q(status=Status.RUNNING, heartbeat_at__lt=now - _lease())
+    if dead_claim is not None:
+        lost |= Q(status=Status.RUNNING, claim_token=dead_claim)
+    return Q(status=Status.QUEUED) | lost
+
+
+def _claim(
+    submission_id: int, now: datetime, *, dead_claim: uuid.UUID | None = None
+) -> uuid.UUID | None:
     token = uuid.uuid4()
-    claimable = Q(status=Status.QUEUED) | Q(status=Status.RUNNING, heartbeat_at__lt=now - _lease())
     claimed = (
-        Submission.objects.filter(claimable, pk=submission_id)
+        Submission.objects.filter(_claimable(now, dead_claim), pk=submission_id)
         .filter(worker_attempts__lt=settings.ANNQUIZ_GRADE_MAX_WORKER_ATTEMPTS)
         .update(
             status=Status.RUNNING,
             claim_token=token,
+            claimed_by=_worker_identity(),
             started_at=now,
             heartbeat_at=now,
             worker_attempts=F("worker_attempts") + 1,
@@ -262,12 +294,14 @@ def _claim(submission_id: int, now: datetime) -> uuid.UUID | None:
     return token if claimed else None
 
 
-def _give_up_if_worker_keeps_dying(submission_id: int, now: datetime) -> bool:
+def _give_up_if_worker_keeps_dying(
+    submission_id: int, now: datetime, *, dead_claim: uuid.UUID | None = None
+) -> bool:
     """End as "error" a submission whose every allowed worker attempt was lost."""
     cap: int = settings.ANNQUIZ_GRADE_MAX_WORKER_ATTEMPTS
     ended = (
         Submission.objects.filter(pk=submission_id, worker_attempts__gte=cap)
-        .filter(Q(status=Status.QUEUED) | Q(status=Status.RUNNING, heartbeat_at__lt=now - _lease()))
+        .filter(_claimable(now, dead_claim))
         .update(
             status=Status.ERROR,
             finished_at=now,
@@ -346,15 +380,27 @@ def submission_grade(*, submission_id: int) -> GradeOutcome:
     now = timezone.now()
     token = _claim(submission_id, now)
     if token is None:
-        if _give_up_if_worker_keeps_dying(submission_id, now):
-            return GradeOutcome(Status.ERROR)
         holder = (
-            Submission.objects.filter(pk=submission_id).values("status", "heartbeat_at").first()
+            Submission.objects.filter(pk=submission_id)
+            .values("status", "heartbeat_at", "claim_token", "claimed_by")
+            .first()
         )
-        if holder is not None and holder["status"] == Status.RUNNING and holder["heartbeat_at"]:
-            expires = holder["heartbeat_at"] + _lease()
-            return GradeOutcome(None, retry_in=max(1.0, (expires - now).total_seconds() + 0.5))
-        return GradeOutcome(None)
+        running = holder is not None and holder["status"] == Status.RUNNING
+        dead_claim = (
+            holder["claim_token"]
+            if holder is not None and running and _claimer_is_gone(holder["claimed_by"])
+            else None
+        )
+        if dead_claim is not None:
+            token = _claim(submission_id, now, dead_claim=dead_claim)
+        if token is None:
+            if _give_up_if_worker_keeps_dying(submission_id, now, dead_claim=dead_claim):
+                return GradeOutcome(Status.ERROR)
+            if holder is not None and running and holder["heartbeat_at"]:
+                expires = holder["heartbeat_at"] + _lease()
+                retry_in = max(1.0, (expires - now).total_seconds() + 0.5)
+                return GradeOutcome(None, retry_in=retry_in)
+            return GradeOutcome(None)
 
     try:
         submission = Submission.objects.select_related("task").get(pk=submission_id)

@@ -7,6 +7,9 @@ real worker process is exercised in test_worker_integration.py.
 from __future__ import annotations
 
 import json
+import os
+import socket
+import subprocess
 import time
 import uuid
 from collections.abc import Iterator
@@ -313,6 +316,51 @@ def test_a_claim_whose_heartbeat_stopped_is_taken_over_and_graded(
     assert services.submission_grade(submission_id=submission.pk).status == Status.PASSED
     submission.refresh_from_db()
     assert submission.worker_attempts == 2
+
+
+def gone_pid() -> int:
+    """The pid of a process that has exited (and been reaped)."""
+    process = subprocess.Popen(["true"])
+    process.wait()
+    return process.pid
+
+
+def test_the_claim_of_a_worker_process_that_is_gone_is_taken_over_at_once(
+    student: User, handout_task: CodingTask, reference: str
+) -> None:
+    submission = submit(student, handout_task, reference)
+    Submission.objects.filter(pk=submission.pk).update(
+        status=Status.RUNNING,
+        claim_token=uuid.uuid4(),
+        claimed_by=f"{socket.gethostname()}:{gone_pid()}",
+        heartbeat_at=timezone.now(),
+        worker_attempts=1,
+    )
+    assert services.submission_grade(submission_id=submission.pk).status == Status.PASSED
+    submission.refresh_from_db()
+    assert submission.worker_attempts == 2
+    assert submission.claimed_by == f"{socket.gethostname()}:{os.getpid()}"
+
+
+@pytest.mark.parametrize(
+    "claimed_by",
+    [f"{socket.gethostname()}:{os.getpid()}", "another-host:1", "", "no-pid-here"],
+    ids=["alive-here", "another-host", "empty", "malformed"],
+)
+def test_a_claim_that_may_be_alive_waits_for_its_lease(
+    student: User, handout_task: CodingTask, reference: str, claimed_by: str
+) -> None:
+    submission = submit(student, handout_task, reference)
+    Submission.objects.filter(pk=submission.pk).update(
+        status=Status.RUNNING,
+        claim_token=uuid.uuid4(),
+        claimed_by=claimed_by,
+        heartbeat_at=timezone.now(),
+        worker_attempts=1,
+    )
+    outcome = services.submission_grade(submission_id=submission.pk)
+    assert outcome.status is None and outcome.retry_in is not None
+    assert Submission.objects.get(pk=submission.pk).worker_attempts == 1
 
 
 def test_a_submission_that_keeps_killing_its_worker_ends_as_error_not_counted(
