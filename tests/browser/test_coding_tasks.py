@@ -259,7 +259,7 @@ def test_progress_and_verdict_appear_in_place_as_the_row_changes(
     the open page shows each step without reloading."""
     from annquiz.coding.architecture import architecture_diagram
     from annquiz.coding.models import CodingTask
-    from annquiz.coding.services import task_definition
+    from annquiz.coding.services import progress_of, task_definition
     from training.judging import judge
     from training.keras_snippet import parse_keras_snippet
     from training.spec import spec_to_dict
@@ -275,7 +275,8 @@ def test_progress_and_verdict_appear_in_place_as_the_row_changes(
         spec=spec_to_dict(spec),
         architecture=architecture_diagram(spec),
         status=Status.RUNNING,
-        progress={"seed_index": 1, "n_seeds": 3, "epoch": 31, "epochs": 50, "loss": 0.52},
+        # As the TensorFlow backend reports it: one seed after another.
+        progress={**progress_of({0: 50, 1: 31}, 3, 50), "loss": 0.52},
         queue=task.queue,
     )
     page.goto(f"{TASK}submissions/{submission.pk}/")
@@ -286,13 +287,15 @@ def test_progress_and_verdict_appear_in_place_as_the_row_changes(
     )  # (1 * 50 + 31) / 150 of the work
     screenshot(page, "coding-submission-running", full_page=False)
 
+    # As the NumPy backend reports it: every seed in one pass.
     Submission.objects.filter(pk=submission.pk).update(
-        progress={"seed_index": 2, "n_seeds": 3, "epoch": 45, "epochs": 50, "loss": 0.41}
+        progress={**progress_of({0: 10, 1: 10, 2: 10}, 3, 50), "loss": 0.41}
     )
     page.wait_for_function(
-        "document.querySelector('[data-progress-text]').textContent.includes('seed 3 of 3')"
+        "document.querySelector('[data-progress-text]').textContent.includes('3 seeds together')"
     )
-    assert "epoch 45/50 · loss 0.41" in page.locator("[data-progress-text]").inner_text()
+    assert "epoch 10/50 · loss 0.41" in page.locator("[data-progress-text]").inner_text()
+    assert page.evaluate("document.querySelector('[data-progress] progress').value") == 0.2
 
     judgement = judge(task_definition(task), spec)
     Submission.objects.filter(pk=submission.pk).update(

@@ -66,10 +66,15 @@
     const nSeeds = p.n_seeds || 1;
     const seed = Math.min(nSeeds, (p.seed_index || 0) + 1);
     const epoch = Math.min(p.epochs, p.epoch || 0);
-    const done = ((seed - 1) * p.epochs + epoch) / (nSeeds * p.epochs);
+    // The NumPy backend trains every seed in one pass ("together"); TensorFlow one by one.
+    const done = Number.isFinite(p.fraction)
+      ? p.fraction
+      : ((seed - 1) * p.epochs + epoch) / (nSeeds * p.epochs);
     const bar = progress.querySelector("progress");
     const text = progress.querySelector("[data-progress-text]");
-    let label = "seed " + seed + " of " + nSeeds + ", epoch " + epoch + "/" + p.epochs;
+    let label = p.together
+      ? nSeeds + " seeds together, epoch " + epoch + "/" + p.epochs
+      : "seed " + seed + " of " + nSeeds + ", epoch " + epoch + "/" + p.epochs;
     if (Number.isFinite(p.loss)) {
       label += " · loss " + C.formatFigure(p.loss);
     }
