@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from annquiz.coding.catalog import TaskFile, load_task_folder
+from annquiz.coding.catalog import DEFAULT_CATALOG_DIRECTORY, TaskFile, load_task_folder
 from annquiz.coding.models import CodingTask
 from annquiz.coding.services import task_catalog_load
 
-CATALOG = Path(__file__).resolve().parents[3] / "fixtures" / "tasks"
+CATALOG = DEFAULT_CATALOG_DIRECTORY
 
 
 def catalog_task(slug: str) -> TaskFile:

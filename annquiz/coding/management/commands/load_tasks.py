@@ -5,13 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from annquiz.coding.catalog import CatalogError, load_catalog
+from annquiz.coding.catalog import DEFAULT_CATALOG_DIRECTORY, CatalogError, load_catalog
 from annquiz.coding.services import task_catalog_load
 
-DEFAULT_DIRECTORY = Path(settings.BASE_DIR) / "fixtures" / "tasks"
+DEFAULT_DIRECTORY = DEFAULT_CATALOG_DIRECTORY
 
 
 class Command(BaseCommand):
