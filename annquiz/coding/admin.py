@@ -14,7 +14,12 @@ from annquiz.courses.admin import ContentAccess, InstructorAccess
 from annquiz.courses.rendering import render_markdown
 from annquiz.courses.services import static_prefix
 from training.errors import TrainingError
-from training.judging import TaskDefinitionError, check_submission, parse_task_definition
+from training.judging import (
+    TaskDefinition,
+    TaskDefinitionError,
+    check_submission,
+    parse_task_definition,
+)
 
 
 class CodingTaskAdminForm(forms.ModelForm):
@@ -43,20 +48,21 @@ class CodingTaskAdminForm(forms.ModelForm):
             "is_active",
         )
 
+    parsed_definition: TaskDefinition | None = None
+
     def clean_definition(self) -> Any:
         data = self.cleaned_data["definition"]
         try:
-            parse_task_definition(data)
+            self.parsed_definition = parse_task_definition(data)
         except TaskDefinitionError as error:
             raise forms.ValidationError(str(error)) from None
         return data
 
     def clean(self) -> dict[str, Any]:
         cleaned: dict[str, Any] = super().clean() or {}
-        data = cleaned.get("definition")
-        if data is None:
+        definition = self.parsed_definition
+        if definition is None:
             return cleaned
-        definition = parse_task_definition(data)
         for role in ("starter", "reference", "broken"):
             kind, source = cleaned.get(f"{role}_kind"), cleaned.get(f"{role}_source")
             if not kind or source is None:
@@ -69,7 +75,8 @@ class CodingTaskAdminForm(forms.ModelForm):
 
     def save(self, commit: bool = True) -> CodingTask:
         task: CodingTask = super().save(commit=False)
-        task.backend = parse_task_definition(task.definition).backend
+        assert self.parsed_definition is not None  # a valid form has a parsed definition
+        task.backend = self.parsed_definition.backend
         task.statement_html = render_markdown(
             task.statement_markdown, static_prefix=static_prefix()
         )

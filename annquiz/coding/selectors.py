@@ -18,7 +18,7 @@ from annquiz.coding.models import CodingTask, Submission
 from annquiz.coding.statuses import FINISHED_STATUSES, SERVICE_FAILURE_STATUSES, Status
 from annquiz.courses.models import Lesson
 from training.datasets import load_dataset
-from training.judging import parse_task_definition
+from training.judging import TaskDefinition, parse_task_definition
 
 AnyUser = AbstractBaseUser | AnonymousUser
 
@@ -36,12 +36,14 @@ def task_list_for_user(*, user: AnyUser) -> list[dict[str, Any]]:
             ),
             passed_count=Count("submissions", filter=mine & Q(submissions__status=Status.PASSED)),
         )
-        .values_list("pk", "attempts_used", "passed_count")
     )
-    counts = {pk: (used, passed) for pk, used, passed in tasks}
     return [
-        task_view(task=task, attempts_used=counts[task.pk][0], passed=counts[task.pk][1] > 0)
-        for task in CodingTask.objects.filter(pk__in=counts).select_related("course", "lesson")
+        task_view(
+            task=task,
+            attempts_used=getattr(task, "attempts_used"),  # noqa: B009 (an annotation)
+            passed=getattr(task, "passed_count") > 0,  # noqa: B009
+        )
+        for task in tasks
     ]
 
 
@@ -151,9 +153,8 @@ def task_view(*, task: CodingTask, attempts_used: int, passed: bool) -> dict[str
     }
 
 
-def task_rules(task: CodingTask) -> dict[str, Any]:
+def task_rules(task: CodingTask, definition: TaskDefinition) -> dict[str, Any]:
     """The grading rules a student may see: seeds, the pass rule, checks, constraints, limits."""
-    definition = parse_task_definition(task.definition)
     return {
         "backend": definition.backend,
         "seeds": len(definition.seeds),
@@ -202,7 +203,7 @@ def task_detail_view(*, task: CodingTask, student: AnyUser) -> dict[str, Any]:
         **view,
         "statement_html": task.statement_html,
         "dataset": load_dataset(definition.dataset, definition.dataset_seed).summary(),
-        "rules": task_rules(task),
+        "rules": task_rules(task, definition),
         "starter": {"kind": task.starter_kind, "source": task.starter_source},
         "lesson_url": lesson_url,
         "submissions_url": reverse("api:task-submissions", args=[task.slug]),

@@ -202,7 +202,8 @@ def submission_create(
             # robust: a broker that cannot be reached is logged, not turned into an error
             # for a submission that is already stored; the sweeper sends its message later.
             transaction.on_commit(
-                lambda: submission_enqueue(submission_id=submission.pk), robust=True
+                lambda: submission_enqueue(submission_id=submission.pk, queue=submission.queue),
+                robust=True,
             )
     except IntegrityError:
         # The same Idempotency-Key committed by a concurrent request first.
@@ -213,17 +214,14 @@ def submission_create(
     return SubmissionCreated(submission, created=True)
 
 
-def submission_enqueue(*, submission_id: int) -> None:
-    """Send the grading message to the submission's queue (its task's backend)."""
+def submission_enqueue(*, submission_id: int, queue: str) -> None:
+    """Send the grading message to the submission's ``queue`` (its task's backend)."""
     from annquiz.coding.tasks import grade_submission
 
-    submission = Submission.objects.only("queue").get(pk=submission_id)
     Submission.objects.filter(pk=submission_id).update(
         enqueued_at=timezone.now(), enqueue_count=F("enqueue_count") + 1
     )
-    grade_submission.apply_async(
-        args=(submission_id,), queue=submission.queue, **LIMITS_FROM_THE_WORKER
-    )
+    grade_submission.apply_async(args=(submission_id,), queue=queue, **LIMITS_FROM_THE_WORKER)
 
 
 # --------------------------------------------------------------------------- grading
@@ -489,17 +487,17 @@ def submissions_sweep(*, now: datetime | None = None) -> SweepReport:
     stuck = Submission.objects.filter(
         Q(status=Status.QUEUED, enqueued_at__lt=queued_deadline)
         | Q(status=Status.RUNNING, heartbeat_at__lt=now - _lease())
-    ).values_list("pk", flat=True)
+    ).values_list("pk", "queue")
     requeued: list[int] = []
     given_up: list[int] = []
-    for submission_id in stuck:
+    for submission_id, queue in stuck:
         if _time_out_if_past_hard_limit(submission_id, now):
             given_up.append(submission_id)
             continue
         if _give_up_if_worker_keeps_dying(submission_id, now):
             given_up.append(submission_id)
             continue
-        submission_enqueue(submission_id=submission_id)
+        submission_enqueue(submission_id=submission_id, queue=queue)
         requeued.append(submission_id)
     if requeued or given_up:
         logger.warning("sweeper: re-enqueued %s, gave up on %s", requeued, given_up)
