@@ -14,7 +14,7 @@ import factory.django
 from django.contrib.auth.models import Group, User
 from factory.declarations import LazyAttribute, PostGeneration, Sequence
 
-from annquiz.accounts.roles import INSTRUCTORS_GROUP
+from annquiz.core.roles import INSTRUCTORS_GROUP
 
 DEFAULT_PASSWORD = "correct-horse-battery"
 

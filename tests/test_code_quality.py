@@ -1,4 +1,9 @@
-"""The house checks run with the tests: ruff (lint and format) and mypy over the whole tree."""
+"""The house checks run with the tests: ruff (lint and format), mypy and the import contracts.
+
+The import contracts (``[tool.importlinter]`` in pyproject.toml) keep the package boundaries:
+the training core free of Django, ``core`` free of the apps, no app importing another's views,
+APIs, URLs or admin, and TensorFlow only inside ``training.tf_backend``.
+"""
 
 from __future__ import annotations
 
@@ -25,8 +30,13 @@ def run_tool(*command: str) -> subprocess.CompletedProcess[str]:
 
 @pytest.mark.parametrize(
     "command",
-    [("ruff", "check", "."), ("ruff", "format", "--check", "."), ("mypy", ".")],
-    ids=["ruff-check", "ruff-format", "mypy"],
+    [
+        ("ruff", "check", "."),
+        ("ruff", "format", "--check", "."),
+        ("mypy", "."),
+        ("lint-imports",),
+    ],
+    ids=["ruff-check", "ruff-format", "mypy", "import-contracts"],
 )
 def test_the_tree_passes(command: tuple[str, ...]) -> None:
     result = run_tool(*command)

@@ -13,9 +13,9 @@ from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.urls import reverse
 
-from annquiz.accounts.roles import is_instructor
 from annquiz.coding.models import CodingTask, Submission
 from annquiz.coding.statuses import FINISHED_STATUSES, SERVICE_FAILURE_STATUSES, Status
+from annquiz.core.roles import is_instructor
 from annquiz.courses.models import Lesson
 from training.datasets import load_dataset
 from training.judging import TaskDefinition, parse_task_definition

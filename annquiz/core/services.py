@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from django.contrib.auth.models import Group, Permission, User
 from django.db import transaction
 
-from annquiz.accounts.roles import INSTRUCTORS_GROUP
+from annquiz.core.roles import INSTRUCTORS_GROUP
 
 DEMO_PASSWORD_ENV = "ANNQUIZ_DEMO_PASSWORD"
 DEFAULT_DEMO_PASSWORD = "annquiz-demo"

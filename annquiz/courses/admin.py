@@ -8,7 +8,7 @@ from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
 
-from annquiz.accounts.roles import is_instructor
+from annquiz.core.roles import is_instructor
 from annquiz.courses import grading
 from annquiz.courses.models import (
     Answer,

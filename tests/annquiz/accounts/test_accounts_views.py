@@ -7,7 +7,7 @@ from django.template.loader import render_to_string
 from django.test import Client, RequestFactory
 from django.urls import reverse
 
-from annquiz.accounts.roles import is_instructor
+from annquiz.core.roles import is_instructor
 from tests.factories import DEFAULT_PASSWORD, StudentFactory
 
 pytestmark = pytest.mark.django_db

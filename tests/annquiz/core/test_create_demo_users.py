@@ -6,7 +6,7 @@ import pytest
 from django.contrib.auth.models import Group, User
 from django.core.management import call_command
 
-from annquiz.accounts.roles import INSTRUCTORS_GROUP, is_instructor
+from annquiz.core.roles import INSTRUCTORS_GROUP, is_instructor
 from annquiz.core.services import DEFAULT_DEMO_PASSWORD, DEMO_PASSWORD_ENV, demo_users_ensure
 
 pytestmark = pytest.mark.django_db

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth.models import AnonymousUser
 
-from annquiz.accounts.roles import is_instructor
+from annquiz.core.roles import is_instructor
 from tests.factories import InstructorFactory, StudentFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
