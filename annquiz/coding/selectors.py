@@ -23,6 +23,11 @@ from training.judging import TaskDefinition, parse_task_definition
 AnyUser = AbstractBaseUser | AnonymousUser
 
 
+def task_definition(task: CodingTask) -> TaskDefinition:
+    """The judging rules ``task`` stores, parsed (validated when the task was saved)."""
+    return parse_task_definition(task.definition)
+
+
 def task_list_for_user(*, user: AnyUser) -> list[dict[str, Any]]:
     """Every active task as ``task_view`` shows it, with ``user``'s attempts and success."""
     mine = Q(submissions__student_id=user.pk)
@@ -188,7 +193,7 @@ def task_rules(task: CodingTask, definition: TaskDefinition) -> dict[str, Any]:
 
 def task_detail_view(*, task: CodingTask, student: AnyUser) -> dict[str, Any]:
     submissions = Submission.objects.filter(student_id=student.pk, task=task)
-    definition = parse_task_definition(task.definition)
+    definition = task_definition(task)
     view = task_view(
         task=task,
         attempts_used=submissions.counting_as_attempts().count(),

@@ -37,7 +37,7 @@ class SubmissionInputSerializer(serializers.Serializer[Any]):
         return attrs
 
     def kind_and_text(self) -> tuple[str, str]:
-        """``(kind, text)`` for the services: the spec as canonical JSON text, or the snippet."""
+        """``(kind, text)`` for submitting: the spec as canonical JSON text, or the snippet."""
         data = self.validated_data
         if "keras" in data:
             return "keras", data["keras"]
