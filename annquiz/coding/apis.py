@@ -1,4 +1,4 @@
-"""REST API of graded coding tasks (``/api/v1/``): thin views over selectors and submitting.
+"""REST API of coding tasks (``/api/v1/``): thin views over selectors and submitting.
 
 Errors have the shape of the whole API (``annquiz.courses.apis``): 400 bad input naming the
 field, path or line; 404 no such task or submission; 409 attempts used up or an

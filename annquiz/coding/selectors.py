@@ -1,4 +1,4 @@
-"""Reads of graded coding tasks, each with the reader's right to the object checked."""
+"""Reads of coding tasks, each with the reader's right to the object checked."""
 
 from __future__ import annotations
 
@@ -159,7 +159,7 @@ def task_view(*, task: CodingTask, attempts_used: int, passed: bool) -> dict[str
 
 
 def task_rules(task: CodingTask, definition: TaskDefinition) -> dict[str, Any]:
-    """The grading rules a student may see: seeds, the pass rule, checks, constraints, limits."""
+    """The judging rules a student may see: seeds, the pass rule, checks, constraints, limits."""
     return {
         "backend": definition.backend,
         "seeds": len(definition.seeds),

@@ -1,4 +1,4 @@
-"""API serializers of graded coding tasks: the submission input, and what is read back."""
+"""API serializers of coding tasks: the submission input, and what is read back."""
 
 from __future__ import annotations
 
