@@ -216,22 +216,22 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# Every task names its queue: "numpy" and "tensorflow" for gradings (one per training backend,
+# Every task names its queue: "numpy" and "tensorflow" for judgings (one per training backend,
 # so a deployment can place workers for each), "celery" for the rest (the sweeper).
 CELERY_TASK_DEFAULT_QUEUE = "celery"
 # A child process is replaced after this many tasks: TensorFlow keeps a little memory for
 # every new architecture it has compiled.
 CELERY_WORKER_MAX_TASKS_PER_CHILD = env_int("ANNQUIZ_WORKER_MAX_TASKS_PER_CHILD", 250)
 
-# Graded coding tasks.
+# Coding tasks, judged by workers.
 # Worker processes `manage.py serve` starts; TensorFlow runs ANNQUIZ_TF_THREADS threads in
 # each, so keep processes x threads within the machine's cores.
 ANNQUIZ_WORKER_CONCURRENCY = env_int("ANNQUIZ_WORKER_CONCURRENCY", 2)
-# Soft limit: the grading is stopped and stored as "timed out"; hard limit: the worker child
-# is ended. Cost limits keep a legitimate grading far below both.
+# Soft limit: the judging is stopped and stored as "timed out"; hard limit: the worker child
+# is ended. Cost limits keep a legitimate judging far below both.
 ANNQUIZ_GRADE_SOFT_TIME_LIMIT = env_int("ANNQUIZ_GRADE_SOFT_TIME_LIMIT", 120)
 ANNQUIZ_GRADE_HARD_TIME_LIMIT = env_int("ANNQUIZ_GRADE_HARD_TIME_LIMIT", 150)
-# A running grading writes a heartbeat at least every second or so; with none for this long
+# A running judging writes a heartbeat at least every second or so; with none for this long
 # its worker is taken for lost and another may claim the submission (at once, when the
 # claiming process is known to be gone from the same host).
 ANNQUIZ_GRADE_LEASE_SECONDS = env_int("ANNQUIZ_GRADE_LEASE_SECONDS", 20)
@@ -248,7 +248,7 @@ if ANNQUIZ_GRADE_HARD_TIME_LIMIT <= ANNQUIZ_GRADE_SOFT_TIME_LIMIT:
         "ANNQUIZ_GRADE_HARD_TIME_LIMIT must be above ANNQUIZ_GRADE_SOFT_TIME_LIMIT"
     )
 # Redis hands an unacknowledged message to another worker after the visibility timeout: it
-# must be above the hard time limit, or a long grading would be delivered twice.
+# must be above the hard time limit, or a long judging would be delivered twice.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": max(3600, 4 * ANNQUIZ_GRADE_HARD_TIME_LIMIT)
 }

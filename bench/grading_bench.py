@@ -244,7 +244,7 @@ def measure_latency(
     """(a) submit -> stored verdict, one submission at a time, one worker process."""
     from annquiz.coding.catalog import parse_solution
     from annquiz.coding.models import CodingTask, Submission
-    from annquiz.coding.services import task_definition
+    from annquiz.coding.selectors import task_definition
     from training.judging import judge
 
     task = CodingTask.objects.get(slug=HANDOUT)
@@ -309,7 +309,7 @@ def measure_drain(students: Students, burst: int, concurrency: int, log: Path) -
 
     from annquiz.coding.catalog import parse_solution
     from annquiz.coding.models import CodingTask, Submission
-    from annquiz.coding.services import task_definition
+    from annquiz.coding.selectors import task_definition
     from training.judging import judge
 
     task = CodingTask.objects.get(slug=HANDOUT)

@@ -105,7 +105,7 @@ class SubmissionAdmin(InstructorAccess, admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False  # read-only: a grade changes only by grading
+        return False  # read-only: a verdict changes only by judging
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

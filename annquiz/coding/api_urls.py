@@ -1,4 +1,4 @@
-"""``/api/v1/`` routes of graded coding tasks (included in the API's namespace "api")."""
+"""``/api/v1/`` routes of coding tasks (included in the API's namespace "api")."""
 
 from django.urls import path
 

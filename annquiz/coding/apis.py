@@ -1,4 +1,4 @@
-"""REST API of graded coding tasks (``/api/v1/``): thin views over selectors and services.
+"""REST API of coding tasks (``/api/v1/``): thin views over selectors and submitting.
 
 Errors have the shape of the whole API (``annquiz.courses.apis``): 400 bad input naming the
 field, path or line; 404 no such task or submission; 409 attempts used up or an
@@ -16,7 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from annquiz.coding import selectors, services
+from annquiz.coding import selectors, submitting
 from annquiz.coding.architecture import architecture_diagram
 from annquiz.coding.serializers import (
     SubmissionInputSerializer,
@@ -82,7 +82,7 @@ class TaskValidateApi(ApiMixin, APIView):
         serializer = SubmissionInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         kind, source = serializer.kind_and_text()
-        spec = services.submission_spec_parse(task=task, source_kind=kind, source=source)
+        spec = submitting.submission_spec_parse(task=task, source_kind=kind, source=source)
         return Response({"valid": True, "architecture": architecture_diagram(spec)})
 
 
@@ -119,7 +119,7 @@ class TaskSubmissionsApi(ApiMixin, GenericAPIView[Any]):
         serializer = SubmissionInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         kind, source = serializer.kind_and_text()
-        outcome = services.submission_create(
+        outcome = submitting.submission_create(
             student=student_of(request),
             task=task,
             source_kind=kind,

@@ -1,14 +1,14 @@
-"""Graded coding tasks and students' submissions to them.
+"""Coding tasks and students' submissions to them, judged by the training core.
 
 A ``CodingTask`` is one entry of the task catalog (``fixtures/tasks/<slug>/``), upserted by
 ``manage.py load_tasks`` and editable in the admin. Its ``definition`` is the data that
 ``training.judging.parse_task_definition`` reads: dataset, backend, seeds, checks, limits.
 
-A ``Submission`` row is the source of truth for one grading: its status moves
+A ``Submission`` row is the source of truth for one judging: its status moves
 ``queued → running → passed | failed | diverged`` when the student's network was judged, or
 ``queued/running → timed_out | error`` when the service failed (those never use up an
 attempt). Workers claim a row with a conditional update and store one result against the
-claim's token, so a re-delivered message can never grade a submission twice.
+claim's token, so a re-delivered message can never judge a submission twice.
 """
 
 from __future__ import annotations

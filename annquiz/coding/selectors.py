@@ -1,4 +1,4 @@
-"""Reads of graded coding tasks, each with the reader's right to the object checked."""
+"""Reads of coding tasks, each with the reader's right to the object checked."""
 
 from __future__ import annotations
 
@@ -21,6 +21,11 @@ from training.datasets import load_dataset
 from training.judging import TaskDefinition, parse_task_definition
 
 AnyUser = AbstractBaseUser | AnonymousUser
+
+
+def task_definition(task: CodingTask) -> TaskDefinition:
+    """The judging rules ``task`` stores, parsed (validated when the task was saved)."""
+    return parse_task_definition(task.definition)
 
 
 def task_list_for_user(*, user: AnyUser) -> list[dict[str, Any]]:
@@ -154,7 +159,7 @@ def task_view(*, task: CodingTask, attempts_used: int, passed: bool) -> dict[str
 
 
 def task_rules(task: CodingTask, definition: TaskDefinition) -> dict[str, Any]:
-    """The grading rules a student may see: seeds, the pass rule, checks, constraints, limits."""
+    """The judging rules a student may see: seeds, the pass rule, checks, constraints, limits."""
     return {
         "backend": definition.backend,
         "seeds": len(definition.seeds),
@@ -188,7 +193,7 @@ def task_rules(task: CodingTask, definition: TaskDefinition) -> dict[str, Any]:
 
 def task_detail_view(*, task: CodingTask, student: AnyUser) -> dict[str, Any]:
     submissions = Submission.objects.filter(student_id=student.pk, task=task)
-    definition = parse_task_definition(task.definition)
+    definition = task_definition(task)
     view = task_view(
         task=task,
         attempts_used=submissions.counting_as_attempts().count(),

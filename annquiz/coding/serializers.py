@@ -1,4 +1,4 @@
-"""API serializers of graded coding tasks: the submission input, and what is read back."""
+"""API serializers of coding tasks: the submission input, and what is read back."""
 
 from __future__ import annotations
 
@@ -37,7 +37,7 @@ class SubmissionInputSerializer(serializers.Serializer[Any]):
         return attrs
 
     def kind_and_text(self) -> tuple[str, str]:
-        """``(kind, text)`` for the services: the spec as canonical JSON text, or the snippet."""
+        """``(kind, text)`` for submitting: the spec as canonical JSON text, or the snippet."""
         data = self.validated_data
         if "keras" in data:
             return "keras", data["keras"]

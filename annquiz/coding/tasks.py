@@ -1,7 +1,7 @@
-"""Celery tasks of graded coding tasks: thin wrappers over the services.
+"""Celery tasks of coding tasks: thin wrappers over the judging protocol and the sweeper.
 
-The names are part of the protocol with queued messages (pinned by a test): rename one and the
-messages already in Redis find no task.
+The names (``annquiz.coding.queueing``) are part of the protocol with queued messages (pinned
+by a test): rename one and the messages already in Redis find no task.
 """
 
 from __future__ import annotations
@@ -11,10 +11,8 @@ from typing import Any
 from celery import shared_task
 from django.conf import settings
 
-from annquiz.coding import services
-
-GRADE_SUBMISSION = "annquiz.coding.grade_submission"
-SWEEP_SUBMISSIONS = "annquiz.coding.sweep_submissions"
+from annquiz.coding import judging, sweeper
+from annquiz.coding.queueing import GRADE_SUBMISSION, SWEEP_SUBMISSIONS
 
 
 @shared_task(
@@ -27,9 +25,9 @@ SWEEP_SUBMISSIONS = "annquiz.coding.sweep_submissions"
     max_retries=None,
 )
 def grade_submission(self: Any, submission_id: int) -> str | None:
-    """Grade one submission; if another worker's claim is still alive, look again when its
+    """Judge one submission; if another worker's claim is still alive, look again when its
     lease runs out (the claim makes any duplicate message a no-op)."""
-    outcome = services.submission_grade(submission_id=submission_id)
+    outcome = judging.submission_judge(submission_id=submission_id)
     if outcome.retry_in is not None:
         raise self.retry(countdown=outcome.retry_in)
     return None if outcome.status is None else str(outcome.status)
@@ -38,5 +36,5 @@ def grade_submission(self: Any, submission_id: int) -> str | None:
 @shared_task(name=SWEEP_SUBMISSIONS, ignore_result=True)
 def sweep_submissions() -> dict[str, list[int]]:
     """Re-enqueue submissions left behind by a lost message or a dead worker (periodic)."""
-    report = services.submissions_sweep()
+    report = sweeper.submissions_sweep()
     return {"requeued": report.requeued, "given_up": report.given_up}

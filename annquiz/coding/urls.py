@@ -1,4 +1,4 @@
-"""Pages of graded coding tasks, under ``/tasks/``."""
+"""Pages of coding tasks, under ``/tasks/``."""
 
 from django.urls import path
 

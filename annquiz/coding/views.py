@@ -1,4 +1,4 @@
-"""Student-facing HTML pages of graded coding tasks.
+"""Student-facing HTML pages of coding tasks.
 
 The pages are rendered on the server and then kept live by ``static/coding/js/``: the task
 page's editor validates against ``POST /api/v1/tasks/<slug>/validate/`` and submits to

@@ -74,7 +74,7 @@ def redis_server_command(executable: Path, socket_path: Path) -> list[str]:
     ]
 
 
-# Gradings go to the queue of their training backend; the sweeper to the default queue.
+# Judgings go to the queue of their training backend; the sweeper to the default queue.
 WORKER_QUEUES = ("celery", "numpy", "tensorflow")
 
 

@@ -258,8 +258,9 @@ def test_progress_and_verdict_appear_in_place_as_the_row_changes(
     """The submission row moves the way a worker moves it (claim, progress, one result);
     the open page shows each step without reloading."""
     from annquiz.coding.architecture import architecture_diagram
+    from annquiz.coding.judging import progress_of
     from annquiz.coding.models import CodingTask
-    from annquiz.coding.services import progress_of, task_definition
+    from annquiz.coding.selectors import task_definition
     from training.judging import judge
     from training.keras_snippet import parse_keras_snippet
     from training.spec import spec_to_dict

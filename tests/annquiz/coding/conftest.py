@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-import pytest
+from typing import Any
 
+import pytest
+from django.contrib.auth.models import User
+
+from annquiz.coding import submitting
 from annquiz.coding.catalog import DEFAULT_CATALOG_DIRECTORY, TaskFile, load_task_folder
-from annquiz.coding.models import CodingTask
-from annquiz.coding.services import task_catalog_load
+from annquiz.coding.catalog_sync import task_catalog_load
+from annquiz.coding.models import CodingTask, Submission
+from tests.factories import StudentFactory
 
 CATALOG = DEFAULT_CATALOG_DIRECTORY
 
@@ -24,3 +29,20 @@ def store_task(slug: str) -> CodingTask:
 def handout_task(db: None) -> CodingTask:
     """The handout-keras task: the handout's own classifier on the pima-like set (NumPy)."""
     return store_task("handout-keras")
+
+
+@pytest.fixture
+def student() -> User:
+    return StudentFactory.create(username="alice")
+
+
+@pytest.fixture
+def reference() -> str:
+    return catalog_task("handout-keras").reference_source
+
+
+def submit(student: User, task: CodingTask, source: str, **kwargs: Any) -> Submission:
+    kind = kwargs.pop("kind", catalog_task(task.slug).reference_kind)
+    return submitting.submission_create(
+        student=student, task=task, source_kind=kind, source=source, **kwargs
+    ).submission

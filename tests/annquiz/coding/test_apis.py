@@ -11,10 +11,10 @@ from django.contrib.auth.models import User
 from django.core.management import call_command
 from rest_framework.test import APIClient
 
-from annquiz.coding import services
+from annquiz.coding import judging, submitting
 from annquiz.coding.models import CodingTask, Submission
 from annquiz.coding.statuses import Status
-from tests.annquiz.coding.conftest import catalog_task, store_task
+from tests.annquiz.coding.conftest import store_task
 from tests.factories import InstructorFactory, StudentFactory
 from training.spec import spec_to_dict
 
@@ -39,11 +39,6 @@ def client_for(user: User | None) -> APIClient:
     if user is not None:
         client.force_authenticate(user)
     return client
-
-
-@pytest.fixture
-def reference() -> str:
-    return catalog_task("handout-keras").reference_source
 
 
 def post_submission(client: APIClient, body: Any, *, key: str | None = None) -> Any:
@@ -72,7 +67,9 @@ def test_posting_the_handout_snippet_returns_202_with_the_submissions_url(
 def test_posting_a_json_spec_is_accepted_and_stored_as_canonical_json(
     alice: User, handout_task: CodingTask, reference: str
 ) -> None:
-    spec = services.submission_spec_parse(task=handout_task, source_kind="keras", source=reference)
+    spec = submitting.submission_spec_parse(
+        task=handout_task, source_kind="keras", source=reference
+    )
 
     response = post_submission(client_for(alice), {"spec": spec_to_dict(spec)})
     assert response.status_code == 202, response.content
@@ -87,7 +84,7 @@ def test_the_graded_submission_reads_back_with_checks_curves_and_diagnostics(
     client = client_for(alice)
     url = post_submission(client, {"keras": reference}).json()["url"]
     submission = Submission.objects.get()
-    services.submission_grade(submission_id=submission.pk)
+    judging.submission_judge(submission_id=submission.pk)
     body = client.get(url).json()
     assert body["status"] == "passed" and body["finished"] is True
     assert body["queue_position"] is None
@@ -222,7 +219,7 @@ def test_task_list_and_detail_show_attempts_and_rules_but_no_solutions(
 
 @pytest.fixture
 def alices_submission(alice: User, handout_task: CodingTask, reference: str) -> Submission:
-    return services.submission_create(
+    return submitting.submission_create(
         student=alice, task=handout_task, source_kind="keras", source=reference
     ).submission
 
@@ -288,15 +285,15 @@ def test_listing_submissions_costs_the_same_queries_for_one_or_many(
     call_command("load_course", stdout=io.StringIO())
     handout_task = store_task("handout-keras")
     client = client_for(alice)
-    first = services.submission_create(
+    first = submitting.submission_create(
         student=alice, task=handout_task, source_kind="keras", source=reference
     ).submission
-    services.submission_grade(submission_id=first.pk)
+    judging.submission_judge(submission_id=first.pk)
     first.refresh_from_db()
     with django_assert_max_num_queries(12) as one:
         assert client.get("/api/v1/tasks/handout-keras/submissions/").status_code == 200
     for _ in range(6):
-        copy = services.submission_create(
+        copy = submitting.submission_create(
             student=alice, task=handout_task, source_kind="keras", source=reference
         ).submission
         Submission.objects.filter(pk=copy.pk).update(status=first.status, result=first.result)

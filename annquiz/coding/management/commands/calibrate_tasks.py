@@ -1,7 +1,7 @@
 """``manage.py calibrate_tasks [--seeds N] [--task SLUG]``: measure every task's thresholds.
 
 Each task's reference and broken solutions are judged over N training seeds (0..N-1, not only
-the task's grading seeds), and ``fixtures/tasks/CALIBRATION.md`` records, per task and check,
+the task's judging seeds), and ``fixtures/tasks/CALIBRATION.md`` records, per task and check,
 the min / median / max of the measured figure for both, the threshold, the margin and how many
 seeds passed. A task is calibrated when its reference passes every check on every seed and its
 broken solution fails at least one check on every seed. For a ``metric_near_reference`` check

@@ -8,7 +8,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from annquiz.coding.catalog import DEFAULT_CATALOG_DIRECTORY, CatalogError, load_catalog
-from annquiz.coding.services import task_catalog_load
+from annquiz.coding.catalog_sync import task_catalog_load
 
 DEFAULT_DIRECTORY = DEFAULT_CATALOG_DIRECTORY
 

@@ -173,7 +173,7 @@ class Command(BaseCommand):
             "celery worker",
             celery_worker_command(
                 concurrency=settings.ANNQUIZ_WORKER_CONCURRENCY,
-                # The embedded beat runs the sweeper that recovers lost gradings; one beat per
+                # The embedded beat runs the sweeper that recovers lost judgings; one beat per
                 # deployment (run `celery beat` on its own when there are several workers).
                 beat_schedule=Path(settings.VAR_DIR) / "celerybeat-schedule",
             ),

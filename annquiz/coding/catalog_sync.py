@@ -1,0 +1,103 @@
+"""Storing the task catalog (``annquiz.coding.catalog`` reads it from files) in the database.
+
+``task_catalog_load`` creates or updates every task by slug and deactivates tasks no longer in
+the catalog; their submissions are kept. ``manage.py load_tasks`` runs it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+
+from annquiz.coding.catalog import TaskFile
+from annquiz.coding.models import CodingTask
+from annquiz.courses.models import Course, Lesson
+from annquiz.courses.rendering import render_markdown
+from annquiz.courses.services import static_prefix
+
+
+@dataclass(frozen=True)
+class CatalogLoadSummary:
+    created: list[str]
+    updated: list[str]
+    unchanged: list[str]
+    deactivated: list[str]
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.created or self.updated or self.deactivated)
+
+    def __str__(self) -> str:
+        parts = [
+            f"{len(items)} {label}"
+            + (f" ({', '.join(items)})" if items and label != "unchanged" else "")
+            for label, items in (
+                ("created", self.created),
+                ("updated", self.updated),
+                ("unchanged", self.unchanged),
+                ("deactivated", self.deactivated),
+            )
+        ]
+        return "tasks: " + ", ".join(parts)
+
+
+def _task_fields(task_file: TaskFile) -> dict[str, Any]:
+    course = Course.objects.filter(slug=task_file.course).first() if task_file.course else None
+    lesson = (
+        Lesson.objects.filter(course=course, slug=task_file.lesson).first()
+        if course is not None and task_file.lesson
+        else None
+    )
+    return {
+        "title": task_file.title,
+        "order": task_file.order,
+        "summary": task_file.summary,
+        "course": course,
+        "lesson": lesson,
+        "statement_markdown": task_file.statement_markdown,
+        "statement_html": render_markdown(
+            task_file.statement_markdown, static_prefix=static_prefix()
+        ),
+        "definition": dict(task_file.definition_data),
+        "backend": task_file.definition.backend,
+        "starter_kind": task_file.starter_kind,
+        "starter_source": task_file.starter_source,
+        "reference_kind": task_file.reference_kind,
+        "reference_source": task_file.reference_source,
+        "broken_kind": task_file.broken_kind,
+        "broken_source": task_file.broken_source,
+        "max_attempts": task_file.max_attempts,
+        "is_open": task_file.is_open,
+        "is_active": True,
+    }
+
+
+@transaction.atomic
+def task_catalog_load(*, catalog: list[TaskFile]) -> CatalogLoadSummary:
+    """Create or update every task of ``catalog`` by slug; deactivate tasks no longer in it
+    (their submissions are kept). Safe to run any number of times."""
+    created: list[str] = []
+    updated: list[str] = []
+    unchanged: list[str] = []
+    existing = {task.slug: task for task in CodingTask.objects.select_for_update()}
+    for task_file in catalog:
+        fields = _task_fields(task_file)
+        task = existing.get(task_file.slug)
+        if task is None:
+            CodingTask.objects.create(slug=task_file.slug, **fields)
+            created.append(task_file.slug)
+            continue
+        changed = [name for name, value in fields.items() if getattr(task, name) != value]
+        if changed:
+            for name in changed:
+                setattr(task, name, fields[name])
+            task.save(update_fields=[*changed, "updated_at"])
+            updated.append(task_file.slug)
+        else:
+            unchanged.append(task_file.slug)
+    slugs = {task_file.slug for task_file in catalog}
+    gone = [slug for slug, task in existing.items() if slug not in slugs and task.is_active]
+    CodingTask.objects.filter(slug__in=gone).update(is_active=False)
+    return CatalogLoadSummary(created, updated, unchanged, sorted(gone))

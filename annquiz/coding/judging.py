@@ -1,0 +1,259 @@
+"""Judging one submission in a worker: claim, heartbeat, train and judge, store once.
+
+A worker calls ``submission_judge``: it claims the row with a conditional update that issues a
+fresh claim token, trains and judges the network on the training core, writing progress (the
+heartbeat) as it goes, and stores the one result only while it still holds that token. A claim
+is lost when its heartbeat stops for the lease (``ANNQUIZ_GRADE_LEASE_SECONDS``) or when the
+process that made it is gone from this host; a submission that has already taken down its
+worker ``ANNQUIZ_GRADE_MAX_WORKER_ATTEMPTS`` times ends as "error".
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
+from django.db.models import F, Q
+from django.utils import timezone
+
+from annquiz.coding.models import Submission
+from annquiz.coding.selectors import task_definition
+from annquiz.coding.statuses import Status
+from training.checks import json_safe
+from training.judging import judge
+from training.spec import parse_spec
+
+logger = logging.getLogger(__name__)
+
+# Progress is written at most this often (seconds); each write is also the worker's heartbeat.
+PROGRESS_INTERVAL = 0.5
+
+SERVICE_FAILURE_NOTE = "This does not use up one of your attempts: submit it again."
+
+
+class ClaimLost(Exception):
+    """Another worker took the submission over (its lease had expired): stop, store nothing."""
+
+
+@dataclass(frozen=True)
+class JudgeOutcome:
+    """What a worker did: ``status`` stored, or ``retry_in`` seconds when another worker holds
+    a live claim, or ``status=None`` when there was nothing (left) to do."""
+
+    status: str | None
+    retry_in: float | None = None
+
+
+def lease() -> timedelta:
+    """How long a claim lives without a heartbeat."""
+    return timedelta(seconds=settings.ANNQUIZ_GRADE_LEASE_SECONDS)
+
+
+def _worker_identity() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _claimer_is_gone(claimed_by: str) -> bool:
+    """True when the claim was made by a process of this host that no longer exists (killed
+    mid-judging: its message comes back at once, long before the lease runs out)."""
+    host, _, pid = claimed_by.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+def _claimable(now: datetime, dead_claim: uuid.UUID | None) -> Q:
+    """Queued, or running under a lost claim: no heartbeat for the lease, or the claim of a
+    process known to be gone."""
+    lost = Q(status=Status.RUNNING, heartbeat_at__lt=now - lease())
+    if dead_claim is not None:
+        lost |= Q(status=Status.RUNNING, claim_token=dead_claim)
+    return Q(status=Status.QUEUED) | lost
+
+
+def _claim(
+    submission_id: int, now: datetime, *, dead_claim: uuid.UUID | None = None
+) -> uuid.UUID | None:
+    token = uuid.uuid4()
+    claimed = (
+        Submission.objects.filter(_claimable(now, dead_claim), pk=submission_id)
+        .filter(worker_attempts__lt=settings.ANNQUIZ_GRADE_MAX_WORKER_ATTEMPTS)
+        .update(
+            status=Status.RUNNING,
+            claim_token=token,
+            claimed_by=_worker_identity(),
+            started_at=now,
+            heartbeat_at=now,
+            worker_attempts=F("worker_attempts") + 1,
+            progress={},
+        )
+    )
+    return token if claimed else None
+
+
+def give_up_if_worker_keeps_dying(
+    submission_id: int, now: datetime, *, dead_claim: uuid.UUID | None = None
+) -> bool:
+    """End as "error" a submission whose every allowed worker attempt was lost."""
+    cap: int = settings.ANNQUIZ_GRADE_MAX_WORKER_ATTEMPTS
+    ended = (
+        Submission.objects.filter(pk=submission_id, worker_attempts__gte=cap)
+        .filter(_claimable(now, dead_claim))
+        .update(
+            status=Status.ERROR,
+            finished_at=now,
+            claim_token=None,
+            message=(
+                f"Grading this submission stopped the grading worker {cap} times, so it was "
+                f"not graded. {SERVICE_FAILURE_NOTE}"
+            ),
+        )
+    )
+    return bool(ended)
+
+
+def _finish(submission_id: int, token: uuid.UUID, **fields: Any) -> bool:
+    """Store the one result, only while ``token`` still holds the claim."""
+    return bool(
+        Submission.objects.filter(
+            pk=submission_id, claim_token=token, status=Status.RUNNING
+        ).update(finished_at=timezone.now(), **fields)
+    )
+
+
+def progress_of(epochs_done: dict[int, int], n_seeds: int, epochs: int) -> dict[str, Any]:
+    """The progress a running submission shows: ``epoch`` of ``epochs`` on seed
+    ``seed_index + 1`` of ``n_seeds`` (``together`` when the backend trains the seeds in one
+    pass, as the NumPy backend does), and ``fraction`` of the whole training done."""
+    if not epochs_done:
+        return {
+            "seed_index": 0,
+            "n_seeds": n_seeds,
+            "epoch": 0,
+            "epochs": epochs,
+            "together": False,
+            "fraction": 0.0,
+        }
+    done = sum(min(count, epochs) for count in epochs_done.values())
+    latest_seed = next(reversed(epochs_done))
+    together = len(epochs_done) == n_seeds and len(set(epochs_done.values())) == 1
+    return {
+        "seed_index": list(epochs_done).index(latest_seed),
+        "n_seeds": n_seeds,
+        "epoch": epochs_done[latest_seed],
+        "epochs": epochs,
+        "together": together,
+        "fraction": round(done / max(1, n_seeds * epochs), 4),
+    }
+
+
+def _progress_recorder(
+    submission_id: int, token: uuid.UUID, *, n_seeds: int, epochs: int
+) -> Callable[[int, int, dict[str, float]], None]:
+    """The judge's epoch callback: writes progress (and so the heartbeat) at most every
+    ``PROGRESS_INTERVAL`` seconds, and stops the judging if the claim was taken over."""
+    epochs_done: dict[int, int] = {}
+    last_write = 0.0
+
+    def record(seed: int, epoch: int, logs: dict[str, float]) -> None:
+        nonlocal last_write
+        epochs_done[seed] = epoch + 1
+        now = time.monotonic()
+        if now - last_write < PROGRESS_INTERVAL:
+            return
+        last_write = now
+        progress = {**progress_of(epochs_done, n_seeds, epochs), "loss": logs.get("loss")}
+        alive = Submission.objects.filter(
+            pk=submission_id, claim_token=token, status=Status.RUNNING
+        ).update(progress=json_safe(progress), heartbeat_at=timezone.now())
+        if not alive:
+            raise ClaimLost(f"submission {submission_id}: the claim was taken over")
+
+    return record
+
+
+def submission_judge(*, submission_id: int) -> JudgeOutcome:
+    """Claim, train and judge one submission, and store its result exactly once."""
+    now = timezone.now()
+    token = _claim(submission_id, now)
+    if token is None:
+        holder = (
+            Submission.objects.filter(pk=submission_id)
+            .values("status", "heartbeat_at", "claim_token", "claimed_by")
+            .first()
+        )
+        running = holder is not None and holder["status"] == Status.RUNNING
+        dead_claim = (
+            holder["claim_token"]
+            if holder is not None and running and _claimer_is_gone(holder["claimed_by"])
+            else None
+        )
+        if dead_claim is not None:
+            token = _claim(submission_id, now, dead_claim=dead_claim)
+        if token is None:
+            if give_up_if_worker_keeps_dying(submission_id, now, dead_claim=dead_claim):
+                return JudgeOutcome(Status.ERROR)
+            if holder is not None and running and holder["heartbeat_at"]:
+                expires = holder["heartbeat_at"] + lease()
+                retry_in = max(1.0, (expires - now).total_seconds() + 0.5)
+                return JudgeOutcome(None, retry_in=retry_in)
+            return JudgeOutcome(None)
+
+    try:
+        submission = Submission.objects.select_related("task").get(pk=submission_id)
+        definition = task_definition(submission.task)
+        spec = parse_spec(submission.spec)
+        recorder = _progress_recorder(
+            submission_id, token, n_seeds=len(definition.seeds), epochs=spec.epochs
+        )
+        judgement = judge(definition, spec, on_epoch_end=recorder)
+    except ClaimLost:
+        logger.warning("submission %s: claim lost mid-judging; result discarded", submission_id)
+        return JudgeOutcome(None)
+    except SoftTimeLimitExceeded:
+        limit = settings.ANNQUIZ_GRADE_SOFT_TIME_LIMIT
+        _finish(
+            submission_id,
+            token,
+            status=Status.TIMED_OUT,
+            message=(
+                f"Grading ran past its time budget of {limit} s: the service was too busy "
+                f"to finish it. {SERVICE_FAILURE_NOTE}"
+            ),
+        )
+        return JudgeOutcome(Status.TIMED_OUT)
+    except Exception as error:
+        logger.exception("submission %s: judging failed", submission_id)
+        _finish(
+            submission_id,
+            token,
+            status=Status.ERROR,
+            message=f"Grading failed on our side ({type(error).__name__}). {SERVICE_FAILURE_NOTE}",
+        )
+        return JudgeOutcome(Status.ERROR)
+    status = Status(judgement.verdict)
+    trained = {seed["seed"]: seed["epochs_run"] for seed in judgement.seeds}
+    stored = _finish(
+        submission_id,
+        token,
+        status=status,
+        result=judgement.to_dict(),
+        message=judgement.summary,
+        progress={**progress_of(trained, len(trained), spec.epochs), "fraction": 1.0},
+    )
+    return JudgeOutcome(status if stored else None)

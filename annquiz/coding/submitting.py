@@ -1,0 +1,181 @@
+"""Submitting a network for a coding task: every refusal made before training, then the queue.
+
+``submission_create`` validates everything that can be refused before training (nothing is
+stored or queued for a bad request): the source and its network against the task's rules and
+limits, the Idempotency-Key, the rate limit and the attempts left. It stores the Submission row,
+the source of truth, and sends the judging message once the transaction commits.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from annquiz.coding.architecture import architecture_diagram
+from annquiz.coding.catalog import parse_solution
+from annquiz.coding.errors import (
+    AttemptsExhausted,
+    IdempotencyKeyReused,
+    InvalidSubmission,
+    RateLimited,
+    TaskClosed,
+)
+from annquiz.coding.models import CodingTask, SourceKind, Submission
+from annquiz.coding.queueing import submission_enqueue
+from annquiz.coding.selectors import task_definition
+from training.errors import TrainingError
+from training.judging import check_submission
+from training.spec import ModelSpec, spec_to_dict
+
+MAX_SOURCE_CHARS = 50_000
+MAX_IDEMPOTENCY_KEY_CHARS = 255
+
+
+def submission_spec_parse(*, task: CodingTask, source_kind: str, source: str) -> ModelSpec:
+    """The network ``source`` describes, checked against ``task``'s rules and limits.
+
+    Raises ``InvalidSubmission`` whose ``field`` is ``spec`` (a JSON spec) or ``keras`` (a
+    snippet) and whose message names the path or line that is wrong.
+    """
+    if source_kind not in SourceKind.values:
+        raise InvalidSubmission(
+            f"unknown source kind {source_kind!r}: use 'json' or 'keras'", field="kind"
+        )
+    field = "spec" if source_kind == SourceKind.JSON else "keras"
+    if len(source) > MAX_SOURCE_CHARS:
+        raise InvalidSubmission(
+            f"the {field} is {len(source):,} characters long; at most {MAX_SOURCE_CHARS:,}",
+            field=field,
+        )
+    try:
+        spec = parse_solution(source_kind, source)
+        check_submission(task_definition(task), spec)
+    except TrainingError as error:
+        raise InvalidSubmission(str(error), field=field) from None
+    return spec
+
+
+def _fingerprint(task: CodingTask, source_kind: str, source: str) -> str:
+    return hashlib.sha256(f"{task.slug}\n{source_kind}\n{source}".encode()).hexdigest()
+
+
+def _check_idempotency_key(key: str) -> str:
+    if len(key) > MAX_IDEMPOTENCY_KEY_CHARS or not key.isprintable():
+        raise InvalidSubmission(
+            f"the Idempotency-Key must be printable and at most {MAX_IDEMPOTENCY_KEY_CHARS} "
+            "characters",
+            field="Idempotency-Key",
+        )
+    return key
+
+
+def _replayed(student: AbstractBaseUser, key: str, fingerprint: str) -> Submission | None:
+    """The submission first made with ``key``, if any (409 if that was another request)."""
+    if not key:
+        return None
+    first = Submission.objects.filter(student_id=student.pk, idempotency_key=key).first()
+    if first is not None and first.request_fingerprint != fingerprint:
+        raise IdempotencyKeyReused(
+            "this Idempotency-Key was already used for a different submission; use a new key "
+            "for a new submission"
+        )
+    return first
+
+
+def _check_rate(student: AbstractBaseUser, now: datetime) -> None:
+    limit: int = settings.ANNQUIZ_SUBMISSION_RATE_LIMIT
+    window: int = settings.ANNQUIZ_SUBMISSION_RATE_WINDOW
+    recent = list(
+        Submission.objects.filter(student_id=student.pk)
+        .created_since(now - timedelta(seconds=window))
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)[:limit]
+    )
+    if len(recent) >= limit:
+        oldest = recent[-1]
+        retry_after = (oldest + timedelta(seconds=window) - now).total_seconds()
+        raise RateLimited(
+            f"at most {limit} submissions per {window} seconds; try again in "
+            f"{max(1, round(retry_after))} s",
+            retry_after=retry_after,
+        )
+
+
+def attempts_used(*, student: AbstractBaseUser, task: CodingTask) -> int:
+    return (
+        Submission.objects.filter(student_id=student.pk, task=task).counting_as_attempts().count()
+    )
+
+
+@dataclass(frozen=True)
+class SubmissionCreated:
+    submission: Submission
+    created: bool  # False when an Idempotency-Key replayed an earlier submission
+
+
+def submission_create(
+    *,
+    student: AbstractBaseUser,
+    task: CodingTask,
+    source_kind: str,
+    source: str,
+    idempotency_key: str = "",
+) -> SubmissionCreated:
+    """Store a new submission and queue its judging once the transaction commits.
+
+    Refusals, with nothing stored or queued: ``InvalidSubmission`` (400), ``TaskClosed``
+    (400), ``AttemptsExhausted`` (409), ``IdempotencyKeyReused`` (409), ``RateLimited`` (429).
+    A request repeated with the same ``idempotency_key`` returns the first submission.
+    """
+    key = _check_idempotency_key(idempotency_key)
+    fingerprint = _fingerprint(task, source_kind, source)
+    first = _replayed(student, key, fingerprint)
+    if first is not None:
+        return SubmissionCreated(first, created=False)
+    if not task.is_open or not task.is_active:
+        raise TaskClosed(f"the task {task.slug!r} is closed and takes no new submissions")
+    spec = submission_spec_parse(task=task, source_kind=source_kind, source=source)
+    try:
+        with transaction.atomic():
+            # One student's submissions are made one at a time, so the rate limit and the
+            # attempt count hold under concurrent requests.
+            get_user_model().objects.select_for_update().filter(pk=student.pk).first()
+            now = timezone.now()
+            _check_rate(student, now)
+            used = attempts_used(student=student, task=task)
+            if used >= task.max_attempts:
+                raise AttemptsExhausted(
+                    f"all {task.max_attempts} attempts at {task.slug!r} are used"
+                )
+            submission = Submission.objects.create(
+                task=task,
+                student_id=student.pk,
+                source_kind=source_kind,
+                source=source,
+                spec=spec_to_dict(spec),
+                architecture=architecture_diagram(spec),
+                queue=task.queue,
+                idempotency_key=key,
+                request_fingerprint=fingerprint,
+                enqueued_at=now,
+            )
+            # robust: a broker that cannot be reached is logged, not turned into an error
+            # for a submission that is already stored; the sweeper sends its message later.
+            transaction.on_commit(
+                lambda: submission_enqueue(submission_id=submission.pk, queue=submission.queue),
+                robust=True,
+            )
+    except IntegrityError:
+        # The same Idempotency-Key committed by a concurrent request first.
+        first = _replayed(student, key, fingerprint)
+        if first is None:
+            raise
+        return SubmissionCreated(first, created=False)
+    return SubmissionCreated(submission, created=True)

@@ -1,0 +1,228 @@
+"""Submitting: refusals that store nothing, idempotency, the rate limit, the queue after commit."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from django.contrib.auth.models import User
+from django.utils import timezone
+
+from annquiz.coding import submitting
+from annquiz.coding.errors import (
+    AttemptsExhausted,
+    IdempotencyKeyReused,
+    InvalidSubmission,
+    RateLimited,
+    TaskClosed,
+)
+from annquiz.coding.models import CodingTask, Submission
+from annquiz.coding.statuses import Status
+from tests.annquiz.coding.conftest import submit
+from tests.factories import StudentFactory
+from tests.worker import point_app_at
+
+if TYPE_CHECKING:
+    from pytest_django.fixtures import Settings
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_valid_submission_is_stored_queued_and_enqueued_after_commit(
+    student: User,
+    handout_task: CodingTask,
+    reference: str,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        submission = submit(student, handout_task, reference)
+    assert submission.status == Status.QUEUED
+    assert submission.queue == "numpy"
+    assert submission.spec["layers"][0]["units"] == 16
+    assert submission.architecture["total_params"] == 289
+    assert len(callbacks) == 1
+
+
+@pytest.mark.parametrize(
+    ("kind", "source", "field", "named"),
+    [
+        ("json", json.dumps({"layers": []}), "spec", "layers"),
+        ("json", "{not json", "spec", "JSON"),
+        ("keras", "import os\nos.system('rm -rf /')", "keras", "line 1"),
+        ("yaml", "layers: []", "kind", "yaml"),
+    ],
+)
+def test_a_bad_submission_is_refused_naming_what_is_wrong_and_nothing_is_queued(
+    student: User,
+    handout_task: CodingTask,
+    django_capture_on_commit_callbacks: Any,
+    kind: str,
+    source: str,
+    field: str,
+    named: str,
+) -> None:
+    with (
+        django_capture_on_commit_callbacks(execute=False) as callbacks,
+        pytest.raises(InvalidSubmission) as caught,
+    ):
+        submit(student, handout_task, source, kind=kind)
+    assert caught.value.field == field
+    assert named in caught.value.message
+    assert not Submission.objects.exists()
+    assert callbacks == []
+
+
+def test_a_bad_layer_in_a_snippet_is_refused_naming_its_line(
+    student: User, handout_task: CodingTask, reference: str
+) -> None:
+    bad = reference.replace("Dense(16", "Dense(-16")
+    assert bad != reference
+    with pytest.raises(InvalidSubmission) as caught:
+        submit(student, handout_task, bad)
+    assert caught.value.field == "keras"
+    assert caught.value.message.startswith("line ")
+    assert not Submission.objects.exists()
+
+
+def test_a_network_over_the_tasks_cost_limits_is_refused(
+    student: User, handout_task: CodingTask, reference: str
+) -> None:
+    greedy = reference.replace("epochs=50", "epochs=100000")
+    assert greedy != reference
+    with pytest.raises(InvalidSubmission) as caught:
+        submit(student, handout_task, greedy)
+    assert "epochs" in caught.value.message
+    assert not Submission.objects.exists()
+
+
+def test_a_closed_task_takes_no_submission(
+    student: User, handout_task: CodingTask, reference: str
+) -> None:
+    CodingTask.objects.filter(pk=handout_task.pk).update(is_open=False)
+    handout_task.refresh_from_db()
+    with pytest.raises(TaskClosed) as caught:
+        submit(student, handout_task, reference)
+    assert caught.value.field == "task"
+    assert not Submission.objects.exists()
+
+
+def test_attempts_run_out_but_failures_of_the_service_do_not_count(
+    student: User, handout_task: CodingTask, reference: str
+) -> None:
+    CodingTask.objects.filter(pk=handout_task.pk).update(max_attempts=2)
+    handout_task.refresh_from_db()
+    first = submit(student, handout_task, reference)
+    Submission.objects.filter(pk=first.pk).update(status=Status.ERROR)
+    second = submit(student, handout_task, reference)
+    Submission.objects.filter(pk=second.pk).update(status=Status.TIMED_OUT)
+    submit(student, handout_task, reference)
+    submit(student, handout_task, reference)
+    with pytest.raises(AttemptsExhausted) as caught:
+        submit(student, handout_task, reference)
+    assert caught.value.status_code == 409
+    assert "2 attempts" in caught.value.message
+    assert Submission.objects.count() == 4
+
+
+def test_too_many_submissions_in_the_window_are_rate_limited_with_a_retry_delay(
+    student: User, handout_task: CodingTask, reference: str, settings: Settings
+) -> None:
+    settings.ANNQUIZ_SUBMISSION_RATE_LIMIT = 2
+    settings.ANNQUIZ_SUBMISSION_RATE_WINDOW = 60
+    submit(student, handout_task, reference)
+    submit(student, handout_task, reference)
+    with pytest.raises(RateLimited) as caught:
+        submit(student, handout_task, reference)
+    assert caught.value.status_code == 429
+    assert 1 <= int(caught.value.headers["Retry-After"]) <= 60
+    assert Submission.objects.count() == 2
+    # Once the window has moved past the first two, the student may submit again.
+    Submission.objects.update(created_at=timezone.now() - timedelta(seconds=61))
+    submit(student, handout_task, reference)
+
+
+def test_another_students_submissions_do_not_use_up_the_rate_limit(
+    student: User, handout_task: CodingTask, reference: str, settings: Settings
+) -> None:
+    settings.ANNQUIZ_SUBMISSION_RATE_LIMIT = 1
+    submit(StudentFactory.create(username="bob"), handout_task, reference)
+    submit(student, handout_task, reference)
+
+
+def test_an_idempotency_key_returns_the_first_submission_instead_of_a_second(
+    student: User,
+    handout_task: CodingTask,
+    reference: str,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        first = submitting.submission_create(
+            student=student,
+            task=handout_task,
+            source_kind="keras",
+            source=reference,
+            idempotency_key="k-1",
+        )
+        again = submitting.submission_create(
+            student=student,
+            task=handout_task,
+            source_kind="keras",
+            source=reference,
+            idempotency_key="k-1",
+        )
+    assert first.created and not again.created
+    assert again.submission.pk == first.submission.pk
+    assert Submission.objects.count() == 1
+    assert len(callbacks) == 1
+
+
+def test_an_idempotency_key_reused_for_another_body_is_a_conflict(
+    student: User, handout_task: CodingTask, reference: str
+) -> None:
+    submit(student, handout_task, reference, idempotency_key="k-1")
+    with pytest.raises(IdempotencyKeyReused):
+        submit(
+            student,
+            handout_task,
+            reference.replace("epochs=50", "epochs=40"),
+            idempotency_key="k-1",
+        )
+    assert Submission.objects.count() == 1
+
+
+def test_the_same_idempotency_key_of_two_students_makes_two_submissions(
+    student: User, handout_task: CodingTask, reference: str
+) -> None:
+    submit(student, handout_task, reference, idempotency_key="same")
+    submit(StudentFactory.create(username="bob"), handout_task, reference, idempotency_key="same")
+    assert Submission.objects.count() == 2
+
+
+@pytest.fixture
+def unreachable_broker() -> Iterator[None]:
+    """Point the Celery app at a port where no broker listens, then back."""
+    from annquiz.celery import app
+
+    saved = point_app_at(app, "redis://127.0.0.1:9/0")
+    try:
+        yield
+    finally:
+        point_app_at(app, saved)
+
+
+def test_a_broker_that_cannot_be_reached_leaves_the_submission_queued_for_the_sweeper(
+    student: User,
+    handout_task: CodingTask,
+    reference: str,
+    unreachable_broker: None,
+    django_capture_on_commit_callbacks: Any,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        submission = submit(student, handout_task, reference)
+    submission.refresh_from_db()
+    assert submission.status == Status.QUEUED
+    assert any("on_commit" in record.getMessage() for record in caplog.records)
