@@ -167,32 +167,16 @@
     return METRIC_KEYS.find((key) => Array.isArray(history[key]) || Array.isArray(history["val_" + key])) || null;
   }
 
-  /** The 1-based epoch of the lowest validation loss (null without validation). */
-  function lowestValidationEpoch(history) {
-    const values = history.val_loss;
-    if (!Array.isArray(values)) {
-      return null;
-    }
-    let best = null;
-    values.forEach((value, index) => {
-      if (Number.isFinite(value) && (best === null || value < values[best])) {
-        best = index;
-      }
-    });
-    return best === null ? null : best + 1;
-  }
-
-  /** The seed whose curves stand for the submission, with its best epoch filled in. */
+  /** The seed whose curves stand for the submission, with the figures the verdict gives it. */
   function representativeSeed(result) {
     if (!result || !Array.isArray(result.seeds) || !result.seeds.length) {
       return null;
     }
-    const seed = result.seeds[result.representative || 0] || result.seeds[0];
-    const history = seed.history || {};
+    const seed = result.seeds[result.representative];
     return {
       seed: seed.seed,
-      history: history,
-      bestEpoch: seed.best_epoch || lowestValidationEpoch(history),
+      history: seed.history || {},
+      bestEpoch: seed.best_epoch,
       onset: seed.overfitting_onset || null,
       diverged: Boolean(seed.diverged),
     };
