@@ -16,4 +16,9 @@ urlpatterns = [
         views.submission_detail,
         name="submission",
     ),
+    path(
+        "<slug:task_slug>/submissions/<int:submission_id>/status/",
+        views.submission_status,
+        name="submission-status",
+    ),
 ]

@@ -3,8 +3,9 @@
 The pages are rendered on the server and then kept live by ``static/coding/js/``: the task
 page's editor validates against ``POST /api/v1/tasks/<slug>/validate/``, shows the diagram
 ``network_diagram`` renders, and submits to ``POST /api/v1/tasks/<slug>/submissions/``
-(session auth + CSRF); the submission page polls ``GET /api/v1/submissions/<id>/`` until the
-verdict is stored, swaps in the verdict as this page renders it and draws the curves.
+(session auth + CSRF); the submission page polls its status panel (``submission_status``)
+until the verdict is stored, swaps in the verdict as this page renders it and draws the
+curves.
 Every widget is drawn by its template only: the scripts fetch rendered HTML, never build it.
 """
 
@@ -79,6 +80,18 @@ def submission_detail(request: HttpRequest, task_slug: str, submission_id: int) 
         "coding/submission_detail.html",
         {"task": submission.task, "submission": view},
     )
+
+
+@login_required
+@require_GET
+def submission_status(request: HttpRequest, task_slug: str, submission_id: int) -> HttpResponse:
+    """The status panel of the submission page alone (coding/_status_panel.html): what the
+    page polls while it follows the grading."""
+    submission = selectors.submission_get_for_user(user=request.user, submission_id=submission_id)
+    if submission.task.slug != task_slug:
+        raise Http404(f"no submission {submission_id} for the task {task_slug!r}")
+    view = selectors.submission_view(submission=submission)
+    return render(request, "coding/_status_panel.html", {"submission": view})
 
 
 def _compared_ids(raw_ids: list[str]) -> tuple[list[int], str | None]:

@@ -1,8 +1,9 @@
 """Template filters of the coding-task pages: figures, Keras shapes, the representative seed.
 
-They mirror the formatting of ``static/coding/js/coding.js``, so a page reads the same whether
-the server rendered it or the script updated it. The verdict's figures (the representative
-seed, its best epoch) come with the verdict: the filters only look them up.
+``figure`` is the number format of these pages: the scripts show the verdict, the diagram
+and the progress line as the server renders them and format no figure of their own (only the
+plots' axis labels, which exist only in the browser). The verdict's figures (the
+representative seed, its best epoch) come with the verdict: the filters only look them up.
 """
 
 from __future__ import annotations

@@ -669,3 +669,61 @@ def test_a_run_without_early_stopping_shows_the_best_epoch_its_verdict_carries(
     assert not seed["stopped_early"] and seed["best_epoch"]
     html = client_for(alice).get(reverse("coding:submission", args=[task.slug, failed.pk]))
     assert f"best epoch {seed['best_epoch']};" in text_of(html.content.decode())
+
+
+# --------------------------------------------------------------------------- the status panel
+
+
+def status_url(task: CodingTask, submission: Submission) -> str:
+    return reverse("coding:submission-status", args=[task.slug, submission.pk])
+
+
+def test_the_status_panel_of_a_running_submission_shows_its_progress_with_the_loss(
+    task: CodingTask, alice: User
+) -> None:
+    running = make_submission(
+        task=task,
+        student=alice,
+        status=Status.RUNNING,
+        progress={
+            "seed_index": 1,
+            "n_seeds": 3,
+            "epoch": 31,
+            "epochs": 50,
+            "together": False,
+            "fraction": 0.54,
+            "loss": 0.523456,
+        },
+    )
+    response = client_for(alice).get(status_url(task, running))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "<html" not in html
+    assert 'data-finished="false"' in html
+    assert "Training and grading your network" in html
+    assert "seed 2 of 3, epoch 31/50 · loss 0.5235" in html
+    assert 'value="0.54"' in html
+    detail = client_for(alice).get(reverse("coding:submission", args=[task.slug, running.pk]))
+    assert html.strip() in detail.content.decode()
+
+
+def test_the_status_panel_of_a_graded_submission_says_it_is_finished(
+    task: CodingTask, alice: User, passed: Submission
+) -> None:
+    html = client_for(alice).get(status_url(task, passed)).content.decode()
+    assert 'data-finished="true"' in html and 'data-counts-as-attempt="true"' in html
+    assert 'data-status-label="Passed"' in html
+    assert "<div data-progress hidden>" in html
+
+
+def test_only_the_owner_follows_a_submissions_status(
+    course: Course, task: CodingTask, alice: User, bob: User, failed: Submission
+) -> None:
+    url = status_url(task, failed)
+    assert client_for(bob).get(url).status_code == 404
+    anonymous = client_for(None).get(url)
+    assert anonymous.status_code == 302
+    assert anonymous["Location"].startswith(reverse("login") + "?next=")
+    assert client_for(alice).post(url).status_code == 405
+    other = make_task(course=course, lesson=None, slug="other-task")
+    assert client_for(alice).get(status_url(other, failed)).status_code == 404

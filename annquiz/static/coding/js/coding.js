@@ -20,8 +20,13 @@
 
   // ------------------------------------------------------------------------ formatting
 
-  /** A figure with at most 4 significant digits ("0.7857", "289", "1e-7"); "—" if missing. */
-  function formatFigure(value) {
+  /**
+   * A plot's own label (an axis tick, a curve's first and last value) with at most 4
+   * significant digits ("0.7857", "289", "1e-7"): the rule of the server's `figure` filter,
+   * which renders every other figure of these pages. Only the plots, which exist only in the
+   * browser, format numbers here.
+   */
+  function plotFigure(value) {
     if (value === null || value === undefined || value === "") {
       return "—";
     }
@@ -119,7 +124,7 @@
       return name + ": no finite values";
     }
     return (
-      name + " from " + formatFigure(finite[0]) + " to " + formatFigure(finite[finite.length - 1])
+      name + " from " + plotFigure(finite[0]) + " to " + plotFigure(finite[finite.length - 1])
     );
   }
 
@@ -217,7 +222,7 @@
       }
       grid.appendChild(svg("line", { x1: margin.left, x2: margin.left + innerW, y1: ty, y2: ty }));
       axis.appendChild(
-        svg("text", { x: margin.left - 6, y: ty + 4, "text-anchor": "end" }, logScale ? tick.toExponential(0) : formatFigure(tick))
+        svg("text", { x: margin.left - 6, y: ty + 4, "text-anchor": "end" }, logScale ? tick.toExponential(0) : plotFigure(tick))
       );
     }
     const xTicks = niceTicks(1, epochs, compact ? 4 : 6).filter(
@@ -363,7 +368,6 @@
   }
 
   window.annquizCoding = {
-    formatFigure,
     drawPlot,
     drawResultPlots,
     representativeSeed,
