@@ -1,7 +1,8 @@
 /* Shared pieces of the coding-task pages: the training-curve plots, drawn as SVG from the
  * history of the seed a verdict names as representative, with the best epoch the verdict
  * carries (training/verdict_figures.py). Everything else on these pages (the verdict, the
- * architecture diagram) is rendered by the server's templates; the scripts fetch it.
+ * architecture diagram, the status panel) is rendered by the server's templates; the
+ * scripts fetch it.
  *
  * Exposed as window.annquizCoding; loaded before editor.js, submission.js and compare.js.
  */
@@ -368,10 +369,7 @@
   }
 
   window.annquizCoding = {
-    drawPlot,
     drawResultPlots,
-    representativeSeed,
-    metricKey,
     readJson,
     el,
   };
