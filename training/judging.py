@@ -93,6 +93,7 @@ from training.spec import (
     SimpleRNN,
     count_params,
 )
+from training.verdict_figures import with_figures
 
 __all__ = [
     "CHECK_KINDS",
@@ -693,7 +694,7 @@ class Judgement:
             "seconds": self.seconds,
         }
         safe: dict[str, Any] = json_safe(data)
-        return safe
+        return with_figures(safe)
 
 
 class _TrainingExploded(Exception):

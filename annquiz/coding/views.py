@@ -1,19 +1,29 @@
 """Student-facing HTML pages of coding tasks.
 
 The pages are rendered on the server and then kept live by ``static/coding/js/``: the task
-page's editor validates against ``POST /api/v1/tasks/<slug>/validate/`` and submits to
-``POST /api/v1/tasks/<slug>/submissions/`` (session auth + CSRF), the submission page polls
-``GET /api/v1/submissions/<id>/`` until the verdict is stored and draws the curves.
+page's editor validates against ``POST /api/v1/tasks/<slug>/validate/``, shows the diagram
+``network_diagram`` renders, and submits to ``POST /api/v1/tasks/<slug>/submissions/``
+(session auth + CSRF); the submission page polls its status panel (``submission_status``)
+until the verdict is stored, swaps in the verdict as this page renders it and draws the
+curves.
+Every widget is drawn by its template only: the scripts fetch rendered HTML, never build it.
 """
 
 from __future__ import annotations
 
+import json
+
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
+from rest_framework.exceptions import ValidationError
 
-from annquiz.coding import selectors
+from annquiz.coding import selectors, services
+from annquiz.coding.apis import MAX_SUBMISSION_BODY_BYTES
+from annquiz.coding.architecture import architecture_diagram
+from annquiz.coding.errors import InvalidSubmission
+from annquiz.coding.serializers import SubmissionInputSerializer
 
 MIN_COMPARED = 2
 MAX_COMPARED = 4
@@ -39,6 +49,26 @@ def task_detail(request: HttpRequest, task_slug: str) -> HttpResponse:
 
 
 @login_required
+@require_POST
+def network_diagram(request: HttpRequest, task_slug: str) -> HttpResponse:
+    """The diagram of a network sent as the validate API takes it (``{"spec": …}`` or
+    ``{"keras": …}``), as an HTML fragment for the task page's editor; 400 (empty) when it is
+    not a valid network for the task: the validate API says why."""
+    task = selectors.task_get(slug=task_slug)
+    if len(request.body) > MAX_SUBMISSION_BODY_BYTES:
+        return HttpResponse(status=413)
+    try:
+        serializer = SubmissionInputSerializer(data=json.loads(request.body))
+        serializer.is_valid(raise_exception=True)
+        kind, source = serializer.kind_and_text()
+        spec = services.submission_spec_parse(task=task, source_kind=kind, source=source)
+    except (ValueError, ValidationError, InvalidSubmission):
+        return HttpResponse(status=400)
+    context = {"architecture": architecture_diagram(spec)}
+    return render(request, "coding/_diagram.html", context)
+
+
+@login_required
 @require_GET
 def submission_detail(request: HttpRequest, task_slug: str, submission_id: int) -> HttpResponse:
     submission = selectors.submission_get_for_user(user=request.user, submission_id=submission_id)
@@ -50,6 +80,18 @@ def submission_detail(request: HttpRequest, task_slug: str, submission_id: int) 
         "coding/submission_detail.html",
         {"task": submission.task, "submission": view},
     )
+
+
+@login_required
+@require_GET
+def submission_status(request: HttpRequest, task_slug: str, submission_id: int) -> HttpResponse:
+    """The status panel of the submission page alone (coding/_status_panel.html): what the
+    page polls while it follows the grading."""
+    submission = selectors.submission_get_for_user(user=request.user, submission_id=submission_id)
+    if submission.task.slug != task_slug:
+        raise Http404(f"no submission {submission_id} for the task {task_slug!r}")
+    view = selectors.submission_view(submission=submission)
+    return render(request, "coding/_status_panel.html", {"submission": view})
 
 
 def _compared_ids(raw_ids: list[str]) -> tuple[list[int], str | None]:

@@ -1,7 +1,9 @@
 """Template filters of the coding-task pages: figures, Keras shapes, the representative seed.
 
-They mirror the formatting of ``static/coding/js/coding.js``, so a page reads the same whether
-the server rendered it or the script updated it.
+``figure`` is the number format of these pages: the scripts show the verdict, the diagram
+and the progress line as the server renders them and format no figure of their own (only the
+plots' axis labels, which exist only in the browser). The verdict's figures (the
+representative seed, its best epoch) come with the verdict: the filters only look them up.
 """
 
 from __future__ import annotations
@@ -45,20 +47,14 @@ def backend_label(backend: str) -> str:
 
 @register.filter
 def representative_seed(result: dict[str, Any] | None) -> dict[str, Any] | None:
-    """The seed whose curves stand for the submission, with ``best_epoch`` filled in.
+    """The seed the verdict names as representative: the one whose curves are shown.
 
-    A run without early stopping has no ``best_epoch`` of its own; the epoch of the lowest
-    validation loss stands in, as the plot marks it.
+    Its figures (``best_epoch`` included) come with the verdict
+    (``training.verdict_figures``); nothing is worked out here.
     """
     if not result or not result.get("seeds"):
         return None
-    seeds = result["seeds"]
-    index = result.get("representative") or 0
-    seed = dict(seeds[index] if 0 <= index < len(seeds) else seeds[0])
-    if not seed.get("best_epoch"):
-        val_loss = seed.get("history", {}).get("val_loss", [])
-        finite = [(v, i) for i, v in enumerate(val_loss) if v is not None and math.isfinite(v)]
-        seed["best_epoch"] = min(finite)[1] + 1 if finite else None
+    seed: dict[str, Any] = result["seeds"][result["representative"]]
     return seed
 
 

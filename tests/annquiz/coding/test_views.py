@@ -594,3 +594,136 @@ def test_a_submission_of_another_task_cannot_be_compared(
 def test_compare_under_an_unknown_task_is_404(alice: User, failed: Submission) -> None:
     url = reverse("coding:compare", args=["no-such-task"]) + f"?id={failed.pk}&id={failed.pk}"
     assert client_for(alice).get(url).status_code == 404
+
+
+# --------------------------------------------------------------------------- the editor's diagram
+
+
+def diagram_url(task: CodingTask) -> str:
+    return reverse("coding:diagram", args=[task.slug])
+
+
+def test_the_editor_gets_the_diagram_of_a_valid_network_as_the_server_renders_it(
+    task: CodingTask, alice: User
+) -> None:
+    body = json.dumps({"keras": HANDOUT_SNIPPET})
+    response = client_for(alice).post(diagram_url(task), body, content_type="application/json")
+    assert response.status_code == 200
+    html = response.content.decode()
+    text = text_of(html)
+    assert 'data-total-params="289"' in html
+    assert "Your network: 289 parameters in 3 layers." in text
+    assert html.count('class="arch-box arch-layer arch-dense"') == 3
+    assert "(None, 16)" in text and "144 params" in text
+    assert "adam, learning rate 0.001" in text
+    assert "<html" not in html
+
+
+def test_the_diagram_of_a_json_spec_is_the_same_as_of_its_snippet(
+    task: CodingTask, alice: User
+) -> None:
+    client = client_for(alice)
+    as_json = json.dumps({"spec": spec_to_dict(handout_spec())})
+    as_keras = json.dumps({"keras": HANDOUT_SNIPPET})
+    first = client.post(diagram_url(task), as_json, content_type="application/json")
+    second = client.post(diagram_url(task), as_keras, content_type="application/json")
+    assert first.status_code == second.status_code == 200
+    assert first.content == second.content
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        json.dumps({"keras": "import subprocess"}),
+        json.dumps({"spec": {"layers": [{"type": "dense", "units": 0}]}}),
+        json.dumps({"spec": [1, 2]}),
+        json.dumps({}),
+        "{not json",
+    ],
+)
+def test_an_invalid_network_has_no_diagram(task: CodingTask, alice: User, body: str) -> None:
+    response = client_for(alice).post(diagram_url(task), body, content_type="application/json")
+    assert response.status_code == 400
+    assert response.content == b""
+
+
+def test_the_diagram_needs_a_login_a_post_a_csrf_token_and_a_known_task(
+    task: CodingTask, alice: User
+) -> None:
+    body = json.dumps({"keras": HANDOUT_SNIPPET})
+    anonymous = client_for(None).post(diagram_url(task), body, content_type="application/json")
+    assert anonymous.status_code == 302
+    assert client_for(alice).get(diagram_url(task)).status_code == 405
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(alice)
+    assert strict.post(diagram_url(task), body, content_type="application/json").status_code == 403
+    unknown = reverse("coding:diagram", args=["no-such-task"])
+    assert client_for(alice).post(unknown, body, content_type="application/json").status_code == 404
+
+
+def test_a_run_without_early_stopping_shows_the_best_epoch_its_verdict_carries(
+    task: CodingTask, alice: User, failed: Submission, verdicts: dict[str, Any]
+) -> None:
+    result = verdicts["failed"]
+    seed = result["seeds"][result["representative"]]
+    assert not seed["stopped_early"] and seed["best_epoch"]
+    html = client_for(alice).get(reverse("coding:submission", args=[task.slug, failed.pk]))
+    assert f"best epoch {seed['best_epoch']};" in text_of(html.content.decode())
+
+
+# --------------------------------------------------------------------------- the status panel
+
+
+def status_url(task: CodingTask, submission: Submission) -> str:
+    return reverse("coding:submission-status", args=[task.slug, submission.pk])
+
+
+def test_the_status_panel_of_a_running_submission_shows_its_progress_with_the_loss(
+    task: CodingTask, alice: User
+) -> None:
+    running = make_submission(
+        task=task,
+        student=alice,
+        status=Status.RUNNING,
+        progress={
+            "seed_index": 1,
+            "n_seeds": 3,
+            "epoch": 31,
+            "epochs": 50,
+            "together": False,
+            "fraction": 0.54,
+            "loss": 0.523456,
+        },
+    )
+    response = client_for(alice).get(status_url(task, running))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "<html" not in html
+    assert 'data-finished="false"' in html
+    assert "Training and grading your network" in html
+    assert "seed 2 of 3, epoch 31/50 · loss 0.5235" in html
+    assert 'value="0.54"' in html
+    detail = client_for(alice).get(reverse("coding:submission", args=[task.slug, running.pk]))
+    assert html.strip() in detail.content.decode()
+
+
+def test_the_status_panel_of_a_graded_submission_says_it_is_finished(
+    task: CodingTask, alice: User, passed: Submission
+) -> None:
+    html = client_for(alice).get(status_url(task, passed)).content.decode()
+    assert 'data-finished="true"' in html and 'data-counts-as-attempt="true"' in html
+    assert 'data-status-label="Passed"' in html
+    assert "<div data-progress hidden>" in html
+
+
+def test_only_the_owner_follows_a_submissions_status(
+    course: Course, task: CodingTask, alice: User, bob: User, failed: Submission
+) -> None:
+    url = status_url(task, failed)
+    assert client_for(bob).get(url).status_code == 404
+    anonymous = client_for(None).get(url)
+    assert anonymous.status_code == 302
+    assert anonymous["Location"].startswith(reverse("login") + "?next=")
+    assert client_for(alice).post(url).status_code == 405
+    other = make_task(course=course, lesson=None, slug="other-task")
+    assert client_for(alice).get(status_url(other, failed)).status_code == 404

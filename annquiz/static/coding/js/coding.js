@@ -1,6 +1,8 @@
-/* Shared pieces of the coding-task pages: number formatting, the architecture diagram (the
- * same markup as coding/_architecture.html renders on the server) and the training-curve
- * plots drawn as SVG from a judged seed's history.
+/* Shared pieces of the coding-task pages: the training-curve plots, drawn as SVG from the
+ * history of the seed a verdict names as representative, with the best epoch the verdict
+ * carries (training/verdict_figures.py). Everything else on these pages (the verdict, the
+ * architecture diagram, the status panel) is rendered by the server's templates; the
+ * scripts fetch it.
  *
  * Exposed as window.annquizCoding; loaded before editor.js, submission.js and compare.js.
  */
@@ -19,8 +21,13 @@
 
   // ------------------------------------------------------------------------ formatting
 
-  /** A figure with at most 4 significant digits ("0.7857", "289", "1e-7"); "—" if missing. */
-  function formatFigure(value) {
+  /**
+   * A plot's own label (an axis tick, a curve's first and last value) with at most 4
+   * significant digits ("0.7857", "289", "1e-7"): the rule of the server's `figure` filter,
+   * which renders every other figure of these pages. Only the plots, which exist only in the
+   * browser, format numbers here.
+   */
+  function plotFigure(value) {
     if (value === null || value === undefined || value === "") {
       return "—";
     }
@@ -37,15 +44,6 @@
     return String(parseFloat(number.toPrecision(4)));
   }
 
-  /** Keras' way of writing an output shape: [16] → "(None, 16)". */
-  function formatShape(shape) {
-    return "(" + ["None"].concat((shape || []).map(String)).join(", ") + ")";
-  }
-
-  function formatParams(count) {
-    return formatFigure(count) + (count === 1 ? " param" : " params");
-  }
-
   function el(tag, className, text) {
     const node = document.createElement(tag);
     if (className) {
@@ -55,81 +53,6 @@
       node.textContent = text;
     }
     return node;
-  }
-
-  // ------------------------------------------------------------------------ the diagram
-
-  function addFact(list, term, value) {
-    if (value === null || value === undefined || value === "") {
-      return;
-    }
-    list.appendChild(el("dt", null, term));
-    list.appendChild(el("dd", null, value));
-  }
-
-  /** The diagram of `architecture` (rows from annquiz.coding.architecture) as a <figure>. */
-  function renderArchitecture(architecture) {
-    const figure = el("figure", "arch");
-    figure.setAttribute("aria-label", "Architecture of the network");
-    const stack = el("ol", "arch-stack");
-
-    const input = el("li", "arch-box arch-input");
-    const inputRow = el("div", "arch-row");
-    inputRow.appendChild(el("span", "arch-title", "Input"));
-    inputRow.appendChild(el("span", "arch-shape", formatShape(architecture.input_shape)));
-    input.appendChild(inputRow);
-    stack.appendChild(input);
-
-    for (const layer of architecture.layers || []) {
-      const box = el("li", "arch-box arch-layer arch-" + layer.type);
-      const head = el("div", "arch-row");
-      const name = el("span");
-      name.appendChild(el("span", "arch-title", layer.title));
-      if (layer.size) {
-        name.appendChild(document.createTextNode(" "));
-        name.appendChild(el("span", "arch-size", layer.size));
-      }
-      head.appendChild(name);
-      if (layer.activation) {
-        head.appendChild(el("span", "arch-activation", layer.activation));
-      }
-      box.appendChild(head);
-      if (layer.regularizer) {
-        box.appendChild(el("div", "arch-regularizer", "regularizer: " + layer.regularizer));
-      }
-      const foot = el("div", "arch-row");
-      foot.appendChild(el("span", "arch-shape", "→ " + formatShape(layer.output_shape)));
-      foot.appendChild(el("span", "arch-params", formatParams(layer.params)));
-      box.appendChild(foot);
-      stack.appendChild(box);
-    }
-    figure.appendChild(stack);
-
-    const facts = el("dl", "fact-list arch-summary");
-    addFact(facts, "Parameters", formatFigure(architecture.total_params));
-    let optimizer = architecture.optimizer;
-    if (architecture.learning_rate !== null && architecture.learning_rate !== undefined) {
-      optimizer += ", learning rate " + formatFigure(architecture.learning_rate);
-    }
-    addFact(facts, "Optimizer", optimizer);
-    addFact(facts, "Loss", architecture.loss);
-    addFact(facts, "Metrics", (architecture.metrics || []).join(", ") || "none");
-    addFact(facts, "Epochs", formatFigure(architecture.epochs));
-    addFact(
-      facts,
-      "Batch size",
-      architecture.batch_size === null || architecture.batch_size === undefined
-        ? "Keras' default (32)"
-        : String(architecture.batch_size)
-    );
-    if (architecture.early_stopping) {
-      addFact(facts, "Early stopping", "yes");
-    }
-    if (architecture.class_weight) {
-      addFact(facts, "Class weights", "yes");
-    }
-    figure.appendChild(facts);
-    return figure;
   }
 
   // ------------------------------------------------------------------------ plots
@@ -167,32 +90,16 @@
     return METRIC_KEYS.find((key) => Array.isArray(history[key]) || Array.isArray(history["val_" + key])) || null;
   }
 
-  /** The 1-based epoch of the lowest validation loss (null without validation). */
-  function lowestValidationEpoch(history) {
-    const values = history.val_loss;
-    if (!Array.isArray(values)) {
-      return null;
-    }
-    let best = null;
-    values.forEach((value, index) => {
-      if (Number.isFinite(value) && (best === null || value < values[best])) {
-        best = index;
-      }
-    });
-    return best === null ? null : best + 1;
-  }
-
-  /** The seed whose curves stand for the submission, with its best epoch filled in. */
+  /** The seed whose curves stand for the submission, with the figures the verdict gives it. */
   function representativeSeed(result) {
     if (!result || !Array.isArray(result.seeds) || !result.seeds.length) {
       return null;
     }
-    const seed = result.seeds[result.representative || 0] || result.seeds[0];
-    const history = seed.history || {};
+    const seed = result.seeds[result.representative];
     return {
       seed: seed.seed,
-      history: history,
-      bestEpoch: seed.best_epoch || lowestValidationEpoch(history),
+      history: seed.history || {},
+      bestEpoch: seed.best_epoch,
       onset: seed.overfitting_onset || null,
       diverged: Boolean(seed.diverged),
     };
@@ -218,7 +125,7 @@
       return name + ": no finite values";
     }
     return (
-      name + " from " + formatFigure(finite[0]) + " to " + formatFigure(finite[finite.length - 1])
+      name + " from " + plotFigure(finite[0]) + " to " + plotFigure(finite[finite.length - 1])
     );
   }
 
@@ -316,7 +223,7 @@
       }
       grid.appendChild(svg("line", { x1: margin.left, x2: margin.left + innerW, y1: ty, y2: ty }));
       axis.appendChild(
-        svg("text", { x: margin.left - 6, y: ty + 4, "text-anchor": "end" }, logScale ? tick.toExponential(0) : formatFigure(tick))
+        svg("text", { x: margin.left - 6, y: ty + 4, "text-anchor": "end" }, logScale ? tick.toExponential(0) : plotFigure(tick))
       );
     }
     const xTicks = niceTicks(1, epochs, compact ? 4 : 6).filter(
@@ -462,13 +369,7 @@
   }
 
   window.annquizCoding = {
-    formatFigure,
-    formatShape,
-    renderArchitecture,
-    drawPlot,
     drawResultPlots,
-    representativeSeed,
-    metricKey,
     readJson,
     el,
   };

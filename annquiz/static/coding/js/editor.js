@@ -21,6 +21,7 @@
   const task = {
     slug: form.dataset.slug,
     validate_url: form.dataset.validateUrl,
+    diagram_url: form.dataset.diagramUrl,
     submissions_url: form.dataset.submissionsUrl,
   };
 
@@ -342,22 +343,27 @@
     }
   }
 
-  function showDiagram(architecture) {
+  /** The diagram of the network in `body` as the server renders it (null if it cannot). */
+  async function fetchDiagram(body, signal) {
+    const response = await fetch(task.diagram_url, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: headers({ Accept: "text/html" }),
+      body: JSON.stringify(body),
+      signal: signal,
+    });
+    if (!response.ok) {
+      return null;
+    }
+    const fragment = document.createElement("template");
+    fragment.innerHTML = await response.text();
+    return fragment.content.querySelector("[data-diagram-note]") ? fragment.content : null;
+  }
+
+  function showDiagram(fragment) {
     diagram.textContent = "";
     diagram.classList.remove("is-stale");
-    const count = architecture.layers.length;
-    const note = C.el(
-      "p",
-      "help",
-      "Your network: " +
-        C.formatFigure(architecture.total_params) +
-        " parameters in " +
-        count +
-        (count === 1 ? " layer." : " layers.")
-    );
-    note.setAttribute("data-diagram-note", "");
-    diagram.appendChild(note);
-    diagram.appendChild(C.renderArchitecture(architecture));
+    diagram.appendChild(fragment);
   }
 
   async function validate() {
@@ -401,18 +407,33 @@
     if (mine !== sequence) {
       return false;
     }
-    inFlight = null;
-    feedback.removeAttribute("aria-busy");
     if (response.ok) {
-      const data = await response.json();
+      let fragment = null;
+      try {
+        fragment = await fetchDiagram(built.body, controller.signal);
+      } catch (error) {
+        if (error.name === "AbortError") {
+          return false;
+        }
+      }
+      if (mine !== sequence) {
+        return false;
+      }
+      inFlight = null;
+      feedback.removeAttribute("aria-busy");
       markInvalid(false);
-      say(
-        "ok",
-        "✓ Valid for this task: " + C.formatFigure(data.architecture.total_params) + " parameters."
-      );
-      showDiagram(data.architecture);
+      if (!fragment) {
+        say("ok", "✓ Valid for this task.");
+        staleDiagram();
+        return true;
+      }
+      const params = fragment.querySelector("[data-diagram-note]").dataset.totalParams;
+      say("ok", "✓ Valid for this task: " + params + " parameters.");
+      showDiagram(fragment);
       return true;
     }
+    inFlight = null;
+    feedback.removeAttribute("aria-busy");
     const problem = explain(await errorOf(response));
     markInvalid(true);
     say("error", problem.message, problem.detail);

@@ -1,11 +1,12 @@
 /* A submission's page, kept live without reloading.
  *
- * While the submission is not finished, its API url is polled about every 700 ms: queued
- * shows the place in the queue, running a progress bar ("seed 2 of 3, epoch 31/50"). Once
- * the verdict is stored, the server-rendered verdict (checks, diagnostics, …) is fetched from
- * this same page and swapped in, and the curves are drawn from the result. Status changes
- * are announced through the page's aria-live region; the progress bar is not, so a screen
- * reader is not interrupted on every epoch.
+ * While the submission is not finished, its status panel is fetched about every 700 ms as
+ * the server renders it (views.submission_status, the template the page itself includes):
+ * queued shows the place in the queue, running a progress bar ("seed 2 of 3, epoch 31/50").
+ * Once the verdict is stored, the server-rendered verdict (checks, diagnostics, …) is fetched
+ * from this same page and swapped in, and the curves are drawn from the result. Status
+ * changes are announced through the page's aria-live region; the progress bar is not, so a
+ * screen reader is not interrupted on every epoch.
  */
 (function () {
   "use strict";
@@ -19,6 +20,7 @@
 
   const POLL_MS = 700;
   const MAX_BACKOFF_MS = 10000;
+  const statusUrl = root.dataset.statusUrl;
   const liveText = root.querySelector("[data-status-text]");
   const badge = root.querySelector("[data-status-badge]");
   const progress = root.querySelector("[data-progress]");
@@ -33,106 +35,91 @@
     }
   }
 
-  function statusText(submission) {
-    if (submission.status === "queued") {
-      return submission.queue_position
-        ? "Queued: number " + submission.queue_position + " in the queue."
-        : "Queued: waiting for a grading worker.";
-    }
-    if (submission.status === "running") {
-      return "Training and grading your network…";
-    }
-    return submission.status_label + ".";
+  function statusTextOf(panel) {
+    const text = panel.querySelector("[data-status-text]");
+    return text ? text.textContent.trim() : "";
   }
 
-  function showBadge(submission) {
-    if (!badge) {
-      return;
-    }
-    badge.className = "badge badge-" + submission.status;
-    badge.textContent = submission.status_label;
+  async function fetchDocument(url) {
+    const response = await fetch(url, {
+      credentials: "same-origin",
+      headers: { Accept: "text/html" },
+    });
+    const html = response.ok && !response.redirected ? await response.text() : "";
+    return {
+      response: response,
+      doc: new DOMParser().parseFromString(html, "text/html"),
+    };
   }
 
-  function showProgress(submission) {
-    if (!progress) {
+  /** Copy the fresh panel's badge and progress into the page's own (its live region stays). */
+  function showStatus(panel) {
+    const freshBadge = panel.querySelector("[data-status-badge]");
+    if (badge && freshBadge) {
+      badge.className = freshBadge.className;
+      badge.textContent = freshBadge.textContent;
+    }
+    const fresh = panel.querySelector("[data-progress]");
+    if (!progress || !fresh) {
       return;
     }
-    const p = submission.progress;
-    if (submission.status !== "running" || !p || !p.epochs) {
-      progress.hidden = true;
-      return;
-    }
-    progress.hidden = false;
-    const nSeeds = p.n_seeds || 1;
-    const seed = Math.min(nSeeds, (p.seed_index || 0) + 1);
-    const epoch = Math.min(p.epochs, p.epoch || 0);
-    // The NumPy backend trains every seed in one pass ("together"); TensorFlow one by one.
-    const done = Number.isFinite(p.fraction)
-      ? p.fraction
-      : ((seed - 1) * p.epochs + epoch) / (nSeeds * p.epochs);
+    progress.hidden = fresh.hidden;
+    const label = (fresh.querySelector("[data-progress-text]") || {}).textContent || "";
     const bar = progress.querySelector("progress");
-    const text = progress.querySelector("[data-progress-text]");
-    let label = p.together
-      ? nSeeds + " seeds together, epoch " + epoch + "/" + p.epochs
-      : "seed " + seed + " of " + nSeeds + ", epoch " + epoch + "/" + p.epochs;
-    if (Number.isFinite(p.loss)) {
-      label += " · loss " + C.formatFigure(p.loss);
-    }
-    if (bar) {
-      bar.max = 1;
-      bar.value = Math.max(0, Math.min(1, done));
+    const freshBar = fresh.querySelector("progress");
+    if (bar && freshBar) {
+      if (freshBar.hasAttribute("value")) {
+        bar.value = freshBar.value;
+      } else {
+        bar.removeAttribute("value");
+      }
       bar.setAttribute("aria-valuetext", label);
     }
+    const text = progress.querySelector("[data-progress-text]");
     if (text) {
       text.textContent = label;
     }
   }
 
   /** Swap in the verdict as the server renders it, then draw the curves. */
-  async function showVerdict(submission) {
+  async function showVerdict(panel) {
     let fresh = null;
+    let data = null;
     try {
-      const response = await fetch(submission.page_url, {
-        credentials: "same-origin",
-        headers: { Accept: "text/html" },
-      });
-      if (response.ok) {
-        const doc = new DOMParser().parseFromString(await response.text(), "text/html");
-        fresh = doc.querySelector("[data-submission-body]");
-      }
+      const { doc } = await fetchDocument(initial.page_url);
+      fresh = doc.querySelector("[data-submission-body]");
+      const json = doc.getElementById("submission-data");
+      data = json ? JSON.parse(json.textContent) : null;
     } catch (error) {
       fresh = null;
     }
     const body = root.querySelector("[data-submission-body]");
-    if (fresh && body) {
-      body.innerHTML = fresh.innerHTML;
-      C.drawResultPlots(body, submission.result);
-    } else {
-      announce(statusText(submission) + " Reload the page to read the verdict.");
+    if (!fresh || !data || !body) {
+      announce(statusTextOf(panel) + " Reload the page to read the verdict.");
       return;
     }
+    body.innerHTML = fresh.innerHTML;
+    C.drawResultPlots(body, data.result);
+    const label = panel.dataset.statusLabel;
     announce(
-      submission.counts_as_attempt
-        ? "Graded: " + submission.status_label + ". The verdict is below."
-        : submission.status_label + ": not graded, and this did not use an attempt. Details below."
+      panel.dataset.countsAsAttempt === "true"
+        ? "Graded: " + label + ". The verdict is below."
+        : label + ": not graded, and this did not use an attempt. Details below."
     );
   }
 
   async function poll() {
-    let submission;
+    let panel;
     try {
-      const response = await fetch(initial.url, {
-        credentials: "same-origin",
-        headers: { Accept: "application/json" },
-      });
-      if (response.status === 401 || response.status === 403 || response.status === 404) {
+      const { response, doc } = await fetchDocument(statusUrl);
+      if ([401, 403, 404].includes(response.status) || response.redirected) {
         announce("This submission can no longer be followed: reload the page and log in again.");
         return;
       }
-      if (!response.ok) {
+      panel = doc.querySelector("[data-status-panel]");
+      if (!panel) {
         throw new Error("status " + response.status);
       }
-      submission = await response.json();
     } catch (error) {
       failures += 1;
       if (failures === 3) {
@@ -142,20 +129,19 @@
       return;
     }
     failures = 0;
-    showBadge(submission);
-    showProgress(submission);
-    if (submission.finished) {
-      await showVerdict(submission);
+    showStatus(panel);
+    if (panel.dataset.finished === "true") {
+      await showVerdict(panel);
       return;
     }
-    announce(statusText(submission));
+    announce(statusTextOf(panel));
     setTimeout(poll, POLL_MS);
   }
 
   if (initial.finished) {
     C.drawResultPlots(root, initial.result);
   } else {
-    showProgress(initial);
+    showStatus(root.querySelector("[data-status-panel]"));  // the bar's aria-valuetext
     setTimeout(poll, POLL_MS);
   }
 })();
