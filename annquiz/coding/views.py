@@ -19,7 +19,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_POST
 from rest_framework.exceptions import ValidationError
 
-from annquiz.coding import selectors, services
+from annquiz.coding import selectors, submitting
 from annquiz.coding.apis import MAX_SUBMISSION_BODY_BYTES
 from annquiz.coding.architecture import architecture_diagram
 from annquiz.coding.errors import InvalidSubmission
@@ -61,7 +61,7 @@ def network_diagram(request: HttpRequest, task_slug: str) -> HttpResponse:
         serializer = SubmissionInputSerializer(data=json.loads(request.body))
         serializer.is_valid(raise_exception=True)
         kind, source = serializer.kind_and_text()
-        spec = services.submission_spec_parse(task=task, source_kind=kind, source=source)
+        spec = submitting.submission_spec_parse(task=task, source_kind=kind, source=source)
     except (ValueError, ValidationError, InvalidSubmission):
         return HttpResponse(status=400)
     context = {"architecture": architecture_diagram(spec)}
