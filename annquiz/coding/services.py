@@ -41,9 +41,9 @@ from annquiz.coding.errors import (
 )
 from annquiz.coding.models import CodingTask, SourceKind, Submission
 from annquiz.coding.statuses import Status
+from annquiz.core.markdown_rendering import render_markdown
+from annquiz.core.static_files import static_prefix
 from annquiz.courses.models import Course, Lesson
-from annquiz.courses.rendering import render_markdown
-from annquiz.courses.services import static_prefix
 from training.checks import json_safe
 from training.errors import TrainingError
 from training.judging import TaskDefinition, check_submission, judge

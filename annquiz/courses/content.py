@@ -46,7 +46,7 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from annquiz.courses.rendering import RenderError, render_markdown
+from annquiz.core.markdown_rendering import RenderError, render_markdown
 
 __all__ = [
     "COURSE_FIELDS",

@@ -7,10 +7,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+from annquiz.core.markdown_rendering import render_markdown
+from annquiz.core.static_files import static_prefix
 from annquiz.courses import grading
 from annquiz.courses.content import CourseDef, LessonDef, QuestionBlock, SourceRef
 from annquiz.courses.errors import (
@@ -31,16 +32,9 @@ from annquiz.courses.models import (
     QuestionVariant,
     Verdict,
 )
-from annquiz.courses.rendering import render_markdown
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
-
-
-def static_prefix() -> str:
-    """The static files URL prefix for rendered content, always absolute."""
-    url = str(settings.STATIC_URL)
-    return url if url.startswith(("/", "http://", "https://")) else f"/{url}"
 
 
 def _draw(*, student_id: int, question: Question) -> QuestionVariant:
