@@ -33,7 +33,6 @@ from django.utils import timezone
 from annquiz.coding.architecture import architecture_diagram
 from annquiz.coding.catalog import TaskFile, parse_solution
 from annquiz.coding.errors import (
-    AttemptsExhausted,
     IdempotencyKeyReused,
     InvalidSubmission,
     RateLimited,
@@ -41,6 +40,7 @@ from annquiz.coding.errors import (
 )
 from annquiz.coding.models import CodingTask, SourceKind, Submission
 from annquiz.coding.statuses import Status
+from annquiz.core.errors import AttemptsExhausted
 from annquiz.core.markdown_rendering import render_markdown
 from annquiz.core.static_files import static_prefix
 from annquiz.courses.models import Course, Lesson
@@ -185,7 +185,7 @@ def submission_create(
             used = attempts_used(student=student, task=task)
             if used >= task.max_attempts:
                 raise AttemptsExhausted(
-                    f"all {task.max_attempts} attempts at {task.slug!r} are used"
+                    f"all {task.max_attempts} attempts at {task.slug!r} are used", field="task"
                 )
             submission = Submission.objects.create(
                 task=task,

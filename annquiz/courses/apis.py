@@ -35,14 +35,6 @@ from rest_framework.views import APIView, exception_handler
 
 from annquiz.core.errors import ServiceError
 from annquiz.courses import selectors, services
-from annquiz.courses.errors import (
-    AnswerConflict,
-    AttemptsExhausted,
-    CourseError,
-    InvalidAnswer,
-    QuestionInactive,
-    VariantMismatch,
-)
 from annquiz.courses.models import Course, Lesson
 from annquiz.courses.serializers import (
     AnswerInputSerializer,
@@ -58,14 +50,6 @@ from annquiz.courses.serializers import (
 # An answer is a few kilobytes at most (free text is capped at 5,000 characters); a larger
 # body is refused before it is read or parsed.
 MAX_ANSWER_BODY_BYTES: int = getattr(settings, "ANNQUIZ_MAX_ANSWER_BODY_BYTES", 64 * 1024)
-
-COURSE_ERROR_STATUS: dict[type[CourseError], int] = {
-    InvalidAnswer: status.HTTP_400_BAD_REQUEST,
-    VariantMismatch: status.HTTP_403_FORBIDDEN,
-    QuestionInactive: status.HTTP_404_NOT_FOUND,
-    AttemptsExhausted: status.HTTP_409_CONFLICT,
-    AnswerConflict: status.HTTP_409_CONFLICT,
-}
 
 
 class BoundedJSONParser(JSONParser):
@@ -103,26 +87,13 @@ def _first_problem(detail: Any, field: str | None = None) -> tuple[str | None, s
     return field, str(detail)
 
 
-def _answer_field(field: str) -> str:
-    """Name a field of the response relative to the request body (``response.text``)."""
-    if field == "variant" or field == "response" or field.startswith("response."):
-        return field
-    return f"response.{field}"
-
-
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """Every error in one shape: ``{"error": {"field": ..., "message": ...}}``."""
     if isinstance(exc, ServiceError):
-        refused = _error(exc.field, exc.message, exc.status_code)
+        refused = _error(exc.request_field, exc.message, exc.status_code)
         for name, value in exc.headers.items():
             refused[name] = value
         return refused
-    if isinstance(exc, CourseError):
-        code = COURSE_ERROR_STATUS.get(type(exc), status.HTTP_400_BAD_REQUEST)
-        field = exc.field
-        if isinstance(exc, InvalidAnswer) and field is not None:
-            field = _answer_field(field)
-        return _error(field, exc.message, code)
     if isinstance(exc, Http404):
         return _error(None, str(exc) or "not found", status.HTTP_404_NOT_FOUND)
     if isinstance(exc, PermissionDenied):
