@@ -6,7 +6,7 @@ from django.urls import include, path
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("annquiz.accounts.urls")),
-    path("api/", include("annquiz.courses.api_urls")),
+    path("api/", include("annquiz.api_urls")),
     path("courses/", include("annquiz.courses.urls")),
     path("tasks/", include("annquiz.coding.urls")),
     path("", include("annquiz.core.urls")),

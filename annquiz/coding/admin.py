@@ -10,9 +10,9 @@ from django.http import HttpRequest
 
 from annquiz.coding.catalog import parse_solution
 from annquiz.coding.models import CodingTask, Submission
-from annquiz.courses.admin import ContentAccess, InstructorAccess
-from annquiz.courses.rendering import render_markdown
-from annquiz.courses.services import static_prefix
+from annquiz.core.admin_access import ContentAccess, InstructorAccess
+from annquiz.core.markdown_rendering import render_markdown
+from annquiz.core.static_files import static_prefix
 from training.errors import TrainingError
 from training.judging import (
     TaskDefinition,

@@ -1,4 +1,5 @@
-"""``/api/v1/`` routes of coding tasks (included in the API's namespace "api")."""
+"""``/api/v1/`` routes of coding tasks (in the API's namespace "api", see
+``annquiz/api_urls.py``)."""
 
 from django.urls import path
 

@@ -1,6 +1,6 @@
 """REST API of coding tasks (``/api/v1/``): thin views over selectors and submitting.
 
-Errors have the shape of the whole API (``annquiz.courses.apis``): 400 bad input naming the
+Errors have the shape of the whole API (``annquiz.core.api_errors``): 400 bad input naming the
 field, path or line; 404 no such task or submission; 409 attempts used up or an
 Idempotency-Key reused for another body; 429 too many submissions, with ``Retry-After``.
 """
@@ -24,13 +24,8 @@ from annquiz.coding.serializers import (
     TaskDetailSerializer,
     TaskSummarySerializer,
 )
-from annquiz.courses.apis import (
-    ApiMixin,
-    BoundedJSONParser,
-    StrictPageNumberPagination,
-    error_responses,
-    student_of,
-)
+from annquiz.core.api import ApiMixin, BoundedJSONParser, StrictPageNumberPagination, student_of
+from annquiz.core.api_errors import error_responses
 
 MAX_SUBMISSION_BODY_BYTES = 128 * 1024
 

@@ -13,9 +13,9 @@ from django.db import transaction
 
 from annquiz.coding.catalog import TaskFile
 from annquiz.coding.models import CodingTask
+from annquiz.core.markdown_rendering import render_markdown
+from annquiz.core.static_files import static_prefix
 from annquiz.courses.models import Course, Lesson
-from annquiz.courses.rendering import render_markdown
-from annquiz.courses.services import static_prefix
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,8 @@
-"""Why a submission is refused; each error carries the HTTP status the API answers with."""
+"""Why a submission is refused; each error carries the HTTP status the API answers with.
+
+A submission with no attempts left raises ``core.errors.AttemptsExhausted`` (409, field
+``"task"``), the error quiz answers raise too.
+"""
 
 from __future__ import annotations
 
@@ -14,13 +18,6 @@ class InvalidSubmission(ServiceError):
 class TaskClosed(ServiceError):
     """The task takes no new submissions (400)."""
 
-    field = "task"
-
-
-class AttemptsExhausted(ServiceError):
-    """Every attempt the task allows is used (409 Conflict)."""
-
-    status_code = 409
     field = "task"
 
 

@@ -17,7 +17,7 @@ from django.conf import settings
 from django.db import models
 
 from annquiz.coding.querysets import SubmissionQuerySet
-from annquiz.coding.statuses import PENDING_STATUSES, SERVICE_FAILURE_STATUSES, Status
+from annquiz.coding.statuses import SERVICE_FAILURE_STATUSES, Status
 
 
 class Backend(models.TextChoices):
@@ -131,10 +131,6 @@ class Submission(models.Model):
 
     def __str__(self) -> str:
         return f"submission {self.pk} of {self.task_id} by {self.student_id}: {self.status}"
-
-    @property
-    def is_pending(self) -> bool:
-        return self.status in PENDING_STATUSES
 
     @property
     def counts_as_attempt(self) -> bool:

@@ -21,7 +21,6 @@ from django.utils import timezone
 from annquiz.coding.architecture import architecture_diagram
 from annquiz.coding.catalog import parse_solution
 from annquiz.coding.errors import (
-    AttemptsExhausted,
     IdempotencyKeyReused,
     InvalidSubmission,
     RateLimited,
@@ -30,6 +29,7 @@ from annquiz.coding.errors import (
 from annquiz.coding.models import CodingTask, SourceKind, Submission
 from annquiz.coding.queueing import submission_enqueue
 from annquiz.coding.selectors import task_definition
+from annquiz.core.errors import AttemptsExhausted
 from training.errors import TrainingError
 from training.judging import check_submission
 from training.spec import ModelSpec, spec_to_dict
@@ -152,7 +152,7 @@ def submission_create(
             used = attempts_used(student=student, task=task)
             if used >= task.max_attempts:
                 raise AttemptsExhausted(
-                    f"all {task.max_attempts} attempts at {task.slug!r} are used"
+                    f"all {task.max_attempts} attempts at {task.slug!r} are used", field="task"
                 )
             submission = Submission.objects.create(
                 task=task,

@@ -1,4 +1,9 @@
-"""The base of every domain error a service raises; the API maps it to its HTTP status."""
+"""The one family of domain errors a service raises: each carries its HTTP status and headers.
+
+The API answers any of them with ``core.api_errors.api_exception_handler``; an HTML page
+shows one with ``core.page_errors.page_error``. Each app defines its own errors on this base
+(``courses/errors.py``, ``coding/errors.py``); the errors both apps raise live here.
+"""
 
 from __future__ import annotations
 
@@ -20,5 +25,17 @@ class ServiceError(Exception):
             self.field = field
 
     @property
+    def request_field(self) -> str | None:
+        """``field`` as the request body names it (the API's ``error.field``)."""
+        return self.field
+
+    @property
     def headers(self) -> dict[str, str]:
         return {}
+
+
+class AttemptsExhausted(ServiceError):
+    """Every attempt allowed is used (409 Conflict); ``field`` names what was attempted
+    (``"question"``, ``"task"``)."""
+
+    status_code = 409

@@ -8,7 +8,7 @@ from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
 
-from annquiz.core.roles import is_instructor
+from annquiz.core.admin_access import ContentAccess, InstructorAccess
 from annquiz.courses import grading
 from annquiz.courses.models import (
     Answer,
@@ -65,24 +65,6 @@ class QuestionAdminForm(forms.ModelForm):
             ):
                 self.add_error("key", f"course {lesson.course} already has a question {key!r}")
         return cleaned
-
-
-class InstructorAccess:
-    """Instructors (see ``accounts.roles``) may edit course content without model grants."""
-
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return is_instructor(request.user) or super().has_module_permission(request)  # type: ignore[misc]
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return is_instructor(request.user) or super().has_view_permission(request, obj)  # type: ignore[misc]
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return is_instructor(request.user) or super().has_change_permission(request, obj)  # type: ignore[misc]
-
-
-class ContentAccess(InstructorAccess):
-    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
-        return is_instructor(request.user) or super().has_add_permission(request, *args)  # type: ignore[misc]
 
 
 class LessonInline(ContentAccess, admin.TabularInline):

@@ -1,21 +1,13 @@
-"""URLs of the REST API (mounted at ``/api/``): ``v1/...``, the OpenAPI schema and its docs.
-
-Anything else under ``/api/`` (a non-numeric id, an unknown path) is a 404 in the API's JSON
-error shape, not the site's HTML page.
-"""
+"""``/api/v1/`` routes of courses, lessons, questions and answers (in the API's namespace
+"api", see ``annquiz/api_urls.py``)."""
 
 from __future__ import annotations
 
-from django.urls import path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from django.urls import path
 
-from annquiz.coding import api_urls as coding_api_urls
 from annquiz.courses import apis
 
-app_name = "api"
-
 urlpatterns = [
-    path("v1/auth/token/", apis.AuthTokenApi.as_view(), name="auth-token"),
     path("v1/courses/", apis.CourseListApi.as_view(), name="course-list"),
     path("v1/courses/<slug:slug>/", apis.CourseDetailApi.as_view(), name="course-detail"),
     path(
@@ -33,9 +25,4 @@ urlpatterns = [
         name="question-answers",
     ),
     path("v1/me/progress/", apis.MyProgressApi.as_view(), name="my-progress"),
-    *coding_api_urls.urlpatterns,
-    path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
-    # Only paths ending in "/", so that CommonMiddleware still adds a missing slash.
-    re_path(r"^(?:[\s\S]*/)?$", apis.not_found),
 ]

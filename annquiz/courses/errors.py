@@ -1,56 +1,58 @@
-"""Domain errors raised by the courses services; the API maps each to one HTTP status."""
+"""Why an answer is refused, each with the HTTP status the API answers with; and why course
+content cannot be stored (a loader error, not an HTTP one).
+
+An answer with no attempts left raises ``core.errors.AttemptsExhausted`` (409, field
+``"question"``), the error coding tasks raise too.
+"""
 
 from __future__ import annotations
 
-
-class CourseError(Exception):
-    """Base class: ``field`` names the part of the request that is wrong (or None)."""
-
-    field: str | None = None
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+from annquiz.core.errors import ServiceError
 
 
-class InvalidAnswer(CourseError):
-    """The response does not fit the question (HTTP 400)."""
+class InvalidAnswer(ServiceError):
+    """The response does not fit the question (400); ``field`` names the part of the
+    response that is wrong (``"choice"``, ``"choices[1]"``), or ``"variant"``."""
 
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
+    def __init__(self, message: str, *, field: str) -> None:
+        super().__init__(message, field=field)
+
+    @property
+    def request_field(self) -> str:
+        """The field as the answer's request body names it: ``response.choice``."""
+        field = self.field or "response"
+        if field == "variant" or field == "response" or field.startswith("response."):
+            return field
+        return f"response.{field}"
 
     def __str__(self) -> str:
         return f"{self.field}: {self.message}"
 
 
-class QuestionInactive(CourseError):
-    """The question was removed from the course (HTTP 404)."""
+class QuestionInactive(ServiceError):
+    """The question was removed from the course (404)."""
 
+    status_code = 404
     field = "question"
 
 
-class VariantMismatch(CourseError):
-    """The variant belongs to another student (HTTP 403)."""
+class VariantMismatch(ServiceError):
+    """The variant belongs to another student (403)."""
 
+    status_code = 403
     field = "variant"
 
 
-class AttemptsExhausted(CourseError):
-    """Every attempt allowed on the question is used (HTTP 409 Conflict)."""
+class AnswerConflict(ServiceError):
+    """Another answer to the same question was stored at the same moment (409 Conflict)."""
 
-    field = "question"
-
-    def __init__(self, message: str, *, max_attempts: int) -> None:
-        super().__init__(message)
-        self.max_attempts = max_attempts
-
-
-class AnswerConflict(CourseError):
-    """Another answer to the same question was stored at the same moment (HTTP 409)."""
-
+    status_code = 409
     field = "question"
 
 
-class ContentInvalid(CourseError):
+class ContentInvalid(Exception):
     """Parsed course content that cannot be stored; the message starts with "path:line: "."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message

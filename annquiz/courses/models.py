@@ -36,9 +36,6 @@ class Verdict(models.TextChoices):
     INCORRECT = "incorrect", "Incorrect"
 
 
-BLOCK_TYPES = ("html", "question")
-
-
 def validate_blocks(value: Any) -> None:
     """A lesson's blocks: a list of ``{"type": "html", "html": str}`` or
     ``{"type": "question", "key": str}`` objects, nothing else."""
@@ -151,10 +148,6 @@ class Question(models.Model):
             if update_fields is not None:
                 kwargs["update_fields"] = {*update_fields, "course"}
         super().save(*args, **kwargs)
-
-    @property
-    def is_parametrized(self) -> bool:
-        return self.kind == QuestionKind.PARAMETRIZED
 
 
 class QuestionVariant(models.Model):

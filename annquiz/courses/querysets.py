@@ -29,9 +29,6 @@ class QuestionQuerySet(models.QuerySet["Question"]):
         """Questions a student can see: active, in an active lesson."""
         return self.filter(is_active=True, lesson__is_active=True)
 
-    def in_course(self, course_id: int) -> QuestionQuerySet:
-        return self.filter(course_id=course_id)
-
 
 class AnswerQuerySet(models.QuerySet["Answer"]):
     def of_student(self, student: AbstractBaseUser | AnonymousUser) -> AnswerQuerySet:

@@ -444,14 +444,6 @@ def feedback_for_answers(*, student: AnyUser, answers: Sequence[Answer]) -> list
     return [_feedback(answer, statuses[answer.question_id]) for answer in answers]
 
 
-def latest_feedback_for_student(
-    *, student: AnyUser, questions: Sequence[Question]
-) -> dict[int, AnswerFeedback]:
-    """``{question_id: feedback on the latest answer}`` for the answered ones (2 queries)."""
-    statuses = question_statuses_for_student(student=student, questions=questions)
-    return _latest_feedback(student=student, questions=questions, statuses=statuses)
-
-
 def _latest_feedback(
     *, student: AnyUser, questions: Sequence[Question], statuses: Mapping[int, QuestionStatus]
 ) -> dict[int, AnswerFeedback]:

@@ -7,15 +7,16 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+from annquiz.core.errors import AttemptsExhausted
+from annquiz.core.markdown_rendering import render_markdown
+from annquiz.core.static_files import static_prefix
 from annquiz.courses import grading
 from annquiz.courses.content import CourseDef, LessonDef, QuestionBlock, SourceRef
 from annquiz.courses.errors import (
     AnswerConflict,
-    AttemptsExhausted,
     ContentInvalid,
     InvalidAnswer,
     QuestionInactive,
@@ -31,16 +32,9 @@ from annquiz.courses.models import (
     QuestionVariant,
     Verdict,
 )
-from annquiz.courses.rendering import render_markdown
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
-
-
-def static_prefix() -> str:
-    """The static files URL prefix for rendered content, always absolute."""
-    url = str(settings.STATIC_URL)
-    return url if url.startswith(("/", "http://", "https://")) else f"/{url}"
 
 
 def _draw(*, student_id: int, question: Question) -> QuestionVariant:
@@ -122,20 +116,21 @@ def _variant_for_answer(
     if question.kind != QuestionKind.PARAMETRIZED:
         if variant_id is not None:
             raise InvalidAnswer(
-                "variant",
                 f"question {question.key!r} has no variants: leave out 'variant'",
+                field="variant",
             )
         return None
     if variant_id is None:
         return variant_get_or_create(student=student, question=question)
     variant = QuestionVariant.objects.filter(pk=variant_id).first()
     if variant is None:
-        raise InvalidAnswer("variant", f"variant {variant_id} does not exist")
+        raise InvalidAnswer(f"variant {variant_id} does not exist", field="variant")
     if variant.student_id != student.pk:
         raise VariantMismatch(f"variant {variant_id} belongs to another student")
     if variant.question_id != question.pk:
         raise InvalidAnswer(
-            "variant", f"variant {variant_id} belongs to another question, not {question.key!r}"
+            f"variant {variant_id} belongs to another question, not {question.key!r}",
+            field="variant",
         )
     return variant
 
@@ -152,7 +147,7 @@ def _as_grading_variant(variant: QuestionVariant) -> grading.Variant:
 def _attempts_exhausted(question: Question) -> AttemptsExhausted:
     return AttemptsExhausted(
         f"all {question.max_attempts} attempts at question {question.key!r} are used",
-        max_attempts=question.max_attempts,
+        field="question",
     )
 
 
@@ -229,7 +224,7 @@ def answer_submit_with_progress(
             try:
                 cleaned = grading.validate_response(question.kind, question.config, response)
             except grading.AnswerError as exc:
-                raise InvalidAnswer(exc.field, exc.message) from None
+                raise InvalidAnswer(exc.message, field=exc.field) from None
             result = grading.grade(
                 question.kind,
                 question.config,

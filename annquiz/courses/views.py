@@ -26,15 +26,9 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_POST
 
+from annquiz.core.errors import ServiceError
+from annquiz.core.page_errors import page_error
 from annquiz.courses import grading, selectors, services
-from annquiz.courses.errors import (
-    AnswerConflict,
-    AttemptsExhausted,
-    CourseError,
-    InvalidAnswer,
-    QuestionInactive,
-    VariantMismatch,
-)
 from annquiz.courses.models import Lesson, Question
 
 # Rendered lesson content, cached per process under the page's version (see lesson_detail).
@@ -83,14 +77,6 @@ class _LayoutStudent:
 PENDING_SESSION_KEY = "courses.pending_answers"
 FRAGMENT_HEADER = "fetch"
 _VALUES_SPLIT_RE = re.compile(r"[\s,;]+")
-
-ERROR_STATUS: dict[type[CourseError], int] = {
-    InvalidAnswer: 400,
-    VariantMismatch: 403,
-    QuestionInactive: 404,
-    AttemptsExhausted: 409,
-    AnswerConflict: 409,
-}
 
 FIELD_LABELS = {
     "choice": "Choice",
@@ -316,14 +302,6 @@ def _form_values(data: Any) -> dict[str, Any]:
     }
 
 
-def _error_message(exc: CourseError) -> str:
-    if isinstance(exc, InvalidAnswer):
-        field = exc.field or "response"
-        label = FIELD_LABELS.get(field.split("[", 1)[0], field)
-        return f"{label}: {exc.message}"
-    return exc.message[:1].upper() + exc.message[1:]
-
-
 def _lesson_url(lesson: Lesson, question: Question | None = None) -> str:
     url = reverse(
         "courses:lesson",
@@ -365,9 +343,9 @@ def answer_create(
         services.answer_submit(
             student=student, question=question, response=response_from_form(public, request.POST)
         )
-    except CourseError as exc:
-        error = _error_message(exc)
-        status = ERROR_STATUS.get(type(exc), 400)
+    except ServiceError as exc:
+        refused = page_error(exc, field_labels=FIELD_LABELS)
+        error, status = refused.message, refused.status
 
     if not _is_fragment_request(request):
         if error is not None:

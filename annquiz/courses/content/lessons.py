@@ -10,6 +10,7 @@ from typing import Any
 
 from yaml.nodes import Node, SequenceNode
 
+from annquiz.core.markdown_rendering import RenderError, render_markdown
 from annquiz.courses.content.definitions import (
     DEFAULT_MAX_ATTEMPTS,
     DEFAULT_POINTS,
@@ -32,7 +33,6 @@ from annquiz.courses.content.yaml_source import (
     render_field,
     text_field,
 )
-from annquiz.courses.rendering import RenderError, render_markdown
 
 _KEY_RE = re.compile(r"[a-z0-9][a-z0-9_-]*")
 LESSON_FILE_RE = re.compile(r"(?P<number>\d{2})-(?P<slug>[a-z0-9]+(?:-[a-z0-9]+)*)\.md")

@@ -15,8 +15,8 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from annquiz.core.markdown_rendering import RenderError, render_markdown
 from annquiz.courses.content.definitions import ContentError
-from annquiz.courses.rendering import RenderError, render_markdown
 
 _CONFIG_PATH_RE = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
 

@@ -13,7 +13,6 @@ from django.utils import timezone
 
 from annquiz.coding import submitting
 from annquiz.coding.errors import (
-    AttemptsExhausted,
     IdempotencyKeyReused,
     InvalidSubmission,
     RateLimited,
@@ -21,6 +20,7 @@ from annquiz.coding.errors import (
 )
 from annquiz.coding.models import CodingTask, Submission
 from annquiz.coding.statuses import Status
+from annquiz.core.errors import AttemptsExhausted
 from tests.annquiz.coding.conftest import submit
 from tests.factories import StudentFactory
 from tests.worker import point_app_at

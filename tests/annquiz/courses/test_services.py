@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from django.db import connection, connections
 
+from annquiz.core.errors import AttemptsExhausted
 from annquiz.courses import grading
 from annquiz.courses.errors import (
-    AttemptsExhausted,
     InvalidAnswer,
     QuestionInactive,
     VariantMismatch,

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from annquiz.courses.rendering import FIGURES_DIR, RenderError, code_css, render_markdown
+from annquiz.core.markdown_rendering import FIGURES_DIR, RenderError, code_css, render_markdown
 
 CODE_CSS = Path(__file__).resolve().parents[3] / "annquiz" / "static" / "css" / "code.css"
 

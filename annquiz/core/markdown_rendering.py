@@ -1,4 +1,5 @@
-"""Markdown to HTML for course content: tables, highlighted code, MathML, local SVG figures.
+"""Markdown to HTML for course content and task statements: tables, highlighted code,
+MathML, local SVG figures.
 
 The renderer is pure (no Django, no database) and safe for instructor-written text:
 
@@ -137,7 +138,7 @@ def code_css() -> str:
     header = (
         f"/* Highlighting for code blocks rendered from course Markdown.\n"
         f"   Generated from the Pygments style '{CODE_STYLE}' by\n"
-        f"   annquiz.courses.rendering.code_css(); regenerate it rather than editing it. */\n"
+        f"   annquiz.core.markdown_rendering.code_css(); regenerate it. */\n"
     )
     # Only the rules scoped to code blocks: Pygments also emits global `pre` and line-number
     # rules, which would restyle the rest of the site.
