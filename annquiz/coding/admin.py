@@ -17,7 +17,7 @@ from training.errors import TrainingError
 from training.judging import (
     TaskDefinition,
     TaskDefinitionError,
-    check_submission,
+    admit,
     parse_task_definition,
 )
 
@@ -68,7 +68,7 @@ class CodingTaskAdminForm(forms.ModelForm):
             if not kind or source is None:
                 continue
             try:
-                check_submission(definition, parse_solution(kind, source))
+                admit(definition, parse_solution(kind, source))
             except TrainingError as error:
                 self.add_error(f"{role}_source", f"{role} solution: {error}")
         return cleaned
