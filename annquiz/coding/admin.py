@@ -8,7 +8,6 @@ from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
 
-from annquiz.coding.catalog import parse_solution
 from annquiz.coding.models import CodingTask, Submission
 from annquiz.courses.admin import ContentAccess, InstructorAccess
 from annquiz.courses.rendering import render_markdown
@@ -20,6 +19,7 @@ from training.judging import (
     admit,
     parse_task_definition,
 )
+from training.solutions import parse_solution
 
 
 class CodingTaskAdminForm(forms.ModelForm):

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from annquiz.coding.catalog import TaskFile, load_catalog, parse_solution
+from annquiz.coding.catalog import TaskFile, load_catalog
 from training.judging import admit, judge
+from training.solutions import parse_solution
 
 CATALOG = load_catalog()
 
