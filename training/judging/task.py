@@ -14,6 +14,7 @@ from typing import Any, Literal, NoReturn, cast
 
 from training.datasets import DATASET_NAMES, Dataset, load_dataset
 from training.spec import DEFAULT_LIMITS, LAYER_TYPES, OPTIMIZERS, Limits
+from training.validation import as_mapping, check_known_keys
 
 __all__ = [
     "CHECK_KINDS",
@@ -181,12 +182,17 @@ def _text(value: object, path: str) -> str:
 
 
 def _mapping(value: object, path: str) -> Mapping[str, Any]:
-    if not isinstance(value, Mapping):
-        _fail(path, f"must be a mapping of names to values, got {_show(value)}")
-    for key in value:
-        if not isinstance(key, str):
-            _fail(path, f"has a key {_show(key)}; keys must be text")
-    return cast(Mapping[str, Any], value)
+    return as_mapping(
+        value,
+        path,
+        fail=_fail,
+        not_a_mapping=lambda bad: f"must be a mapping of names to values, got {_show(bad)}",
+        key_not_text=lambda key: f"has a key {_show(key)}; keys must be text",
+    )
+
+
+def _unknown_field(allowed: Sequence[str]) -> Callable[[str], str]:
+    return lambda _: f"unknown field; allowed: {', '.join(allowed)}"
 
 
 _Param = Callable[[object, str], Any]
@@ -274,9 +280,7 @@ _CHECK_FIELDS: tuple[str, ...] = ("kind", "label", "params", "section")
 
 def _parse_check(data: object, path: str, dataset: Dataset) -> CheckSpec:
     entry = _mapping(data, path)
-    for key in entry:
-        if key not in _CHECK_FIELDS:
-            _fail(f"{path}.{key}", f"unknown field; allowed: {', '.join(_CHECK_FIELDS)}")
+    check_known_keys(entry, path, _CHECK_FIELDS, fail=_fail, unknown=_unknown_field(_CHECK_FIELDS))
     if "kind" not in entry:
         _fail(f"{path}.kind", f"is missing; one of {', '.join(CHECK_KINDS)}")
     kind = _choice(entry["kind"], f"{path}.kind", CHECK_KINDS)
@@ -376,9 +380,10 @@ def parse_task_definition(data: Mapping[str, Any]) -> TaskDefinition:
     (``checks[2].params.threshold: ...``).
     """
     root = _mapping(data, "task")
-    for key in root:
-        if key not in TASK_DEFINITION_FIELDS:
-            _fail(key, f"unknown field; allowed: {', '.join(TASK_DEFINITION_FIELDS)}")
+    # The fields are named from the root: `checks`, not `task.checks`.
+    check_known_keys(
+        root, "", TASK_DEFINITION_FIELDS, fail=_fail, unknown=_unknown_field(TASK_DEFINITION_FIELDS)
+    )
     if "dataset" not in root:
         _fail("dataset", f"is missing; one of {', '.join(DATASET_NAMES)}")
     dataset_name = _choice(root["dataset"], "dataset", DATASET_NAMES)

@@ -40,7 +40,6 @@ from training.spec.validators import (
     as_object,
     boolean,
     check_keys,
-    child_path,
     describe,
     fail,
     int_pair,
@@ -50,6 +49,7 @@ from training.spec.validators import (
     suggest,
     whole_number,
 )
+from training.validation import join_path
 
 # Keras class names written in lower case map onto the spec's layer types.
 _LAYER_TYPE_ALIASES: dict[str, str] = {
@@ -181,14 +181,14 @@ def _parse_layers(value: object) -> tuple[tuple[int, ...], tuple[Layer, ...]]:
         path = f"layers[{index}]"
         obj = as_object(raw, path, "a layer")
         if "type" not in obj:
-            fail(child_path(path, "type"), f"is missing: one of {one_of(LAYER_TYPES)}")
-        layer_type = _name_layer_type(obj["type"], child_path(path, "type"))
+            fail(join_path(path, "type"), f"is missing: one of {one_of(LAYER_TYPES)}")
+        layer_type = _name_layer_type(obj["type"], join_path(path, "type"))
         present_inputs = [key for key in _INPUT_KEYS if key in obj]
         if index == 0:
             input_shape = _parse_input(obj, path, present_inputs)
         elif present_inputs:
             fail(
-                child_path(path, present_inputs[0]),
+                join_path(path, present_inputs[0]),
                 f"only the first layer takes {present_inputs[0]}; remove it here "
                 "(the first layer already sets the input size)",
             )
@@ -214,17 +214,17 @@ def _name_layer_type(value: object, path: str) -> str:
 def _parse_input(obj: dict[str, object], path: str, present: list[str]) -> tuple[int, ...]:
     if not present:
         fail(
-            child_path(path, "input_dim"),
+            join_path(path, "input_dim"),
             "is missing: put input_dim (the number of input features, i.e. columns) or "
             "input_shape on the first layer, e.g. "
             '{"type": "dense", "units": 16, "input_dim": 8}',
         )
     if len(present) == 2:
-        fail(child_path(path, "input_shape"), "give input_dim or input_shape, not both")
+        fail(join_path(path, "input_shape"), "give input_dim or input_shape, not both")
     if present[0] == "input_dim":
-        return (whole_number(obj["input_dim"], child_path(path, "input_dim")),)
+        return (whole_number(obj["input_dim"], join_path(path, "input_dim")),)
     raw = obj["input_shape"]
-    shape_path = child_path(path, "input_shape")
+    shape_path = join_path(path, "input_shape")
     if isinstance(raw, int):
         return (whole_number(raw, shape_path),)
     if not isinstance(raw, (list, tuple)):
@@ -246,9 +246,9 @@ def _parse_layer(layer_type: str, obj: dict[str, object], path: str) -> Layer:
         if "units" not in obj:
             _missing(path, "units", "the number of neurons, e.g. 16")
         return Dense(
-            units=whole_number(obj["units"], child_path(path, "units")),
+            units=whole_number(obj["units"], join_path(path, "units")),
             activation=_parse_activation(activation_raw, path, layer_type),
-            use_bias=boolean(obj.get("use_bias", True), child_path(path, "use_bias")),
+            use_bias=boolean(obj.get("use_bias", True), join_path(path, "use_bias")),
             kernel_regularizer=_parse_regularizer(obj.get("kernel_regularizer"), path),
         )
     if layer_type == "dropout":
@@ -256,7 +256,7 @@ def _parse_layer(layer_type: str, obj: dict[str, object], path: str) -> Layer:
             _missing(path, "rate", "the fraction of inputs to drop, e.g. 0.2")
         return Dropout(
             rate=number_in_range(
-                obj["rate"], child_path(path, "rate"), low=0.0, high=1.0, high_open=True
+                obj["rate"], join_path(path, "rate"), low=0.0, high=1.0, high_open=True
             )
         )
     if layer_type == "conv2d":
@@ -265,34 +265,34 @@ def _parse_layer(layer_type: str, obj: dict[str, object], path: str) -> Layer:
         if "kernel_size" not in obj:
             _missing(path, "kernel_size", "e.g. 3 or [3, 3]")
         padding = known_name(
-            obj.get("padding", "valid"), child_path(path, "padding"), _PADDINGS, "padding"
+            obj.get("padding", "valid"), join_path(path, "padding"), _PADDINGS, "padding"
         )
         return Conv2D(
-            filters=whole_number(obj["filters"], child_path(path, "filters")),
-            kernel_size=int_pair(obj["kernel_size"], child_path(path, "kernel_size")),
-            strides=int_pair(obj.get("strides", 1), child_path(path, "strides")),
+            filters=whole_number(obj["filters"], join_path(path, "filters")),
+            kernel_size=int_pair(obj["kernel_size"], join_path(path, "kernel_size")),
+            strides=int_pair(obj.get("strides", 1), join_path(path, "strides")),
             padding=cast(Literal["valid", "same"], padding),
             activation=_parse_activation(activation_raw, path, layer_type),
-            use_bias=boolean(obj.get("use_bias", True), child_path(path, "use_bias")),
+            use_bias=boolean(obj.get("use_bias", True), join_path(path, "use_bias")),
             kernel_regularizer=_parse_regularizer(obj.get("kernel_regularizer"), path),
         )
     if layer_type == "max_pooling2d":
         strides_raw = obj.get("strides")
         return MaxPooling2D(
-            pool_size=int_pair(obj.get("pool_size", 2), child_path(path, "pool_size")),
+            pool_size=int_pair(obj.get("pool_size", 2), join_path(path, "pool_size")),
             strides=None
             if strides_raw is None
-            else int_pair(strides_raw, child_path(path, "strides")),
+            else int_pair(strides_raw, join_path(path, "strides")),
         )
     if layer_type == "flatten":
         return Flatten()
     # simple_rnn and lstm
     if "units" not in obj:
         _missing(path, "units", "the size of the recurrent state, e.g. 32")
-    units = whole_number(obj["units"], child_path(path, "units"))
+    units = whole_number(obj["units"], join_path(path, "units"))
     activation = _parse_activation(activation_raw, path, layer_type)
     return_sequences = boolean(
-        obj.get("return_sequences", False), child_path(path, "return_sequences")
+        obj.get("return_sequences", False), join_path(path, "return_sequences")
     )
     if layer_type == "simple_rnn":
         return SimpleRNN(units=units, activation=activation, return_sequences=return_sequences)
@@ -303,11 +303,11 @@ _PADDINGS: tuple[str, ...] = ("valid", "same")
 
 
 def _missing(path: str, key: str, example: str) -> NoReturn:
-    fail(child_path(path, key), f"is missing: {example}")
+    fail(join_path(path, key), f"is missing: {example}")
 
 
 def _parse_activation(value: object, layer_path: str, layer_type: str) -> Activation:
-    path = child_path(layer_path, "activation")
+    path = join_path(layer_path, "activation")
     if value is None:
         return Activation("linear")
     alpha: float | None = None
@@ -315,10 +315,10 @@ def _parse_activation(value: object, layer_path: str, layer_type: str) -> Activa
         obj = as_object(value, path, "an activation")
         check_keys(obj, path, ("name", "alpha"), "an activation")
         if "name" not in obj:
-            fail(child_path(path, "name"), f"is missing: one of {one_of(ACTIVATIONS)}")
-        name = known_name(obj["name"], child_path(path, "name"), ACTIVATIONS, "activation")
+            fail(join_path(path, "name"), f"is missing: one of {one_of(ACTIVATIONS)}")
+        name = known_name(obj["name"], join_path(path, "name"), ACTIVATIONS, "activation")
         if "alpha" in obj:
-            alpha = _parse_alpha(name, obj["alpha"], child_path(path, "alpha"))
+            alpha = _parse_alpha(name, obj["alpha"], join_path(path, "alpha"))
     else:
         name = known_name(value, path, ACTIVATIONS, "activation")
     if name == "prelu" and layer_type != "dense":
@@ -341,12 +341,12 @@ def _parse_alpha(name: str, value: object, path: str) -> float:
 def _parse_regularizer(value: object, layer_path: str) -> Regularizer | None:
     if value is None:
         return None
-    path = child_path(layer_path, "kernel_regularizer")
+    path = join_path(layer_path, "kernel_regularizer")
     obj = as_object(value, path, 'a kernel_regularizer (such as {"l2": 0.001})')
     check_keys(obj, path, ("l1", "l2"), "a kernel_regularizer")
     return Regularizer(
-        l1=number_in_range(obj.get("l1", 0.0), child_path(path, "l1"), low=0.0),
-        l2=number_in_range(obj.get("l2", 0.0), child_path(path, "l2"), low=0.0),
+        l1=number_in_range(obj.get("l1", 0.0), join_path(path, "l1"), low=0.0),
+        l2=number_in_range(obj.get("l2", 0.0), join_path(path, "l2"), low=0.0),
     )
 
 
@@ -369,13 +369,13 @@ def _parse_optimizer(value: object, path: str) -> Optimizer:
         return _optimizer_with_defaults(name, {})
     obj = as_object(value, path, 'the optimizer (a name such as "adam", or an object)')
     if "name" not in obj:
-        fail(child_path(path, "name"), f"is missing: one of {one_of(OPTIMIZERS)}")
-    name = known_name(obj["name"], child_path(path, "name"), OPTIMIZERS, "optimizer")
+        fail(join_path(path, "name"), f"is missing: one of {one_of(OPTIMIZERS)}")
+    name = known_name(obj["name"], join_path(path, "name"), OPTIMIZERS, "optimizer")
     settings = tuple(OPTIMIZER_DEFAULTS[name])
     for key in obj:
         if key != "name" and key not in settings:
             fail(
-                child_path(path, key),
+                join_path(path, key),
                 f"'{key}' is not a setting of {name}{suggest(key, settings)}; "
                 f"its settings: {one_of(settings)}",
             )
@@ -383,7 +383,7 @@ def _parse_optimizer(value: object, path: str) -> Optimizer:
     for key, raw in obj.items():
         if key == "name":
             continue
-        key_path = child_path(path, key)
+        key_path = join_path(path, key)
         if key == "nesterov":
             given[key] = boolean(raw, key_path)
         elif key == "learning_rate":
@@ -425,28 +425,26 @@ def _parse_early_stopping(
     check_keys(obj, path, _EARLY_STOPPING_FIELDS, "early_stopping")
     monitor = _parse_monitor(obj.get("monitor", "val_loss"), metrics, has_validation)
     mode = known_name(
-        obj.get("mode", "auto"), child_path(path, "mode"), ("auto", "min", "max"), "mode"
+        obj.get("mode", "auto"), join_path(path, "mode"), ("auto", "min", "max"), "mode"
     )
     higher_is_better = monitor.removeprefix("val_") in _ACCURACY_METRICS
     if mode == "max" and not higher_is_better:
         fail(
-            child_path(path, "mode"),
+            join_path(path, "mode"),
             f"'max' would treat a rising {monitor} as progress; use 'min' or 'auto'",
         )
     if mode == "min" and higher_is_better:
         fail(
-            child_path(path, "mode"),
+            join_path(path, "mode"),
             f"'min' would treat a falling {monitor} as progress; use 'max' or 'auto'",
         )
     return EarlyStopping(
         monitor=monitor,
-        patience=whole_number(obj.get("patience", 0), child_path(path, "patience"), minimum=0),
-        min_delta=number_in_range(
-            obj.get("min_delta", 0.0), child_path(path, "min_delta"), low=0.0
-        ),
+        patience=whole_number(obj.get("patience", 0), join_path(path, "patience"), minimum=0),
+        min_delta=number_in_range(obj.get("min_delta", 0.0), join_path(path, "min_delta"), low=0.0),
         mode=cast(Literal["auto", "min", "max"], mode),
         restore_best_weights=boolean(
-            obj.get("restore_best_weights", False), child_path(path, "restore_best_weights")
+            obj.get("restore_best_weights", False), join_path(path, "restore_best_weights")
         ),
     )
 
@@ -492,7 +490,7 @@ def _parse_class_weight(value: object, spec: ModelSpec) -> ClassWeight:
     n_classes = _n_classes(spec)
     weights: dict[int, float] = {}
     for key, raw in value.items():
-        key_path = child_path(path, str(key))
+        key_path = join_path(path, str(key))
         if isinstance(key, str) and key.isascii() and key.isdigit() and len(key) <= 9:
             cls = int(key)
         elif isinstance(key, int) and not isinstance(key, bool) and key >= 0:

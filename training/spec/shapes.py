@@ -16,7 +16,8 @@ from training.spec.types import (
     ModelSpec,
     SimpleRNN,
 )
-from training.spec.validators import child_path, fail
+from training.spec.validators import fail
+from training.validation import join_path
 
 
 def _shape_text(shape: tuple[int, ...]) -> str:
@@ -66,7 +67,7 @@ def infer_shapes(input_shape: tuple[int, ...], layers: Sequence[Layer]) -> list[
             width = _conv_length(shape[1], window[1], strides[1], padding)
             if height < 1 or width < 1:
                 fail(
-                    child_path(path, what),
+                    join_path(path, what),
                     f"the window {window[0]}x{window[1]} is larger than its input "
                     f"{shape[0]}x{shape[1]} from {source}; use a smaller {what}"
                     + (" or padding 'same'" if isinstance(layer, Conv2D) else ""),

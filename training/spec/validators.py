@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from typing import NoReturn, cast
 
 from training.errors import SpecError
+from training.validation import as_mapping, check_known_keys
 
 # Well-known misspellings or old Keras names whose right name difflib would not guess.
 _FIELD_HINTS: dict[str, str] = {
@@ -29,10 +30,6 @@ _MAX_WHOLE_NUMBER = 1_000_000_000
 
 def fail(path: str, reason: str) -> NoReturn:
     raise SpecError(path, reason)
-
-
-def child_path(path: str, key: str) -> str:
-    return f"{path}.{key}" if path else key
 
 
 def describe(value: object) -> str:
@@ -66,22 +63,27 @@ def suggest(word: str, options: Sequence[str]) -> str:
 
 
 def as_object(value: object, path: str, what: str) -> dict[str, object]:
-    if not isinstance(value, dict):
-        fail(path, f"{what} must be a JSON object, got {describe(value)}")
-    for key in value:
-        if not isinstance(key, str):
-            fail(path, f"{what} has a key {describe(key)}; keys must be strings")
-    return cast(dict[str, object], value)
+    obj = as_mapping(
+        value,
+        path,
+        fail=fail,
+        not_a_mapping=lambda bad: f"{what} must be a JSON object, got {describe(bad)}",
+        key_not_text=lambda key: f"{what} has a key {describe(key)}; keys must be strings",
+        kind=dict,
+    )
+    return cast(dict[str, object], obj)
 
 
 def check_keys(obj: dict[str, object], path: str, allowed: Sequence[str], what: str) -> None:
-    for key in obj:
-        if key not in allowed:
-            fail(
-                child_path(path, key),
-                f"unknown field '{key}' for {what}{suggest(key, allowed)}; "
-                f"allowed: {one_of(allowed)}",
-            )
+    check_known_keys(
+        obj,
+        path,
+        allowed,
+        fail=fail,
+        unknown=lambda key: (
+            f"unknown field '{key}' for {what}{suggest(key, allowed)}; allowed: {one_of(allowed)}"
+        ),
+    )
 
 
 def whole_number(value: object, path: str, *, minimum: int = 1) -> int:
