@@ -242,10 +242,10 @@ def measure_latency(
     students: Students, runs: int, warmup: int, poll_s: float, log: Path
 ) -> dict[str, Any]:
     """(a) submit -> stored verdict, one submission at a time, one worker process."""
-    from annquiz.coding.catalog import parse_solution
     from annquiz.coding.models import CodingTask, Submission
     from annquiz.coding.selectors import task_definition
     from training.judging import judge
+    from training.solutions import parse_solution
 
     task = CodingTask.objects.get(slug=HANDOUT)
     body = body_of(task.reference_kind, task.reference_source)
@@ -307,10 +307,10 @@ def measure_drain(students: Students, burst: int, concurrency: int, log: Path) -
     from django.db.models import Max, Min
     from django.utils import timezone
 
-    from annquiz.coding.catalog import parse_solution
     from annquiz.coding.models import CodingTask, Submission
     from annquiz.coding.selectors import task_definition
     from training.judging import judge
+    from training.solutions import parse_solution
 
     task = CodingTask.objects.get(slug=HANDOUT)
     body = body_of(task.reference_kind, task.reference_source)
@@ -368,8 +368,8 @@ def measure_tf_memory(
     """(c) the pool process's RSS over many TensorFlow-backend gradings."""
     import psutil
 
-    from annquiz.coding.catalog import parse_solution
     from annquiz.coding.models import CodingTask
+    from training.solutions import parse_solution
     from training.spec import spec_to_dict
 
     task = CodingTask.objects.get(slug=TF_TASK)

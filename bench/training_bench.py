@@ -45,7 +45,8 @@ from typing import Any
 import numpy as np
 
 from bench import common
-from training.fitting import FitData, get_backend
+from training.backends import get_backend
+from training.fitting import FitData
 from training.spec import Activation, Dense, ModelSpec, Optimizer
 
 RESULTS = common.RESULTS

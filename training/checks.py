@@ -16,6 +16,11 @@ Conventions:
 - Epoch numbers in messages and ``details`` count from 1, as Keras prints them
   (``Epoch 1/50``).
 - A missing history key or a malformed argument raises ``training.errors.DataError`` naming it.
+
+Why one module of some 800 lines: every check is one public function over the same history
+conventions and the same small helpers (metric labels, number formatting, figure lookup);
+each is short, and a reader compares their messages side by side. Split it by check family
+when a new family brings helpers of its own.
 """
 
 from __future__ import annotations

@@ -52,10 +52,11 @@ from typing import Any, NoReturn
 
 import numpy as np
 
+from training.backends import get_backend
 from training.checks import default_checks, json_safe
 from training.datasets import DATASET_NAMES, describe_datasets, load_dataset
 from training.errors import DataError, SpecError, TrainingError
-from training.fitting import FitData, FitResult, check_fit_limits, get_backend
+from training.fitting import FitData, FitResult, check_fit_limits
 from training.spec import ModelSpec
 
 BACKENDS: tuple[str, ...] = ("numpy", "tensorflow")

@@ -1,7 +1,7 @@
-"""What every backend takes and gives back: the data to fit, the per-seed results.
+"""What every backend takes and gives back: the data to fit, the per-seed results, and the
+``Backend`` protocol the backends implement.
 
-A backend is chosen by name with ``get_backend("numpy" | "tensorflow")``. TensorFlow is only
-imported when the TensorFlow backend is asked for.
+A backend is chosen by name with ``training.backends.get_backend``.
 """
 
 from __future__ import annotations
@@ -108,6 +108,9 @@ def check_fit_limits(
 
 class Backend(Protocol):
     name: str
+    # True when one ``fit`` call trains all its seeds in one pass (the NumPy backend stacks
+    # them), False when it trains them one after another.
+    trains_seeds_together: bool
 
     def supports(self, spec: ModelSpec) -> None:
         """Raise ``UnsupportedByBackend`` naming the first layer/feature it cannot train."""
@@ -138,18 +141,3 @@ class Backend(Protocol):
         (``diverged=True``), like Keras' ``TerminateOnNaN``.
         """
         ...
-
-
-def get_backend(name: str) -> Backend:
-    """Return the backend called ``name``; importing TensorFlow only for ``"tensorflow"``."""
-    if name == "numpy":
-        from training.numpy_backend.backend import NumpyBackend
-
-        numpy_backend: Backend = NumpyBackend()
-        return numpy_backend
-    if name == "tensorflow":
-        from training.tf_backend.backend import TensorflowBackend
-
-        tf_backend: Backend = TensorflowBackend()
-        return tf_backend
-    raise ValueError(f"unknown backend {name!r}: choose 'numpy' or 'tensorflow'")

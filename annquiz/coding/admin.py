@@ -8,7 +8,6 @@ from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
 
-from annquiz.coding.catalog import parse_solution
 from annquiz.coding.models import CodingTask, Submission
 from annquiz.core.admin_access import ContentAccess, InstructorAccess
 from annquiz.core.markdown_rendering import render_markdown
@@ -17,9 +16,10 @@ from training.errors import TrainingError
 from training.judging import (
     TaskDefinition,
     TaskDefinitionError,
-    check_submission,
+    admit,
     parse_task_definition,
 )
+from training.solutions import parse_solution
 
 
 class CodingTaskAdminForm(forms.ModelForm):
@@ -68,7 +68,7 @@ class CodingTaskAdminForm(forms.ModelForm):
             if not kind or source is None:
                 continue
             try:
-                check_submission(definition, parse_solution(kind, source))
+                admit(definition, parse_solution(kind, source))
             except TrainingError as error:
                 self.add_error(f"{role}_source", f"{role} solution: {error}")
         return cleaned

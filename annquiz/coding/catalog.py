@@ -35,8 +35,7 @@ from training.judging import (
     TaskDefinitionError,
     parse_task_definition,
 )
-from training.keras_snippet import parse_keras_snippet
-from training.spec import ModelSpec, parse_spec
+from training.solutions import parse_solution
 
 __all__ = [
     "DEFAULT_CATALOG_DIRECTORY",
@@ -48,7 +47,6 @@ __all__ = [
     "TaskFile",
     "load_catalog",
     "load_task_folder",
-    "parse_solution",
 ]
 
 SolutionKind = Literal["keras", "json"]
@@ -100,26 +98,6 @@ class TaskFile:
     reference_source: str
     broken_kind: SolutionKind
     broken_source: str
-
-
-def parse_solution(kind: str, source: str) -> ModelSpec:
-    """A solution's spec: ``"json"`` through ``parse_spec``, ``"keras"`` through
-    ``parse_keras_snippet``, both with the task's own validation rows (``external_validation``).
-
-    Raises ``SpecError`` naming the path (a JSON path, or ``line N`` of a snippet) and
-    ``ValueError`` for an unknown kind.
-    """
-    if kind == "keras":
-        return parse_keras_snippet(source, external_validation=True)
-    if kind == "json":
-        try:
-            data = json.loads(source)
-        except json.JSONDecodeError as error:
-            raise SpecError(
-                f"line {error.lineno}", f"not valid JSON: {error.msg} (column {error.colno})"
-            ) from None
-        return parse_spec(data, external_validation=True)
-    raise ValueError(f"unknown solution kind {kind!r}: choose 'keras' or 'json'")
 
 
 def _read(path: Path) -> str:

@@ -29,7 +29,7 @@ from annquiz.coding.models import Submission
 from annquiz.coding.selectors import task_definition
 from annquiz.coding.statuses import Status
 from training.checks import json_safe
-from training.judging import judge
+from training.judging import judge, training_progress
 from training.spec import parse_spec
 
 logger = logging.getLogger(__name__)
@@ -136,34 +136,8 @@ def _finish(submission_id: int, token: uuid.UUID, **fields: Any) -> bool:
     )
 
 
-def progress_of(epochs_done: dict[int, int], n_seeds: int, epochs: int) -> dict[str, Any]:
-    """The progress a running submission shows: ``epoch`` of ``epochs`` on seed
-    ``seed_index + 1`` of ``n_seeds`` (``together`` when the backend trains the seeds in one
-    pass, as the NumPy backend does), and ``fraction`` of the whole training done."""
-    if not epochs_done:
-        return {
-            "seed_index": 0,
-            "n_seeds": n_seeds,
-            "epoch": 0,
-            "epochs": epochs,
-            "together": False,
-            "fraction": 0.0,
-        }
-    done = sum(min(count, epochs) for count in epochs_done.values())
-    latest_seed = next(reversed(epochs_done))
-    together = len(epochs_done) == n_seeds and len(set(epochs_done.values())) == 1
-    return {
-        "seed_index": list(epochs_done).index(latest_seed),
-        "n_seeds": n_seeds,
-        "epoch": epochs_done[latest_seed],
-        "epochs": epochs,
-        "together": together,
-        "fraction": round(done / max(1, n_seeds * epochs), 4),
-    }
-
-
 def _progress_recorder(
-    submission_id: int, token: uuid.UUID, *, n_seeds: int, epochs: int
+    submission_id: int, token: uuid.UUID, *, n_seeds: int, epochs: int, backend: str
 ) -> Callable[[int, int, dict[str, float]], None]:
     """The judge's epoch callback: writes progress (and so the heartbeat) at most every
     ``PROGRESS_INTERVAL`` seconds, and stops the judging if the claim was taken over."""
@@ -177,7 +151,10 @@ def _progress_recorder(
         if now - last_write < PROGRESS_INTERVAL:
             return
         last_write = now
-        progress = {**progress_of(epochs_done, n_seeds, epochs), "loss": logs.get("loss")}
+        progress = {
+            **training_progress(epochs_done, n_seeds=n_seeds, epochs=epochs, backend=backend),
+            "loss": logs.get("loss"),
+        }
         alive = Submission.objects.filter(
             pk=submission_id, claim_token=token, status=Status.RUNNING
         ).update(progress=json_safe(progress), heartbeat_at=timezone.now())
@@ -219,7 +196,11 @@ def submission_judge(*, submission_id: int) -> JudgeOutcome:
         definition = task_definition(submission.task)
         spec = parse_spec(submission.spec)
         recorder = _progress_recorder(
-            submission_id, token, n_seeds=len(definition.seeds), epochs=spec.epochs
+            submission_id,
+            token,
+            n_seeds=len(definition.seeds),
+            epochs=spec.epochs,
+            backend=definition.backend,
         )
         judgement = judge(definition, spec, on_epoch_end=recorder)
     except ClaimLost:
@@ -254,6 +235,11 @@ def submission_judge(*, submission_id: int) -> JudgeOutcome:
         status=status,
         result=judgement.to_dict(),
         message=judgement.summary,
-        progress={**progress_of(trained, len(trained), spec.epochs), "fraction": 1.0},
+        progress={
+            **training_progress(
+                trained, n_seeds=len(trained), epochs=spec.epochs, backend=definition.backend
+            ),
+            "fraction": 1.0,
+        },
     )
     return JudgeOutcome(status if stored else None)

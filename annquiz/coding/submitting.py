@@ -19,7 +19,6 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from annquiz.coding.architecture import architecture_diagram
-from annquiz.coding.catalog import parse_solution
 from annquiz.coding.errors import (
     IdempotencyKeyReused,
     InvalidSubmission,
@@ -31,7 +30,8 @@ from annquiz.coding.queueing import submission_enqueue
 from annquiz.coding.selectors import task_definition
 from annquiz.core.errors import AttemptsExhausted
 from training.errors import TrainingError
-from training.judging import check_submission
+from training.judging import admit
+from training.solutions import parse_solution
 from training.spec import ModelSpec, spec_to_dict
 
 MAX_SOURCE_CHARS = 50_000
@@ -56,7 +56,7 @@ def submission_spec_parse(*, task: CodingTask, source_kind: str, source: str) ->
         )
     try:
         spec = parse_solution(source_kind, source)
-        check_submission(task_definition(task), spec)
+        admit(task_definition(task), spec)
     except TrainingError as error:
         raise InvalidSubmission(str(error), field=field) from None
     return spec

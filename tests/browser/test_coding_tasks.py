@@ -258,10 +258,9 @@ def test_progress_and_verdict_appear_in_place_as_the_row_changes(
     """The submission row moves the way a worker moves it (claim, progress, one result);
     the open page shows each step without reloading."""
     from annquiz.coding.architecture import architecture_diagram
-    from annquiz.coding.judging import progress_of
     from annquiz.coding.models import CodingTask
     from annquiz.coding.selectors import task_definition
-    from training.judging import judge
+    from training.judging import judge, training_progress
     from training.keras_snippet import parse_keras_snippet
     from training.spec import spec_to_dict
 
@@ -277,7 +276,10 @@ def test_progress_and_verdict_appear_in_place_as_the_row_changes(
         architecture=architecture_diagram(spec),
         status=Status.RUNNING,
         # As the TensorFlow backend reports it: one seed after another.
-        progress={**progress_of({0: 50, 1: 31}, 3, 50), "loss": 0.52},
+        progress={
+            **training_progress({0: 50, 1: 31}, n_seeds=3, epochs=50, backend="tensorflow"),
+            "loss": 0.52,
+        },
         queue=task.queue,
     )
     page.goto(f"{TASK}submissions/{submission.pk}/")
@@ -290,7 +292,10 @@ def test_progress_and_verdict_appear_in_place_as_the_row_changes(
 
     # As the NumPy backend reports it: every seed in one pass.
     Submission.objects.filter(pk=submission.pk).update(
-        progress={**progress_of({0: 10, 1: 10, 2: 10}, 3, 50), "loss": 0.41}
+        progress={
+            **training_progress({0: 10, 1: 10, 2: 10}, n_seeds=3, epochs=50, backend="numpy"),
+            "loss": 0.41,
+        }
     )
     page.wait_for_function(
         "document.querySelector('[data-progress-text]').textContent.includes('3 seeds together')"

@@ -389,7 +389,7 @@ def test_capabilities_lists_each_backend_and_numpy_needs_no_tensorflow() -> None
         [
             sys.executable,
             "-c",
-            "import sys; from training.fitting import get_backend; "
+            "import sys; from training.backends import get_backend; "
             "get_backend('numpy').capabilities(); print('tensorflow' in sys.modules)",
         ],
         cwd=REPO,

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from training import datasets
+from training.backends import get_backend
 from training.datasets import DATASET_NAMES, Dataset, load_dataset, naive_last_value_mse
 from training.errors import DataError
-from training.fitting import get_backend
 from training.spec import parse_spec
 
 ARRAYS = ("x_train", "y_train", "x_val", "y_val", "x_test", "y_test")

@@ -9,9 +9,10 @@ import numpy as np
 import pytest
 
 from training import diagnostics
+from training.backends import get_backend
 from training.datasets import load_dataset
 from training.errors import DataError
-from training.fitting import FitData, FitResult, get_backend
+from training.fitting import FitData, FitResult
 from training.spec import Activation, Dense, Dropout, ModelSpec, parse_spec
 
 

@@ -17,7 +17,7 @@ from training.judging import (
     Judgement,
     TaskDefinition,
     TaskDefinitionError,
-    check_submission,
+    admit,
     judge,
     parse_task_definition,
 )
@@ -211,72 +211,72 @@ def test_a_bad_definition_names_the_field_path(data: dict[str, Any], path: str, 
 # --------------------------------------------------------------------------- before training
 
 
-def test_check_submission_rejects_epochs_over_the_tasks_constraint() -> None:
+def test_admit_rejects_epochs_over_the_tasks_constraint() -> None:
     task = task_of({"kind": "not_diverged"}, constraints={"max_epochs": 20})
     with pytest.raises(SpecError) as error:
-        check_submission(task, small_pima(epochs=50))
+        admit(task, small_pima(epochs=50))
     assert error.value.path == "epochs"
     assert "50 is over this task's 20" in str(error.value)
 
 
-def test_check_submission_rejects_another_learning_rate_including_the_default() -> None:
+def test_admit_rejects_another_learning_rate_including_the_default() -> None:
     task = task_of({"kind": "not_diverged"}, constraints={"learning_rate": 0.01})
-    check_submission(task, small_pima(optimizer={"name": "sgd", "momentum": 0.9}))  # sgd: 0.01
+    admit(task, small_pima(optimizer={"name": "sgd", "momentum": 0.9}))  # sgd: 0.01
     with pytest.raises(SpecError) as error:
-        check_submission(task, small_pima(optimizer="adam"))  # Keras' default 0.001
+        admit(task, small_pima(optimizer="adam"))  # Keras' default 0.001
     assert error.value.path == "optimizer.learning_rate"
     assert "fixed at 0.01" in str(error.value)
 
 
-def test_check_submission_rejects_a_network_without_the_required_layer_type() -> None:
+def test_admit_rejects_a_network_without_the_required_layer_type() -> None:
     task = task_of({"kind": "not_diverged"}, constraints={"layer_types": ["simple_rnn", "lstm"]})
     with pytest.raises(SpecError) as error:
-        check_submission(task, small_pima())
+        admit(task, small_pima())
     assert error.value.path == "layers"
     assert "simple_rnn or lstm" in str(error.value)
 
 
-def test_check_submission_rejects_a_shallow_network_and_another_optimizer() -> None:
+def test_admit_rejects_a_shallow_network_and_another_optimizer() -> None:
     task = task_of(
         {"kind": "not_diverged"}, constraints={"min_hidden_layers": 5, "optimizers": ["sgd"]}
     )
     with pytest.raises(SpecError, match="needs at least 5"):
-        check_submission(task, small_pima(optimizer="sgd"))
+        admit(task, small_pima(optimizer="sgd"))
     deep = spec_of([dense(4, input_dim=8)] + [dense(4)] * 4 + [dense(1, "sigmoid")])
     with pytest.raises(SpecError) as error:
-        check_submission(task, deep)
+        admit(task, deep)
     assert error.value.path == "optimizer.name"
 
 
-def test_check_submission_rejects_a_wrong_input_size() -> None:
+def test_admit_rejects_a_wrong_input_size() -> None:
     task = task_of({"kind": "not_diverged"})
     wrong = spec_of([dense(8, input_dim=7), dense(1, "sigmoid")])
     with pytest.raises(SpecError) as error:
-        check_submission(task, wrong)
+        admit(task, wrong)
     assert error.value.path == "layers[0].input_dim"
     assert "input_dim=8" in str(error.value)
 
 
-def test_check_submission_rejects_a_loss_that_does_not_fit_the_dataset() -> None:
+def test_admit_rejects_a_loss_that_does_not_fit_the_dataset() -> None:
     task = task_of({"kind": "not_diverged"})
     regression = parse_spec(
         {"layers": [dense(4, input_dim=8), dense(1, "linear")], "loss": "mse"},
         external_validation=True,
     )
     with pytest.raises(SpecError) as error:
-        check_submission(task, regression)
+        admit(task, regression)
     assert error.value.path == "loss"
     assert "binary_crossentropy" in str(error.value)
 
 
-def test_check_submission_rejects_a_sigmoid_output_for_a_number_and_wrong_class_counts() -> None:
+def test_admit_rejects_a_sigmoid_output_for_a_number_and_wrong_class_counts() -> None:
     rain = parse_task_definition({"dataset": "rainfall", "checks": [{"kind": "not_diverged"}]})
     squeezed = parse_spec(
         {"layers": [dense(4, input_dim=3), dense(1, "sigmoid")], "loss": "mse"},
         external_validation=True,
     )
     with pytest.raises(SpecError) as error:
-        check_submission(rain, squeezed)
+        admit(rain, squeezed)
     assert error.value.path == "layers[1].activation"
     images = parse_task_definition(
         {"dataset": "small-images", "backend": "tensorflow", "checks": [{"kind": "not_diverged"}]}
@@ -292,12 +292,12 @@ def test_check_submission_rejects_a_sigmoid_output_for_a_number_and_wrong_class_
         external_validation=True,
     )
     with pytest.raises(SpecError) as error:
-        check_submission(images, three)
+        admit(images, three)
     assert error.value.path == "layers[1].units"
     assert "4 classes" in str(error.value)
 
 
-def test_check_submission_rejects_what_the_backend_cannot_train() -> None:
+def test_admit_rejects_what_the_backend_cannot_train() -> None:
     task = parse_task_definition({"dataset": "stock-prices", "checks": [{"kind": "not_diverged"}]})
     recurrent = parse_spec(
         {
@@ -307,13 +307,13 @@ def test_check_submission_rejects_what_the_backend_cannot_train() -> None:
         external_validation=True,
     )
     with pytest.raises(UnsupportedByBackend, match="layers\\[0\\]"):
-        check_submission(task, recurrent)
+        admit(task, recurrent)
 
 
-def test_check_submission_applies_the_tasks_cost_limits_for_all_its_seeds() -> None:
+def test_admit_applies_the_tasks_cost_limits_for_all_its_seeds() -> None:
     task = task_of({"kind": "not_diverged"}, limits={"max_training_flops": 1e6})
     with pytest.raises(LimitExceeded) as error:
-        check_submission(task, small_pima())
+        admit(task, small_pima())
     assert "3 seeds" in str(error.value)
     assert "1e+06" in str(error.value)
 

@@ -17,7 +17,8 @@ import numpy as np
 import pytest
 
 from tests.training.keras_reference import keras_module, reference_fit, seeded_weights
-from training.fitting import FitData, get_backend
+from training.backends import get_backend
+from training.fitting import FitData
 from training.spec import Activation, Dense, ModelSpec, Optimizer, Regularizer
 
 pytestmark = pytest.mark.tensorflow

@@ -35,6 +35,7 @@ class NumpyBackend:
     """
 
     name = "numpy"
+    trains_seeds_together = True  # the seeds' weights are stacked and trained in one pass
 
     def __init__(self, *, limits: Limits = DEFAULT_LIMITS) -> None:
         self.limits = limits

@@ -240,6 +240,7 @@ class TensorflowBackend:
     """
 
     name = "tensorflow"
+    trains_seeds_together = False  # one seed after another, each in its own compiled loop
 
     def __init__(self, dtype: str = "float32", *, limits: Limits = DEFAULT_LIMITS) -> None:
         if dtype not in builder.DTYPES:

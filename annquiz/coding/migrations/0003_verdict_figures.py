@@ -1,6 +1,6 @@
 """Give the verdicts stored before the judge computed their page figures those figures.
 
-``training.verdict_figures.with_figures`` is what the judge applies to every new verdict:
+``training.judging.figures.with_figures`` is what the judge applies to every new verdict:
 every seed's ``best_epoch`` filled in and ``representative`` within the seeds. Applying it
 again changes nothing, so the migration can run on any mix of old and new verdicts; there
 is nothing to undo.
@@ -12,7 +12,7 @@ from typing import Any
 
 from django.db import migrations
 
-from training.verdict_figures import with_figures
+from training.judging.figures import with_figures
 
 BATCH = 500
 

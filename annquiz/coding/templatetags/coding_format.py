@@ -50,7 +50,7 @@ def representative_seed(result: dict[str, Any] | None) -> dict[str, Any] | None:
     """The seed the verdict names as representative: the one whose curves are shown.
 
     Its figures (``best_epoch`` included) come with the verdict
-    (``training.verdict_figures``); nothing is worked out here.
+    (``training.judging.figures``); nothing is worked out here.
     """
     if not result or not result.get("seeds"):
         return None

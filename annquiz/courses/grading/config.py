@@ -11,12 +11,13 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 
 from annquiz.courses.grading.base import QUESTION_KINDS, memoized_by_json
 from annquiz.courses.grading.errors import ConfigError
 from annquiz.courses.grading.text import CompiledPattern, compile_pattern
 from annquiz.courses.grading.variants import expects_vector, validate_parametrized
+from training.validation import as_mapping, check_known_keys, check_required_keys, join_path
 
 __all__ = [
     "ChoiceOption",
@@ -87,19 +88,18 @@ class FreeTextConfig:
 # --- small checkers ---------------------------------------------------------------------------
 
 
-def _join(path: str, key: str | int) -> str:
-    if isinstance(key, int):
-        return f"{path}[{key}]"
-    return f"{path}.{key}" if path else key
+def _fail(path: str, message: str) -> NoReturn:
+    raise ConfigError(path, message)
 
 
 def _mapping(value: object, path: str, what: str) -> Mapping[str, Any]:
-    if not isinstance(value, Mapping):
-        raise ConfigError(path, f"{what} must be a mapping, got {_type(value)}")
-    for key in value:
-        if not isinstance(key, str):
-            raise ConfigError(path, f"{what} has a key that is not text: {key!r}")
-    return value
+    return as_mapping(
+        value,
+        path,
+        fail=_fail,
+        not_a_mapping=lambda bad: f"{what} must be a mapping, got {_type(bad)}",
+        key_not_text=lambda key: f"{what} has a key that is not text: {key!r}",
+    )
 
 
 def _type(value: object) -> str:
@@ -114,13 +114,17 @@ def _keys(
     optional: tuple[str, ...] = (),
     what: str,
 ) -> None:
-    for key in value:
-        if key not in required and key not in optional:
-            allowed = ", ".join((*required, *optional))
-            raise ConfigError(_join(path, key), f"unknown key in {what}; allowed: {allowed}")
-    for key in required:
-        if key not in value:
-            raise ConfigError(_join(path, key), f"is required in {what}")
+    allowed = (*required, *optional)
+    check_known_keys(
+        value,
+        path,
+        allowed,
+        fail=_fail,
+        unknown=lambda _: f"unknown key in {what}; allowed: {', '.join(allowed)}",
+    )
+    check_required_keys(
+        value, path, required, fail=_fail, missing=lambda _: f"is required in {what}"
+    )
 
 
 def _text(value: object, path: str, *, max_length: int = 2000) -> str:
@@ -195,7 +199,7 @@ def _patterns(value: object, path: str) -> tuple[CompiledPattern, ...]:
         raise ConfigError(path, f"has more than {MAX_PATTERNS} patterns")
     compiled: list[CompiledPattern] = []
     for index, item in enumerate(items):
-        item_path = _join(path, index)
+        item_path = join_path(path, index)
         text = _text(item, item_path, max_length=MAX_PATTERN_LENGTH)
         try:
             compiled.append(compile_pattern(text))
@@ -212,22 +216,22 @@ def _choice_list(value: object, path: str) -> tuple[ChoiceOption, ...]:
     options: list[ChoiceOption] = []
     seen: set[str] = set()
     for index, item in enumerate(items):
-        item_path = _join(path, index)
+        item_path = join_path(path, index)
         choice = _mapping(item, item_path, "a choice")
         _keys(
             choice, item_path, required=("key", "text"), optional=("correct", "feedback"),
             what="a choice",
         )  # fmt: skip
-        key = _key(choice["key"], _join(item_path, "key"))
+        key = _key(choice["key"], join_path(item_path, "key"))
         if key in seen:
-            raise ConfigError(_join(item_path, "key"), f"duplicate choice key {key!r}")
+            raise ConfigError(join_path(item_path, "key"), f"duplicate choice key {key!r}")
         seen.add(key)
         options.append(
             ChoiceOption(
                 key=key,
-                text=_text(choice["text"], _join(item_path, "text")),
-                correct=_boolean(choice.get("correct", False), _join(item_path, "correct")),
-                feedback=_optional_text(choice.get("feedback"), _join(item_path, "feedback")),
+                text=_text(choice["text"], join_path(item_path, "text")),
+                correct=_boolean(choice.get("correct", False), join_path(item_path, "correct")),
+                feedback=_optional_text(choice.get("feedback"), join_path(item_path, "feedback")),
             )
         )
     return tuple(options)
@@ -303,11 +307,11 @@ def _concept(value: object, path: str) -> Concept:
         what="a concept",
     )  # fmt: skip
     return Concept(
-        key=_key(item["key"], _join(path, "key")),
-        label=_text(item["label"], _join(path, "label"), max_length=200),
-        weight=_number(item["weight"], _join(path, "weight"), low=0.0, low_open=True),
-        patterns=_patterns(item["patterns"], _join(path, "patterns")),
-        missing=_optional_text(item.get("missing"), _join(path, "missing")),
+        key=_key(item["key"], join_path(path, "key")),
+        label=_text(item["label"], join_path(path, "label"), max_length=200),
+        weight=_number(item["weight"], join_path(path, "weight"), low=0.0, low_open=True),
+        patterns=_patterns(item["patterns"], join_path(path, "patterns")),
+        missing=_optional_text(item.get("missing"), join_path(path, "missing")),
     )
 
 
@@ -319,12 +323,14 @@ def _contradiction(value: object, path: str) -> Contradiction:
     )  # fmt: skip
     unless = item.get("unless", [])
     return Contradiction(
-        key=_key(item["key"], _join(path, "key")),
-        label=_text(item["label"], _join(path, "label"), max_length=200),
-        penalty=_number(item["penalty"], _join(path, "penalty"), low=0.0, high=1.0, low_open=True),
-        patterns=_patterns(item["patterns"], _join(path, "patterns")),
-        unless=_patterns(unless, _join(path, "unless")) if unless else (),
-        feedback=_optional_text(item.get("feedback"), _join(path, "feedback")),
+        key=_key(item["key"], join_path(path, "key")),
+        label=_text(item["label"], join_path(path, "label"), max_length=200),
+        penalty=_number(
+            item["penalty"], join_path(path, "penalty"), low=0.0, high=1.0, low_open=True
+        ),
+        patterns=_patterns(item["patterns"], join_path(path, "patterns")),
+        unless=_patterns(unless, join_path(path, "unless")) if unless else (),
+        feedback=_optional_text(item.get("feedback"), join_path(path, "feedback")),
     )
 
 

@@ -15,11 +15,10 @@ from annquiz.coding.catalog import (
     TaskFile,
     load_catalog,
     load_task_folder,
-    parse_solution,
 )
 from annquiz.courses.content import HtmlBlock, load_course
-from training.errors import SpecError
 from training.judging import parse_task_definition
+from training.solutions import parse_solution
 
 COURSE_DIRECTORY = DEFAULT_CATALOG_DIRECTORY.parent / "course"
 EXPECTED_SLUGS = {
@@ -113,22 +112,6 @@ def test_the_handout_keras_task_uses_the_handouts_code_exactly_as_printed(
     spec = parse_solution("keras", source)
     assert [layer.units for layer in spec.layers] == [16, 8, 1]  # type: ignore[union-attr]
     assert (spec.epochs, spec.batch_size, spec.optimizer.name) == (50, 10, "adam")
-
-
-def test_parse_solution_reads_both_kinds_and_names_bad_input() -> None:
-    spec = parse_solution(
-        "json",
-        '{"layers": [{"type": "dense", "units": 1, "input_dim": 3}], "loss": "mse"}',
-    )
-    assert spec.input_shape == (3,)
-    with pytest.raises(SpecError) as error:
-        parse_solution("json", '{"layers": [}')
-    assert str(error.value).startswith("line 1: not valid JSON")
-    with pytest.raises(SpecError) as error:
-        parse_solution("keras", "model = Sequential([Dense(4, input_dim=3)]\n")
-    assert str(error.value).startswith("line 1")
-    with pytest.raises(ValueError, match="unknown solution kind"):
-        parse_solution("yaml", "")
 
 
 # --------------------------------------------------------------------------- bad folders

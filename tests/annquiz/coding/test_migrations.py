@@ -11,7 +11,7 @@ from django.apps import apps
 from annquiz.coding.models import CodingTask, Submission
 from annquiz.coding.statuses import Status
 from tests.factories import StudentFactory
-from training.verdict_figures import with_figures
+from training.judging.figures import with_figures
 
 pytestmark = pytest.mark.django_db
 

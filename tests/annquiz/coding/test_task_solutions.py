@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from annquiz.coding.catalog import TaskFile, load_catalog, parse_solution
-from training.judging import check_submission, judge
+from annquiz.coding.catalog import TaskFile, load_catalog
+from training.judging import admit, judge
+from training.solutions import parse_solution
 
 CATALOG = load_catalog()
 
@@ -37,4 +38,4 @@ def test_the_broken_solution_fails(task: TaskFile) -> None:
 @pytest.mark.parametrize("task", [pytest.param(task, id=task.slug) for task in CATALOG])
 def test_the_starter_parses_and_is_accepted_for_judging(task: TaskFile) -> None:
     spec = parse_solution(task.starter_kind, task.starter_source)
-    check_submission(task.definition, spec)
+    admit(task.definition, spec)

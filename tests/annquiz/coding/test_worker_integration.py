@@ -18,12 +18,13 @@ import pytest
 from django.contrib.auth.models import User
 from rest_framework.test import APIClient
 
-from annquiz.coding.catalog import load_task_folder, parse_solution
+from annquiz.coding.catalog import load_task_folder
 from annquiz.coding.catalog_sync import task_catalog_load
 from annquiz.coding.models import CodingTask, Submission
 from annquiz.coding.statuses import JUDGED_STATUSES, Status
 from tests.factories import StudentFactory
 from tests.worker import FAST_SWEEP, SHORT_LEASE, CeleryStack, WorkerOptions, WorkerProcess
+from training.solutions import parse_solution
 from training.spec import spec_to_dict
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]

@@ -9,9 +9,10 @@ import numpy as np
 import pytest
 
 from tests.training.keras_reference import keras_module, reference_fit, seeded_weights
+from training.backends import get_backend
 from training.early_stopping import EarlyStoppingMonitor
 from training.errors import DataError
-from training.fitting import FitData, get_backend
+from training.fitting import FitData
 from training.spec import (
     LSTM,
     Activation,

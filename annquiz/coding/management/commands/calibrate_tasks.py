@@ -30,10 +30,10 @@ from annquiz.coding.catalog import (
     CatalogError,
     TaskFile,
     load_catalog,
-    parse_solution,
 )
 from training.checks import higher_is_better
 from training.judging import CheckSpec, Judgement, TaskDefinition, judge
+from training.solutions import parse_solution
 from training.spec import DEFAULT_LIMITS, ModelSpec
 
 CALIBRATION_FILE = "CALIBRATION.md"

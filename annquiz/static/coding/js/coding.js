@@ -1,6 +1,6 @@
 /* Shared pieces of the coding-task pages: the training-curve plots, drawn as SVG from the
  * history of the seed a verdict names as representative, with the best epoch the verdict
- * carries (training/verdict_figures.py). Everything else on these pages (the verdict, the
+ * carries (training/judging/figures.py). Everything else on these pages (the verdict, the
  * architecture diagram, the status panel) is rendered by the server's templates; the
  * scripts fetch it.
  *

@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from training.verdict_figures import (
+from training.judging.figures import (
     best_epoch,
     lowest_validation_epoch,
     representative_index,
