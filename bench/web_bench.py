@@ -210,10 +210,12 @@ def profile(*, lesson_path: str, rounds: int = 20) -> dict[str, Any]:
     client.force_login(student)
     client.get(lesson_path)  # draws variants
 
-    from annquiz.courses.views import LESSON_PAGE_CACHE
+    from django.core.cache import caches
+
+    from annquiz.courses.lesson_cache import LESSON_PAGES_CACHE
 
     # Read each capture at once: the next request clears the connection's query log.
-    LESSON_PAGE_CACHE.clear()
+    caches[LESSON_PAGES_CACHE].clear()
     with CaptureQueriesContext(connection) as capture:
         response = client.get(lesson_path)
     assert response.status_code == 200, response.status_code
@@ -222,7 +224,7 @@ def profile(*, lesson_path: str, rounds: int = 20) -> dict[str, Any]:
         response = client.get(lesson_path)
     assert response.status_code == 200, response.status_code
     lesson_queries = [q["sql"] for q in capture.captured_queries]
-    LESSON_PAGE_CACHE.clear()
+    caches[LESSON_PAGES_CACHE].clear()
     started = time.perf_counter()
     client.get(lesson_path)
     uncached_seconds = time.perf_counter() - started
@@ -504,7 +506,7 @@ measurement, driven by the Lua scripts in `bench/wrk/`:
   table, math, a figure) by {args.connections} students, one per connection, each re-reading
   the page, after a {args.warmup:g} s warm-up; the rendered content is cached per process;
 - lesson page, cold: the same page for all {args.users} students in turn, so most requests
-  render the student's part of the page afresh in that worker;
+  render the page's content for the student afresh in that worker;
 - answer: `POST /api/v1/questions/{{id}}/answers/` with the next student's token, over the
   course's {info["answer_questions"]} numeric and single-choice questions, so that no student
   reaches an attempt limit (room for {info["attempt_capacity"]:,} answers); each answer is
@@ -524,8 +526,8 @@ Targets ({main["server"]}): lesson page p95 <= {LESSON_P95_TARGET_MS:g} ms: {p95
 
 Reading the figures: the floor, a page that makes no query at all, has a p95 of
 {main["login_get"]["p95_ms"]} ms at {main["login_get"]["rps"]} requests/s in this run.
-{floor_note} A cached lesson page renders no template at all (its content is cached, its
-layout rendered once per process); the answer POST's cost is its queries, the locked
+{floor_note} A cached lesson page renders the site layout around its cached content (a
+template fragment); the answer POST's cost is its queries, the locked
 transaction's round trips and the commit.
 
 Per request, profiled in-process with Django's test client and `CaptureQueriesContext` on the
