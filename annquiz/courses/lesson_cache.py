@@ -1,40 +1,46 @@
-"""The lesson page's content, cached with Django's template fragment cache.
+"""The lesson page, cached whole in the ``lesson_pages`` cache of ``settings.CACHES``.
 
-``courses/lesson_detail.html`` is rendered like any other page: the site layout (the
-student's name, the log-out form, any messages) around the lesson's content. The content
-(the lesson's blocks, the student's progress line and each question's form with the
-student's attempts, feedback and variant) is a ``{% cache %}`` fragment in the
-``lesson_pages`` cache of ``settings.CACHES``, keyed on everything it shows:
+``courses/lesson_detail.html`` renders the page like any other (the site layout with the
+student's name and log-out form around the lesson's blocks, the student's progress line and
+each question's form with their attempts, feedback and variant). The rendered page is kept
+under a key made of everything it shows:
 
 - the lesson and its content version, a hash of the course's, the course's lessons' (the
   previous/next links) and the lesson's questions' update times: saving any of them, as
   loading the course content does, gives a new key;
-- the student and their latest answer in the lesson: each stored answer gives a new key;
+- the student (their name is in the layout) and their latest answer in the lesson: each
+  stored answer gives a new key;
 - the browser's CSRF secret, since the forms carry tokens made from it (Django's per-view
   cache varies on the cookie for the same reason).
 
 The version comes from one query (``selectors.lesson_page_version_for_user``); the lesson,
-its questions and the student's standing are read only when the fragment is rendered, so a
-cached page costs that query beyond the session and the user. The cache is local to each
-process and every process reads the version, so several gunicorn workers never serve a stale
-page. A page showing the error of a no-JavaScript answer is rendered afresh and not cached.
+its questions and the student's standing are read only when the page is rendered, so a
+cached page costs that query beyond the session and the user, and no template work. A page
+that shows something for this response only (a message, the error of a no-JavaScript
+answer) is rendered afresh and not kept. The cache is local to each process and every
+process reads the version, so several gunicorn workers never serve a stale page.
 """
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.messages import get_messages
+from django.core.cache import caches
 from django.http import HttpRequest
 from django.middleware.csrf import get_token
+from django.template.loader import render_to_string
 
 from annquiz.courses import selectors, services
 from annquiz.courses.models import Lesson
 
-# The alias in settings.CACHES; courses/lesson_detail.html names it in its {% cache %} tag.
+# The alias in settings.CACHES.
 LESSON_PAGES_CACHE = "lesson_pages"
+TEMPLATE = "courses/lesson_detail.html"
 
 
 @dataclass(frozen=True)
@@ -48,8 +54,8 @@ class LessonBlock:
 
 
 class LessonPage:
-    """What ``courses/lesson_detail.html`` shows: the cache key's parts at once, the
-    content's data only when the cached fragment is missing."""
+    """What ``courses/lesson_detail.html`` shows: the cache key at once (one query), the
+    content's data only when the page is rendered."""
 
     def __init__(
         self,
@@ -67,20 +73,22 @@ class LessonPage:
         self.course_slug = course_slug
         self.lesson_slug = lesson_slug
         self.pending = pending
-        if "CSRF_COOKIE" not in request.META:
-            get_token(request)  # a first visit: the browser's secret is made now
-        # The secret behind this browser's CSRF tokens (CsrfViewMiddleware reads it from the
-        # cookie into META; every token on the page is made from it).
-        self.csrf_secret = str(request.META["CSRF_COOKIE"])
+        # Every token on the page is made from the browser's CSRF secret (CsrfViewMiddleware
+        # reads it from the cookie; on a first visit it is made here).
+        get_token(request)
+        secret = str(request.META["CSRF_COOKIE"])
+        browser = hashlib.blake2b(
+            f"{student.get_username()}\n{secret}".encode(), digest_size=16
+        ).hexdigest()
+        version = self.version
+        self.cache_key = (
+            f"lesson:{version.lesson_id}:{version.content}"
+            f":student:{student.pk}:{version.student}:{browser}"
+        )
 
     @property
     def title(self) -> str:
         return self.version.title
-
-    @property
-    def cached(self) -> bool:
-        """Whether the content may come from, and go to, the cache."""
-        return not self.pending
 
     @cached_property
     def lesson(self) -> Lesson:
@@ -117,3 +125,14 @@ class LessonPage:
     def neighbours(self) -> tuple[Lesson | None, Lesson | None]:
         """The previous and the next lesson of the course."""
         return selectors.lesson_neighbours(lesson=self.lesson)
+
+
+def lesson_page_html(request: HttpRequest, page: LessonPage) -> str:
+    """The lesson page for this request: from the cache unless it shows a message or a
+    no-JavaScript answer's error, rendered (and kept) when not there."""
+    if page.pending or get_messages(request):
+        return render_to_string(TEMPLATE, {"page": page}, request)
+    html: str = caches[LESSON_PAGES_CACHE].get_or_set(
+        page.cache_key, lambda: render_to_string(TEMPLATE, {"page": page}, request)
+    )
+    return html

@@ -28,7 +28,7 @@ from annquiz.courses.errors import (
     QuestionInactive,
     VariantMismatch,
 )
-from annquiz.courses.lesson_cache import LessonPage
+from annquiz.courses.lesson_cache import LessonPage, lesson_page_html
 from annquiz.courses.models import Lesson, Question
 
 # Where a no-JavaScript answer's error and the submitted values wait for the next page view.
@@ -113,8 +113,8 @@ def _pending_answers(request: HttpRequest) -> dict[str, Any]:
 def lesson_detail(request: HttpRequest, course_slug: str, lesson_slug: str) -> HttpResponse:
     """The lesson's blocks in order, each question as a form with the student's standing.
 
-    The content is cached (``lesson_cache``): a cached page costs one query beyond the
-    session and the user.
+    The page is cached (``lesson_cache``): a cached page costs one query beyond the session
+    and the user.
     """
     page = LessonPage(
         request=request,
@@ -123,7 +123,7 @@ def lesson_detail(request: HttpRequest, course_slug: str, lesson_slug: str) -> H
         lesson_slug=lesson_slug,
         pending=_pending_answers(request),
     )
-    return render(request, "courses/lesson_detail.html", {"page": page})
+    return HttpResponse(lesson_page_html(request, page))
 
 
 @login_required
