@@ -97,6 +97,18 @@ def test_a_page_from_the_cache_is_the_page_rendered_afresh(
     assert "@@annquiz" not in fast
 
 
+def test_a_cached_page_shows_the_students_current_name(lesson: Lesson, question: Question) -> None:
+    student = StudentFactory.create(username="before")
+    client = Client()
+    client.force_login(student)
+    page_of(client, lesson)  # fills the cache
+    student.username = "after"
+    student.save(update_fields=["username"])
+    page = page_of(client, lesson)
+    assert '<span class="username">after</span>' in page
+    assert "before" not in page
+
+
 def test_every_csrf_token_of_the_page_is_a_real_one(lesson: Lesson, question: Question) -> None:
     client = Client(enforce_csrf_checks=True)
     client.force_login(StudentFactory.create())
