@@ -9,13 +9,14 @@ One command, in this order:
 
 1. drops and creates the database ``annquiz_bench`` (``--database``), migrates it, collects
    the static files and loads the course (``manage.py load_course``);
-2. creates ``--users`` students, each with an API token and a logged-in session, and draws
-   their variants of the lesson's parametrized questions (as their first visit would);
+2. creates ``--users`` students, each with an API token, a logged-in session and a CSRF
+   cookie, and draws their variants of the lesson's parametrized questions (as their first
+   visit would);
 3. profiles one request of each kind in-process with ``CaptureQueriesContext`` (queries per
    request, time spent rendering) against the same database;
 4. starts gunicorn on a free port, ``--workers`` workers x ``--threads`` threads (gthread),
    and drives it from a second process, ``wrk``, at ``--connections`` concurrent clients:
-   the lesson page (GET with each student's session cookie in turn; target p95 <= 50 ms)
+   the lesson page (GET with each student's cookies in turn; target p95 <= 50 ms)
    and the answer API (POST ``/api/v1/questions/{id}/answers/`` with each student's token in
    turn over the course's numeric and single-choice questions; target >= 200 requests/s);
 5. does the same against the peer, gunicorn with 1 sync worker, in the same run;
@@ -117,6 +118,7 @@ def prepare(*, users: int, lesson_slug: str, out: Path) -> tuple[Path, Path, str
     from django.contrib.sessions.backends.base import VALID_KEY_CHARS
     from django.contrib.sessions.backends.db import SessionStore
     from django.contrib.sessions.models import Session
+    from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH
     from django.utils import timezone
     from django.utils.crypto import get_random_string
     from rest_framework.authtoken.models import Token
@@ -160,9 +162,13 @@ def prepare(*, users: int, lesson_slug: str, out: Path) -> tuple[Path, Path, str
 
     out.mkdir(parents=True, exist_ok=True)
     users_file = out / "users.tsv"
+    # Each student's browser also holds a CSRF cookie, as any browser that has used the
+    # log-in form does; the lesson page's forms carry tokens made from it.
     users_file.write_text(
         "".join(
-            f"{s.session_key}\t{tokens[u.pk]}\n" for s, u in zip(sessions, students, strict=True)
+            f"{s.session_key}\t{get_random_string(CSRF_SECRET_LENGTH, CSRF_ALLOWED_CHARS)}"
+            f"\t{tokens[u.pk]}\n"
+            for s, u in zip(sessions, students, strict=True)
         )
     )
     questions = list(
@@ -333,10 +339,11 @@ def stop(process: subprocess.Popen[bytes]) -> None:
 
 
 def check_lesson_page(port: int, lesson_path: str, users_file: Path) -> None:
-    """A student's session cookie gets the lesson page itself, not the log-in redirect."""
-    session = users_file.read_text().split("\t", 1)[0]
+    """A student's cookies get the lesson page itself, not the log-in redirect."""
+    session, csrf = users_file.read_text().split("\t", 2)[:2]
     request = urllib.request.Request(
-        f"http://127.0.0.1:{port}{lesson_path}", headers={"Cookie": f"sessionid={session}"}
+        f"http://127.0.0.1:{port}{lesson_path}",
+        headers={"Cookie": f"sessionid={session}; csrftoken={csrf}"},
     )
     with urllib.request.urlopen(request, timeout=10) as response:
         body = response.read().decode()
