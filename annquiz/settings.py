@@ -171,9 +171,9 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
-# Caches are local to each process. "lesson_pages" holds the lesson page's rendered content
-# (courses/lesson_cache.py): keyed on a version each request reads from the database, so
-# every gunicorn worker serves the current page.
+# Caches are local to each process. "lesson_pages" holds rendered lesson pages
+# (courses/lesson_cache.py), keyed on a version each request reads from the database, so
+# every gunicorn worker serves the current page; an entry is a page of some 25 kB.
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     "lesson_pages": {

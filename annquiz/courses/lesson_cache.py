@@ -86,10 +86,6 @@ class LessonPage:
             f":student:{student.pk}:{version.student}:{browser}"
         )
 
-    @property
-    def title(self) -> str:
-        return self.version.title
-
     @cached_property
     def lesson(self) -> Lesson:
         return selectors.lesson_get_by_slug_for_user(

@@ -124,18 +124,15 @@ class LessonPageVersion:
     ``content`` changes when the course, any of its lessons (the previous/next links) or any
     of this lesson's questions is saved; ``student`` changes with each answer the student
     stores in this lesson (answers are never updated in place, so the latest id suffices).
-    The lesson's title comes with it, for the page's ``<title>`` outside the cached content.
     """
 
     lesson_id: int
-    title: str
     content: str  # a short hash of the content's timestamps
     student: str
 
 
 _PAGE_VERSION_SQL = """
 SELECT l.id,
-       l.title,
        c.updated_at,
        (SELECT MAX(l2.updated_at) FROM {lesson} l2 WHERE l2.course_id = l.course_id),
        (SELECT MAX(q.updated_at) FROM {question} q WHERE q.lesson_id = l.id),
@@ -166,12 +163,10 @@ def lesson_page_version_for_user(
         row = cursor.fetchone()
     if row is None:
         raise Http404(f"no lesson {lesson_slug!r} in course {course_slug!r}")
-    pk, title, course_changed, lessons_at, questions_at, answer_id = row
+    pk, course_changed, lessons_at, questions_at, answer_id = row
     stamps = "/".join(str(stamp) for stamp in (course_changed, lessons_at, questions_at))
     content = hashlib.blake2b(stamps.encode(), digest_size=12).hexdigest()
-    return LessonPageVersion(
-        lesson_id=int(pk), title=str(title), content=content, student=str(answer_id or 0)
-    )
+    return LessonPageVersion(lesson_id=int(pk), content=content, student=str(answer_id or 0))
 
 
 def question_get_for_user(*, user: AnyUser, question_id: int) -> Question:
