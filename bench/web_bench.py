@@ -504,16 +504,16 @@ PostgreSQL share these {host["nproc"]} CPUs, and so does whatever else runs on t
 
 How it was measured: database `{args.database}` (PostgreSQL on 127.0.0.1, dropped and
 created afresh), migrated, course loaded, {args.users} students created, each with an API
-token and a logged-in session. gunicorn serves `annquiz.wsgi` with production settings (DEBUG
-off, static files by WhiteNoise). The load comes from a second process, Debian's `wrk`, with
-{args.connections} concurrent connections ({args.wrk_threads} wrk threads), {args.duration:g} s per
-measurement, driven by the Lua scripts in `bench/wrk/`:
+token, a logged-in session and a CSRF cookie. gunicorn serves `annquiz.wsgi` with production
+settings (DEBUG off, static files by WhiteNoise). The load comes from a second process,
+Debian's `wrk`, with {args.connections} concurrent connections ({args.wrk_threads} wrk threads),
+{args.duration:g} s per measurement, driven by the Lua scripts in `bench/wrk/`:
 
 - lesson page, warm: `GET {info["lesson"]}` ({info["lesson_questions"]} questions, a wide
   table, math, a figure) by {args.connections} students, one per connection, each re-reading
-  the page, after a {args.warmup:g} s warm-up; the rendered content is cached per process;
+  the page, after a {args.warmup:g} s warm-up; the rendered page is cached per process;
 - lesson page, cold: the same page for all {args.users} students in turn, so most requests
-  render the page's content for the student afresh in that worker;
+  render the page for the student afresh in that worker;
 - answer: `POST /api/v1/questions/{{id}}/answers/` with the next student's token, over the
   course's {info["answer_questions"]} numeric and single-choice questions, so that no student
   reaches an attempt limit (room for {info["attempt_capacity"]:,} answers); each answer is
