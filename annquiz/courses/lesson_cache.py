@@ -13,9 +13,11 @@ under a key made of everything it shows:
 - the browser's CSRF secret, since the forms carry tokens made from it (Django's per-view
   cache varies on the cookie for the same reason).
 
-The version comes from one query (``selectors.lesson_page_version_for_user``); the lesson,
-its questions and the student's standing are read only when the page is rendered, so a
-cached page costs that query beyond the session and the user, and no template work. A page
+The version comes from one query (``selectors.lesson_page_version_for_user``); the rest is
+read only when the page is rendered, so a cached page costs that query beyond the session
+and the user, and no template work. What every student's page shares, the lesson with its
+course and questions and the lessons before and after it, is kept in the same cache under
+the content version, so rendering a page reads only the student's own standing. A page
 that shows something for this response only (a message, the error of a no-JavaScript
 answer) is rendered afresh and not kept. The cache is local to each process and every
 process reads the version, so several gunicorn workers never serve a stale page.
@@ -82,15 +84,30 @@ class LessonPage:
         ).hexdigest()
         version = self.version
         self.cache_key = (
-            f"lesson:{version.lesson_id}:{version.content}"
+            f"lesson-page:{version.lesson_id}:{version.content}"
             f":student:{student.pk}:{version.student}:{browser}"
         )
 
     @cached_property
-    def lesson(self) -> Lesson:
-        return selectors.lesson_get_by_slug_for_user(
-            user=self.student, course_slug=self.course_slug, lesson_slug=self.lesson_slug
+    def _lesson_and_neighbours(self) -> tuple[Lesson, Lesson | None, Lesson | None]:
+        """The lesson (with its course and questions) and the lessons before and after it:
+        the same for every student, so kept in the cache under the content version."""
+
+        def read() -> tuple[Lesson, Lesson | None, Lesson | None]:
+            lesson = selectors.lesson_get_by_slug_for_user(
+                user=self.student, course_slug=self.course_slug, lesson_slug=self.lesson_slug
+            )
+            return (lesson, *selectors.lesson_neighbours(lesson=lesson))
+
+        key = f"lesson:{self.version.lesson_id}:{self.version.content}"
+        shared: tuple[Lesson, Lesson | None, Lesson | None] = caches[LESSON_PAGES_CACHE].get_or_set(
+            key, read
         )
+        return shared
+
+    @property
+    def lesson(self) -> Lesson:
+        return self._lesson_and_neighbours[0]
 
     @cached_property
     def view(self) -> selectors.LessonView:
@@ -117,10 +134,10 @@ class LessonPage:
             )
         return blocks
 
-    @cached_property
+    @property
     def neighbours(self) -> tuple[Lesson | None, Lesson | None]:
         """The previous and the next lesson of the course."""
-        return selectors.lesson_neighbours(lesson=self.lesson)
+        return self._lesson_and_neighbours[1:]
 
 
 def lesson_page_html(request: HttpRequest, page: LessonPage) -> str:
