@@ -93,16 +93,15 @@ class LessonPage:
         """The lesson (with its course and questions) and the lessons before and after it:
         the same for every student, so kept in the cache under the content version."""
 
-        def read() -> tuple[Lesson, Lesson | None, Lesson | None]:
+        cache = caches[LESSON_PAGES_CACHE]
+        key = f"lesson:{self.version.lesson_id}:{self.version.content}"
+        shared: tuple[Lesson, Lesson | None, Lesson | None] | None = cache.get(key)
+        if shared is None:
             lesson = selectors.lesson_get_by_slug_for_user(
                 user=self.student, course_slug=self.course_slug, lesson_slug=self.lesson_slug
             )
-            return (lesson, *selectors.lesson_neighbours(lesson=lesson))
-
-        key = f"lesson:{self.version.lesson_id}:{self.version.content}"
-        shared: tuple[Lesson, Lesson | None, Lesson | None] = caches[LESSON_PAGES_CACHE].get_or_set(
-            key, read
-        )
+            shared = (lesson, *selectors.lesson_neighbours(lesson=lesson))
+            cache.set(key, shared)
         return shared
 
     @property
@@ -145,7 +144,9 @@ def lesson_page_html(request: HttpRequest, page: LessonPage) -> str:
     no-JavaScript answer's error, rendered (and kept) when not there."""
     if page.pending or get_messages(request):
         return render_to_string(TEMPLATE, {"page": page}, request)
-    html: str = caches[LESSON_PAGES_CACHE].get_or_set(
-        page.cache_key, lambda: render_to_string(TEMPLATE, {"page": page}, request)
-    )
+    cache = caches[LESSON_PAGES_CACHE]
+    html: str | None = cache.get(page.cache_key)
+    if html is None:
+        html = render_to_string(TEMPLATE, {"page": page}, request)
+        cache.set(page.cache_key, html)
     return html
