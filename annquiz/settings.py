@@ -171,6 +171,19 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
+# Caches are local to each process. "lesson_pages" holds rendered lesson pages
+# (courses/lesson_cache.py), keyed on a version each request reads from the database, so
+# every gunicorn worker serves the current page; an entry is a page of some 25 kB.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "lesson_pages": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "annquiz-lesson-pages",
+        "TIMEOUT": 3600,
+        "OPTIONS": {"MAX_ENTRIES": env_int("ANNQUIZ_LESSON_PAGE_CACHE_ENTRIES", 3000)},
+    },
+}
+
 # Sessions stay in the database, although that costs a query per page: logging out deletes
 # the session row, so a copied cookie dies with it. Signed-cookie sessions would stay valid
 # until they expire, and cannot hold a no-JavaScript answer's pending error (up to 5,000

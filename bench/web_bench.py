@@ -9,13 +9,14 @@ One command, in this order:
 
 1. drops and creates the database ``annquiz_bench`` (``--database``), migrates it, collects
    the static files and loads the course (``manage.py load_course``);
-2. creates ``--users`` students, each with an API token and a logged-in session, and draws
-   their variants of the lesson's parametrized questions (as their first visit would);
+2. creates ``--users`` students, each with an API token, a logged-in session and a CSRF
+   cookie, and draws their variants of the lesson's parametrized questions (as their first
+   visit would);
 3. profiles one request of each kind in-process with ``CaptureQueriesContext`` (queries per
    request, time spent rendering) against the same database;
 4. starts gunicorn on a free port, ``--workers`` workers x ``--threads`` threads (gthread),
    and drives it from a second process, ``wrk``, at ``--connections`` concurrent clients:
-   the lesson page (GET with each student's session cookie in turn; target p95 <= 50 ms)
+   the lesson page (GET with each student's cookies in turn; target p95 <= 50 ms)
    and the answer API (POST ``/api/v1/questions/{id}/answers/`` with each student's token in
    turn over the course's numeric and single-choice questions; target >= 200 requests/s);
 5. does the same against the peer, gunicorn with 1 sync worker, in the same run;
@@ -117,6 +118,7 @@ def prepare(*, users: int, lesson_slug: str, out: Path) -> tuple[Path, Path, str
     from django.contrib.sessions.backends.base import VALID_KEY_CHARS
     from django.contrib.sessions.backends.db import SessionStore
     from django.contrib.sessions.models import Session
+    from django.middleware.csrf import CSRF_ALLOWED_CHARS, CSRF_SECRET_LENGTH
     from django.utils import timezone
     from django.utils.crypto import get_random_string
     from rest_framework.authtoken.models import Token
@@ -160,9 +162,13 @@ def prepare(*, users: int, lesson_slug: str, out: Path) -> tuple[Path, Path, str
 
     out.mkdir(parents=True, exist_ok=True)
     users_file = out / "users.tsv"
+    # Each student's browser also holds a CSRF cookie, as any browser that has used the
+    # log-in form does; the lesson page's forms carry tokens made from it.
     users_file.write_text(
         "".join(
-            f"{s.session_key}\t{tokens[u.pk]}\n" for s, u in zip(sessions, students, strict=True)
+            f"{s.session_key}\t{get_random_string(CSRF_SECRET_LENGTH, CSRF_ALLOWED_CHARS)}"
+            f"\t{tokens[u.pk]}\n"
+            for s, u in zip(sessions, students, strict=True)
         )
     )
     questions = list(
@@ -210,10 +216,12 @@ def profile(*, lesson_path: str, rounds: int = 20) -> dict[str, Any]:
     client.force_login(student)
     client.get(lesson_path)  # draws variants
 
-    from annquiz.courses.views import LESSON_PAGE_CACHE
+    from django.core.cache import caches
+
+    from annquiz.courses.lesson_cache import LESSON_PAGES_CACHE
 
     # Read each capture at once: the next request clears the connection's query log.
-    LESSON_PAGE_CACHE.clear()
+    caches[LESSON_PAGES_CACHE].clear()
     with CaptureQueriesContext(connection) as capture:
         response = client.get(lesson_path)
     assert response.status_code == 200, response.status_code
@@ -222,7 +230,7 @@ def profile(*, lesson_path: str, rounds: int = 20) -> dict[str, Any]:
         response = client.get(lesson_path)
     assert response.status_code == 200, response.status_code
     lesson_queries = [q["sql"] for q in capture.captured_queries]
-    LESSON_PAGE_CACHE.clear()
+    caches[LESSON_PAGES_CACHE].clear()
     started = time.perf_counter()
     client.get(lesson_path)
     uncached_seconds = time.perf_counter() - started
@@ -331,10 +339,11 @@ def stop(process: subprocess.Popen[bytes]) -> None:
 
 
 def check_lesson_page(port: int, lesson_path: str, users_file: Path) -> None:
-    """A student's session cookie gets the lesson page itself, not the log-in redirect."""
-    session = users_file.read_text().split("\t", 1)[0]
+    """A student's cookies get the lesson page itself, not the log-in redirect."""
+    session, csrf = users_file.read_text().split("\t", 2)[:2]
     request = urllib.request.Request(
-        f"http://127.0.0.1:{port}{lesson_path}", headers={"Cookie": f"sessionid={session}"}
+        f"http://127.0.0.1:{port}{lesson_path}",
+        headers={"Cookie": f"sessionid={session}; csrftoken={csrf}"},
     )
     with urllib.request.urlopen(request, timeout=10) as response:
         body = response.read().decode()
@@ -495,16 +504,16 @@ PostgreSQL share these {host["nproc"]} CPUs, and so does whatever else runs on t
 
 How it was measured: database `{args.database}` (PostgreSQL on 127.0.0.1, dropped and
 created afresh), migrated, course loaded, {args.users} students created, each with an API
-token and a logged-in session. gunicorn serves `annquiz.wsgi` with production settings (DEBUG
-off, static files by WhiteNoise). The load comes from a second process, Debian's `wrk`, with
-{args.connections} concurrent connections ({args.wrk_threads} wrk threads), {args.duration:g} s per
-measurement, driven by the Lua scripts in `bench/wrk/`:
+token, a logged-in session and a CSRF cookie. gunicorn serves `annquiz.wsgi` with production
+settings (DEBUG off, static files by WhiteNoise). The load comes from a second process,
+Debian's `wrk`, with {args.connections} concurrent connections ({args.wrk_threads} wrk threads),
+{args.duration:g} s per measurement, driven by the Lua scripts in `bench/wrk/`:
 
 - lesson page, warm: `GET {info["lesson"]}` ({info["lesson_questions"]} questions, a wide
   table, math, a figure) by {args.connections} students, one per connection, each re-reading
-  the page, after a {args.warmup:g} s warm-up; the rendered content is cached per process;
+  the page, after a {args.warmup:g} s warm-up; the rendered page is cached per process;
 - lesson page, cold: the same page for all {args.users} students in turn, so most requests
-  render the student's part of the page afresh in that worker;
+  render the page for the student afresh in that worker;
 - answer: `POST /api/v1/questions/{{id}}/answers/` with the next student's token, over the
   course's {info["answer_questions"]} numeric and single-choice questions, so that no student
   reaches an attempt limit (room for {info["attempt_capacity"]:,} answers); each answer is
@@ -524,8 +533,8 @@ Targets ({main["server"]}): lesson page p95 <= {LESSON_P95_TARGET_MS:g} ms: {p95
 
 Reading the figures: the floor, a page that makes no query at all, has a p95 of
 {main["login_get"]["p95_ms"]} ms at {main["login_get"]["rps"]} requests/s in this run.
-{floor_note} A cached lesson page renders no template at all (its content is cached, its
-layout rendered once per process); the answer POST's cost is its queries, the locked
+{floor_note} A cached lesson page renders the site layout around its cached content (a
+template fragment); the answer POST's cost is its queries, the locked
 transaction's round trips and the commit.
 
 Per request, profiled in-process with Django's test client and `CaptureQueriesContext` on the

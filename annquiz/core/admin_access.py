@@ -1,4 +1,4 @@
-"""Admin access for instructors (see ``accounts.roles``): the apps' admin classes mix these in."""
+"""Admin access for instructors (see ``core.roles``): the apps' admin classes mix these in."""
 
 from __future__ import annotations
 

@@ -10,68 +10,20 @@ question's re-rendered section, which it swaps into the page.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.decorators import login_required
-from django.contrib.messages import get_messages
-from django.core.cache.backends.locmem import LocMemCache
 from django.http import Http404, HttpRequest, HttpResponse
-from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.html import escape
-from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_POST
 
 from annquiz.core.errors import ServiceError
 from annquiz.core.page_errors import page_error
 from annquiz.courses import grading, selectors, services
+from annquiz.courses.lesson_cache import LessonPage, lesson_page_html
 from annquiz.courses.models import Lesson, Question
-
-# Rendered lesson content, cached per process under the page's version (see lesson_detail).
-LESSON_PAGE_CACHE = LocMemCache(
-    "annquiz-lesson-pages", {"TIMEOUT": 3600, "OPTIONS": {"MAX_ENTRIES": 3000}}
-)
-# Stands for the CSRF token in cached content; each response puts its own token in.
-CSRF_PLACEHOLDER = "@@annquiz-csrf-token@@"
-# The lesson page's layout (site header and footer around the content) is rendered once per
-# process with these in place of what differs between pages and students.
-TITLE_PLACEHOLDER = "@@annquiz-page-title@@"
-CONTENT_PLACEHOLDER = "@@annquiz-page-content@@"
-USERNAME_PLACEHOLDER = "@@annquiz-username@@"
-LAYOUT_KEY = "layout:courses/lesson_detail.html"
-_SLOT_RE = re.compile(r"<!--slot:(.*?)-->")
-
-
-@dataclass(frozen=True)
-class LessonSkeleton:
-    """A lesson page's shared content: ``parts`` alternate HTML and slot names."""
-
-    title: str
-    parts: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class PageLayout:
-    """The lesson page around its content: ``head`` + content + ``tail``; both still hold
-    the title, username and CSRF placeholders."""
-
-    head: str
-    tail: str
-
-
-class _LayoutStudent:
-    """Stands for the logged-in student while the layout is rendered once."""
-
-    is_authenticated = True
-    is_anonymous = False
-
-    def get_username(self) -> str:
-        return USERNAME_PLACEHOLDER
-
 
 # Where a no-JavaScript answer's error and the submitted values wait for the next page view.
 PENDING_SESSION_KEY = "courses.pending_answers"
@@ -142,115 +94,22 @@ def _pending_answers(request: HttpRequest) -> dict[str, Any]:
     return pending if isinstance(pending, dict) else {}
 
 
-def _render_lesson_parts(
-    *,
-    student: AbstractBaseUser,
-    course_slug: str,
-    lesson_slug: str,
-    pending: dict[str, Any],
-) -> tuple[LessonSkeleton, dict[str, str]]:
-    """Render a lesson page's content: the part every student shares, with slots for the
-    student's own parts (the progress line and each question), and those parts."""
-    lesson = selectors.lesson_get_by_slug_for_user(
-        user=student, course_slug=course_slug, lesson_slug=lesson_slug
-    )
-    variants = services.variants_get_or_create(
-        student=student, questions=selectors.lesson_questions(lesson)
-    )
-    view = selectors.lesson_view_for_student(student=student, lesson=lesson, variants=variants)
-    previous, following = selectors.lesson_neighbours(lesson=lesson)
-    common = {"lesson": lesson, "course": lesson.course, "csrf_token": CSRF_PLACEHOLDER}
-    slots: dict[str, str] = {
-        "progress": render_to_string(
-            "courses/_lesson_progress_line.html", {**common, "progress": view.progress}
-        )
-    }
-    for block in view.blocks:
-        if isinstance(block, selectors.QuestionBlockView):
-            pend = pending.get(block.question.key) or {}
-            slots[f"q-{block.question.key}"] = render_to_string(
-                "courses/_question.html",
-                {
-                    **common,
-                    "block": block,
-                    "error": pend.get("error"),
-                    "values": pend.get("values"),
-                },
-            )
-    body = render_to_string(
-        "courses/_lesson_body.html",
-        {**common, "view": view, "previous": previous, "following": following},
-    )
-    return LessonSkeleton(title=lesson.title, parts=tuple(_SLOT_RE.split(body))), slots
-
-
 @login_required
 @require_GET
 def lesson_detail(request: HttpRequest, course_slug: str, lesson_slug: str) -> HttpResponse:
     """The lesson's blocks in order, each question as a form with the student's standing.
 
-    The rendered content is cached in this process under the page's version (one query):
-    the part all students share per lesson content, the student's own parts per student and
-    latest answer. A page with a pending no-JavaScript error is rendered afresh.
+    The page is cached (``lesson_cache``): a cached page costs one query beyond the session
+    and the user.
     """
-    student = _student(request)
-    pending = _pending_answers(request)
-    version = selectors.lesson_page_version_for_user(
-        user=student, course_slug=course_slug, lesson_slug=lesson_slug
+    page = LessonPage(
+        request=request,
+        student=_student(request),
+        course_slug=course_slug,
+        lesson_slug=lesson_slug,
+        pending=_pending_answers(request),
     )
-    skeleton_key = f"lesson:{version.lesson_id}:{version.content}"
-    student_key = f"{skeleton_key}:student:{student.pk}:{version.student}"
-    cached = {} if pending else LESSON_PAGE_CACHE.get_many([skeleton_key, student_key, LAYOUT_KEY])
-    skeleton: LessonSkeleton | None = cached.get(skeleton_key)
-    slots: dict[str, str] | None = cached.get(student_key)
-    if skeleton is None or slots is None:
-        skeleton, slots = _render_lesson_parts(
-            student=student,
-            course_slug=course_slug,
-            lesson_slug=lesson_slug,
-            pending=pending,
-        )
-        if not pending:
-            LESSON_PAGE_CACHE.set_many({skeleton_key: skeleton, student_key: slots})
-    content = "".join(
-        slots.get(part, "") if index % 2 else part for index, part in enumerate(skeleton.parts)
-    )
-    token = get_token(request)
-    content = content.replace(CSRF_PLACEHOLDER, token)
-    if get_messages(request):
-        # Safe: every part was rendered by our own templates, with autoescaping.
-        page = {"page_title": skeleton.title, "content": mark_safe(content)}
-        return render(request, "courses/lesson_detail.html", page)
-    layout: PageLayout | None = cached.get(LAYOUT_KEY)
-    if layout is None:
-        layout = _render_layout()
-        LESSON_PAGE_CACHE.set(LAYOUT_KEY, layout, timeout=None)
-    username = escape(student.get_username())
-    title = escape(skeleton.title)
-    head, tail = (
-        part.replace(TITLE_PLACEHOLDER, title)
-        .replace(USERNAME_PLACEHOLDER, username)
-        .replace(CSRF_PLACEHOLDER, token)
-        for part in (layout.head, layout.tail)
-    )
-    return HttpResponse(head + content + tail)
-
-
-def _render_layout() -> PageLayout:
-    """The lesson page's template rendered around a placeholder: what ``render`` would give
-    for any student without messages, with placeholders for the parts that differ."""
-    page = render_to_string(
-        "courses/lesson_detail.html",
-        {
-            "user": _LayoutStudent(),
-            "csrf_token": CSRF_PLACEHOLDER,
-            "messages": (),
-            "page_title": TITLE_PLACEHOLDER,
-            "content": mark_safe(CONTENT_PLACEHOLDER),
-        },
-    )
-    head, tail = page.split(CONTENT_PLACEHOLDER)
-    return PageLayout(head=head, tail=tail)
+    return HttpResponse(lesson_page_html(request, page))
 
 
 @login_required

@@ -1,7 +1,8 @@
 -- wrk script: GET one lesson page as many logged-in students in turn.
 -- Usage: wrk -t T -c C -d D --latency -s lesson.lua URL -- USERS_FILE PATH T
--- USERS_FILE has one "session_key<TAB>token" line per student; each wrk thread takes every
--- T-th student and sends that student's session cookie.
+-- USERS_FILE has one "session_key<TAB>csrf_secret<TAB>token" line per student; each wrk
+-- thread takes every T-th student and sends that student's session and CSRF cookies, as the
+-- student's browser would.
 
 local next_thread = 0
 
@@ -19,9 +20,9 @@ function init(args)
   path = args[2]
   local index = 0
   for line in io.lines(users_file) do
-    local session = line:match("^([^\t]+)\t")
+    local session, csrf = line:match("^([^\t]+)\t([^\t]+)\t")
     if index % threads == thread_id then
-      cookies[#cookies + 1] = "sessionid=" .. session
+      cookies[#cookies + 1] = "sessionid=" .. session .. "; csrftoken=" .. csrf
     end
     index = index + 1
   end

@@ -8,14 +8,16 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
+from django.core.cache import caches
 from django.core.management import call_command
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from annquiz.courses.lesson_cache import LESSON_PAGES_CACHE
 from annquiz.courses.models import Answer, Course, Lesson, Question, QuestionKind
 from annquiz.courses.services import answer_submit, variant_get_or_create
-from annquiz.courses.views import LESSON_PAGE_CACHE, PENDING_SESSION_KEY
+from annquiz.courses.views import PENDING_SESSION_KEY
 from tests.annquiz.courses.factories import (
     CourseFactory,
     LessonFactory,
@@ -34,7 +36,7 @@ SECRET_TEXTS = ("MODEL-ANSWER-TEXT", "fb-b", "fb-c", "overfit", "memoriz", "0.73
 
 @pytest.fixture(autouse=True)
 def _empty_page_cache() -> None:
-    LESSON_PAGE_CACHE.clear()
+    caches[LESSON_PAGES_CACHE].clear()
 
 
 @pytest.fixture
@@ -300,7 +302,7 @@ def test_lesson_page_makes_a_fixed_number_of_queries(
     parametrized_question(lesson=lesson, key="param")
     client = client_for(alice)
     client.get(lesson_url(lesson))
-    LESSON_PAGE_CACHE.clear()
+    caches[LESSON_PAGES_CACHE].clear()
     # Count at once: the next request clears the connection's query log.
     with CaptureQueriesContext(connection) as capture:
         client.get(lesson_url(lesson))
@@ -308,9 +310,9 @@ def test_lesson_page_makes_a_fixed_number_of_queries(
     for index in range(6):
         QuestionFactory.create(lesson=lesson, key=f"more{index}")
         parametrized_question(lesson=lesson, key=f"param{index}")
-    LESSON_PAGE_CACHE.clear()
+    caches[LESSON_PAGES_CACHE].clear()
     client.get(lesson_url(lesson))  # draws the new variants
-    LESSON_PAGE_CACHE.clear()
+    caches[LESSON_PAGES_CACHE].clear()
     with CaptureQueriesContext(connection) as capture:
         client.get(lesson_url(lesson))
     many = len(capture)
