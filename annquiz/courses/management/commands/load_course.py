@@ -10,8 +10,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from annquiz.core.static_files import static_prefix
 from annquiz.courses.content import ContentError, SourceRef, load_course
+from annquiz.courses.content_sync import course_load
 from annquiz.courses.errors import ContentInvalid
-from annquiz.courses.services import course_load
 
 DEFAULT_DIRECTORY = Path(settings.BASE_DIR) / "fixtures" / "course"
 
