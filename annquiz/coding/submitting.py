@@ -148,12 +148,14 @@ def submission_create(
             # attempt count hold under concurrent requests.
             get_user_model().objects.select_for_update().filter(pk=student.pk).first()
             now = timezone.now()
-            _check_rate(student, now)
+            # Attempts first: a student with none left is told so at once, not asked to wait
+            # out the rate limit only to hear it afterwards.
             used = attempts_used(student=student, task=task)
             if used >= task.max_attempts:
                 raise AttemptsExhausted(
                     f"all {task.max_attempts} attempts at {task.slug!r} are used", field="task"
                 )
+            _check_rate(student, now)
             submission = Submission.objects.create(
                 task=task,
                 student_id=student.pk,

@@ -144,6 +144,21 @@ def test_too_many_submissions_in_the_window_are_rate_limited_with_a_retry_delay(
     submit(student, handout_task, reference)
 
 
+def test_a_student_with_no_attempts_left_hears_409_at_once_not_429_first(
+    student: User, handout_task: CodingTask, reference: str, settings: Settings
+) -> None:
+    settings.ANNQUIZ_SUBMISSION_RATE_LIMIT = 2
+    CodingTask.objects.filter(pk=handout_task.pk).update(max_attempts=2)
+    handout_task.refresh_from_db()
+    submit(student, handout_task, reference)
+    submit(student, handout_task, reference)
+    # Both the attempts and the rate limit are used up: the lasting refusal comes first.
+    with pytest.raises(AttemptsExhausted) as caught:
+        submit(student, handout_task, reference)
+    assert caught.value.status_code == 409
+    assert Submission.objects.count() == 2
+
+
 def test_another_students_submissions_do_not_use_up_the_rate_limit(
     student: User, handout_task: CodingTask, reference: str, settings: Settings
 ) -> None:
