@@ -9,7 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    inline_serializer,
+)
 from rest_framework import serializers, status
 from rest_framework.generics import GenericAPIView
 from rest_framework.request import Request
@@ -106,6 +111,11 @@ class TaskSubmissionsApi(ApiMixin, GenericAPIView[Any]):
         parameters=[IDEMPOTENCY_KEY],
         responses={
             202: SubmissionSerializer,
+            200: OpenApiResponse(
+                SubmissionSerializer,
+                description="The same network was submitted before: that submission, with its "
+                "verdict once judged. No attempt is used and nothing is stored.",
+            ),
             **error_responses(400, 401, 404, 409, 413, 415, 429),
         },
     )
@@ -122,9 +132,10 @@ class TaskSubmissionsApi(ApiMixin, GenericAPIView[Any]):
             idempotency_key=request.headers.get("Idempotency-Key", ""),
         )
         data = SubmissionSerializer(selectors.submission_view(submission=outcome.submission)).data
-        response = Response(data, status=status.HTTP_202_ACCEPTED)
+        answered = status.HTTP_200_OK if outcome.identical else status.HTTP_202_ACCEPTED
+        response = Response(data, status=answered)
         response["Location"] = data["url"]
-        if not outcome.created:
+        if not outcome.created and not outcome.identical:
             response["Idempotent-Replayed"] = "true"
         return response
 

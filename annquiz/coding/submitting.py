@@ -28,6 +28,7 @@ from annquiz.coding.errors import (
 from annquiz.coding.models import CodingTask, SourceKind, Submission
 from annquiz.coding.queueing import submission_enqueue
 from annquiz.coding.selectors import task_definition
+from annquiz.coding.statuses import SERVICE_FAILURE_STATUSES
 from annquiz.core.errors import AttemptsExhausted
 from training.errors import TrainingError
 from training.judging import admit
@@ -117,7 +118,23 @@ def attempts_used(*, student: AbstractBaseUser, task: CodingTask) -> int:
 @dataclass(frozen=True)
 class SubmissionCreated:
     submission: Submission
-    created: bool  # False when an Idempotency-Key replayed an earlier submission
+    created: bool  # False when an earlier submission answers this request
+    # True when that earlier submission is the same network sent again (see _earlier_identical)
+    identical: bool = False
+
+
+def _earlier_identical(
+    student: AbstractBaseUser, task: CodingTask, fingerprint: str
+) -> Submission | None:
+    """The student's latest submission of the same source to ``task`` that was judged or is
+    being judged. Judging is deterministic (fixed seeds), so its verdict is the one a new
+    submission would get; one that failed on the service's side is judged again instead."""
+    return (
+        Submission.objects.filter(student_id=student.pk, task=task, request_fingerprint=fingerprint)
+        .exclude(status__in=SERVICE_FAILURE_STATUSES)
+        .order_by("-created_at")
+        .first()
+    )
 
 
 def submission_create(
@@ -132,7 +149,9 @@ def submission_create(
 
     Refusals, with nothing stored or queued: ``InvalidSubmission`` (400), ``TaskClosed``
     (400), ``AttemptsExhausted`` (409), ``IdempotencyKeyReused`` (409), ``RateLimited`` (429).
-    A request repeated with the same ``idempotency_key`` returns the first submission.
+    A request repeated with the same ``idempotency_key`` returns the first submission; a
+    network the student already submitted to the task (same kind and source) returns that
+    earlier submission and its verdict, using no attempt (``identical``).
     """
     key = _check_idempotency_key(idempotency_key)
     fingerprint = _fingerprint(task, source_kind, source)
@@ -141,6 +160,9 @@ def submission_create(
         return SubmissionCreated(first, created=False)
     if not task.is_open or not task.is_active:
         raise TaskClosed(f"the task {task.slug!r} is closed and takes no new submissions")
+    earlier = _earlier_identical(student, task, fingerprint)
+    if earlier is not None:
+        return SubmissionCreated(earlier, created=False, identical=True)
     spec = submission_spec_parse(task=task, source_kind=source_kind, source=source)
     try:
         with transaction.atomic():

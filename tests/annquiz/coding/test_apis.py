@@ -14,7 +14,7 @@ from rest_framework.test import APIClient
 from annquiz.coding import judging, submitting
 from annquiz.coding.models import CodingTask, Submission
 from annquiz.coding.statuses import Status
-from tests.annquiz.coding.conftest import store_task
+from tests.annquiz.coding.conftest import another_try, store_task
 from tests.factories import InstructorFactory, StudentFactory
 from training.spec import spec_to_dict
 
@@ -150,7 +150,7 @@ def test_too_many_submissions_are_a_429_with_retry_after(
     settings.ANNQUIZ_SUBMISSION_RATE_LIMIT = 1
     client = client_for(alice)
     assert post_submission(client, {"keras": reference}).status_code == 202
-    response = post_submission(client, {"keras": reference})
+    response = post_submission(client, {"keras": another_try(reference, 2)})
     assert response.status_code == 429
     assert int(response["Retry-After"]) >= 1
     assert Submission.objects.count() == 1
@@ -160,8 +160,22 @@ def test_no_attempts_left_is_a_409(alice: User, handout_task: CodingTask, refere
     CodingTask.objects.filter(pk=handout_task.pk).update(max_attempts=1)
     client = client_for(alice)
     assert post_submission(client, {"keras": reference}).status_code == 202
-    response = post_submission(client, {"keras": reference})
+    response = post_submission(client, {"keras": another_try(reference, 2)})
     assert response.status_code == 409
+
+
+def test_the_same_network_again_is_a_200_with_the_earlier_submission(
+    alice: User, handout_task: CodingTask, reference: str
+) -> None:
+    client = client_for(alice)
+    first = post_submission(client, {"keras": reference})
+    Submission.objects.filter(pk=first.json()["id"]).update(status=Status.PASSED)
+    again = post_submission(client, {"keras": reference})
+    assert again.status_code == 200
+    assert again.json()["id"] == first.json()["id"]
+    assert again["Location"] == first["Location"]
+    assert "Idempotent-Replayed" not in again
+    assert Submission.objects.count() == 1
 
 
 def test_a_retried_post_with_the_same_idempotency_key_returns_the_first_submission(

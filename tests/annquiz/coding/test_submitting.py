@@ -21,7 +21,7 @@ from annquiz.coding.errors import (
 from annquiz.coding.models import CodingTask, Submission
 from annquiz.coding.statuses import Status
 from annquiz.core.errors import AttemptsExhausted
-from tests.annquiz.coding.conftest import submit
+from tests.annquiz.coding.conftest import another_try, submit
 from tests.factories import StudentFactory
 from tests.worker import point_app_at
 
@@ -114,14 +114,14 @@ def test_attempts_run_out_but_failures_of_the_service_do_not_count(
 ) -> None:
     CodingTask.objects.filter(pk=handout_task.pk).update(max_attempts=2)
     handout_task.refresh_from_db()
-    first = submit(student, handout_task, reference)
+    first = submit(student, handout_task, another_try(reference, 1))
     Submission.objects.filter(pk=first.pk).update(status=Status.ERROR)
-    second = submit(student, handout_task, reference)
+    second = submit(student, handout_task, another_try(reference, 2))
     Submission.objects.filter(pk=second.pk).update(status=Status.TIMED_OUT)
-    submit(student, handout_task, reference)
-    submit(student, handout_task, reference)
+    submit(student, handout_task, another_try(reference, 3))
+    submit(student, handout_task, another_try(reference, 4))
     with pytest.raises(AttemptsExhausted) as caught:
-        submit(student, handout_task, reference)
+        submit(student, handout_task, another_try(reference, 5))
     assert caught.value.status_code == 409
     assert "2 attempts" in caught.value.message
     assert Submission.objects.count() == 4
@@ -132,16 +132,16 @@ def test_too_many_submissions_in_the_window_are_rate_limited_with_a_retry_delay(
 ) -> None:
     settings.ANNQUIZ_SUBMISSION_RATE_LIMIT = 2
     settings.ANNQUIZ_SUBMISSION_RATE_WINDOW = 60
-    submit(student, handout_task, reference)
-    submit(student, handout_task, reference)
+    submit(student, handout_task, another_try(reference, 1))
+    submit(student, handout_task, another_try(reference, 2))
     with pytest.raises(RateLimited) as caught:
-        submit(student, handout_task, reference)
+        submit(student, handout_task, another_try(reference, 3))
     assert caught.value.status_code == 429
     assert 1 <= int(caught.value.headers["Retry-After"]) <= 60
     assert Submission.objects.count() == 2
     # Once the window has moved past the first two, the student may submit again.
     Submission.objects.update(created_at=timezone.now() - timedelta(seconds=61))
-    submit(student, handout_task, reference)
+    submit(student, handout_task, another_try(reference, 4))
 
 
 def test_a_student_with_no_attempts_left_hears_409_at_once_not_429_first(
@@ -150,11 +150,11 @@ def test_a_student_with_no_attempts_left_hears_409_at_once_not_429_first(
     settings.ANNQUIZ_SUBMISSION_RATE_LIMIT = 2
     CodingTask.objects.filter(pk=handout_task.pk).update(max_attempts=2)
     handout_task.refresh_from_db()
-    submit(student, handout_task, reference)
-    submit(student, handout_task, reference)
+    submit(student, handout_task, another_try(reference, 1))
+    submit(student, handout_task, another_try(reference, 2))
     # Both the attempts and the rate limit are used up: the lasting refusal comes first.
     with pytest.raises(AttemptsExhausted) as caught:
-        submit(student, handout_task, reference)
+        submit(student, handout_task, another_try(reference, 3))
     assert caught.value.status_code == 409
     assert Submission.objects.count() == 2
 
@@ -241,3 +241,41 @@ def test_a_broker_that_cannot_be_reached_leaves_the_submission_queued_for_the_sw
     submission.refresh_from_db()
     assert submission.status == Status.QUEUED
     assert any("on_commit" in record.getMessage() for record in caplog.records)
+
+
+@pytest.mark.parametrize("earlier_status", [Status.PASSED, Status.FAILED, Status.QUEUED])
+def test_the_same_network_sent_again_gets_the_earlier_submission_and_uses_no_attempt(
+    student: User, handout_task: CodingTask, reference: str, earlier_status: Status
+) -> None:
+    CodingTask.objects.filter(pk=handout_task.pk).update(max_attempts=1)
+    handout_task.refresh_from_db()
+    first = submit(student, handout_task, reference)
+    Submission.objects.filter(pk=first.pk).update(status=earlier_status)
+    outcome = submitting.submission_create(
+        student=student, task=handout_task, source_kind="keras", source=reference
+    )
+    assert (outcome.submission.pk, outcome.created, outcome.identical) == (first.pk, False, True)
+    assert Submission.objects.count() == 1
+    # Anything else is a new attempt, and there is none left.
+    with pytest.raises(AttemptsExhausted):
+        submit(student, handout_task, another_try(reference, 1))
+
+
+@pytest.mark.parametrize("failure", [Status.ERROR, Status.TIMED_OUT])
+def test_the_same_network_is_judged_again_when_the_service_failed_it(
+    student: User, handout_task: CodingTask, reference: str, failure: Status
+) -> None:
+    first = submit(student, handout_task, reference)
+    Submission.objects.filter(pk=first.pk).update(status=failure)
+    again = submit(student, handout_task, reference)
+    assert again.pk != first.pk
+    assert Submission.objects.count() == 2
+
+
+def test_another_students_identical_network_is_a_submission_of_their_own(
+    student: User, handout_task: CodingTask, reference: str
+) -> None:
+    first = submit(student, handout_task, reference)
+    Submission.objects.filter(pk=first.pk).update(status=Status.PASSED)
+    other = submit(StudentFactory.create(username="bob"), handout_task, reference)
+    assert other.pk != first.pk and other.status == Status.QUEUED

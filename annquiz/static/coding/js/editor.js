@@ -540,9 +540,14 @@
     }
     form.removeAttribute("aria-busy");
     submitting = false;
-    if (response.status === 202) {
+    if (response.status === 202 || response.status === 200) {
       const data = await response.json();
-      sayOnSubmit("ok", "Submitted: " + data.status_label + ". Opening the submission…");
+      sayOnSubmit(
+        "ok",
+        response.status === 200
+          ? "You submitted this network before (no attempt used). Opening that submission…"
+          : "Submitted: " + data.status_label + ". Opening the submission…",
+      );
       window.location.assign(data.page_url);
       return;
     }
