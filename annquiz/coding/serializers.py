@@ -7,11 +7,14 @@ from typing import Any
 
 from rest_framework import serializers
 
+from annquiz.core.serializers import ClosedInputSerializer
+
 MAX_SPEC_JSON_CHARS = 50_000
 
 
-class SubmissionInputSerializer(serializers.Serializer[Any]):
-    """Exactly one of ``spec`` (a JSON spec in Keras vocabulary) or ``keras`` (a snippet)."""
+class SubmissionInputSerializer(ClosedInputSerializer):
+    """Exactly one of ``spec`` (a JSON spec in Keras vocabulary) or ``keras`` (a snippet); any
+    other top-level field is an error."""
 
     spec = serializers.JSONField(
         required=False, help_text="The network as a JSON object (see docs/spec.md)."

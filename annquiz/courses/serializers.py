@@ -10,11 +10,10 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from drf_spectacular.extensions import OpenApiSerializerExtension
-from drf_spectacular.openapi import AutoSchema
-from drf_spectacular.utils import Direction, extend_schema_field
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from annquiz.core.serializers import ClosedInputSerializer
 from annquiz.courses.selectors import HtmlBlockView, QuestionBlockView
 
 # --- input ---------------------------------------------------------------------------------
@@ -78,7 +77,7 @@ def _non_finite(value: Any, where: str, *, depth: int) -> str | None:
     return next((path for path in found if path is not None), None)
 
 
-class AnswerInputSerializer(serializers.Serializer[Any]):
+class AnswerInputSerializer(ClosedInputSerializer):
     """``{"response": {...}, "variant": id?}``; any other top-level field is an error."""
 
     response = AnswerResponseField(
@@ -95,20 +94,6 @@ class AnswerInputSerializer(serializers.Serializer[Any]):
         help_text="The id of the student's own variant of a parametrized question.",
     )
 
-    def to_internal_value(self, data: Any) -> Any:
-        if isinstance(data, dict):
-            unknown = sorted(set(data) - set(self.fields))
-            if unknown:
-                raise serializers.ValidationError(
-                    {
-                        unknown[0]: [
-                            f"unknown field {unknown[0]!r}: the body may only have "
-                            "'response' and 'variant'"
-                        ]
-                    }
-                )
-        return super().to_internal_value(data)
-
     def validate_response(self, value: Any) -> Any:
         if not isinstance(value, dict):
             raise serializers.ValidationError(
@@ -123,16 +108,6 @@ class AnswerInputSerializer(serializers.Serializer[Any]):
             if problem:
                 raise serializers.ValidationError({key: [problem]})
         return value
-
-
-class AnswerInputSchema(OpenApiSerializerExtension):
-    """The answer body in the schema says what the serializer enforces: no other fields."""
-
-    target_class = AnswerInputSerializer
-
-    def map_serializer(self, auto_schema: AutoSchema, direction: Direction) -> Any:
-        schema = auto_schema._map_serializer(self.target, direction, bypass_extensions=True)
-        return {**schema, "additionalProperties": False}
 
 
 def _text_problem(value: Any, where: str, *, depth: int) -> str | None:

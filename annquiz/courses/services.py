@@ -202,8 +202,10 @@ def answer_submit_with_progress(
     missing) before the attempt limit is checked, so concurrent submissions are serialised;
     the unique (student, question, attempt_number) constraint is the last line of defence.
     The limit is checked before the response is validated or graded, so a student with no
-    attempts left cannot make us grade. The answer and the progress update are stored in the
-    same transaction; nothing is stored when an error is raised.
+    attempts left cannot make us grade. The response is validated against the student's
+    variant as well (a vector of the wrong length is InvalidAnswer, like any other misfit).
+    The answer and the progress update are stored in the same transaction; nothing is stored
+    when an error is raised.
 
     Raises QuestionInactive, InvalidAnswer, VariantMismatch, AttemptsExhausted, AnswerConflict.
     """
@@ -215,16 +217,14 @@ def answer_submit_with_progress(
             progress = _progress_locked(student_id=student.pk, question=question)
             if progress.attempts_used >= question.max_attempts:
                 raise _attempts_exhausted(question)
+            drawn = _as_grading_variant(variant) if variant is not None else None
             try:
-                cleaned = grading.validate_response(question.kind, question.config, response)
+                cleaned = grading.validate_response(
+                    question.kind, question.config, response, variant=drawn
+                )
             except grading.AnswerError as exc:
                 raise InvalidAnswer(exc.message, field=exc.field) from None
-            result = grading.grade(
-                question.kind,
-                question.config,
-                cleaned,
-                variant=_as_grading_variant(variant) if variant is not None else None,
-            )
+            result = grading.grade(question.kind, question.config, cleaned, variant=drawn)
             answer = Answer.objects.create(
                 student_id=student.pk,
                 question=question,

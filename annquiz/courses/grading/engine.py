@@ -16,7 +16,6 @@ from annquiz.courses.grading.config import (
     parse_free_text,
     parse_numeric,
 )
-from annquiz.courses.grading.errors import AnswerError
 from annquiz.courses.grading.responses import validate_response
 from annquiz.courses.grading.text import (
     CompiledPattern,
@@ -146,12 +145,7 @@ def _grade_parametrized(
     if expects_vector(config) or isinstance(expected, list):
         if not isinstance(expected, list) or "values" not in response:
             raise ValueError("the variant's answer does not match the question's template")
-        values: list[float] = response["values"]
-        if len(values) != len(expected):
-            raise AnswerError(
-                "values",
-                f"give exactly {len(expected)} numbers, one per class in order; got {len(values)}",
-            )
+        values: list[float] = response["values"]  # as many as expected: validate_response
         hits = [
             _within(v, float(e), tolerance, relative) for v, e in zip(values, expected, strict=True)
         ]
@@ -305,11 +299,11 @@ def grade(
 ) -> Grade:
     """Grade ``response`` to a question of ``kind`` with ``config``.
 
-    The response is validated first (``AnswerError`` when it does not fit; ``ConfigError``
-    when the config is broken), so raw client input is safe here. A parametrized question
-    needs the student's ``variant``; other kinds take none.
+    The response is validated first, against the variant too (``AnswerError`` when it does
+    not fit; ``ConfigError`` when the config is broken), so raw client input is safe here.
+    A parametrized question needs the student's ``variant``; other kinds take none.
     """
-    cleaned = validate_response(kind, config, response)
+    cleaned = validate_response(kind, config, response, variant=variant)
     if kind == "parametrized":
         if variant is None:
             raise ValueError("a parametrized question is graded against the student's variant")

@@ -1,7 +1,10 @@
 """Checking a student's response before it is graded or stored.
 
 ``validate_response`` returns the response in normal form (stripped text, numbers as floats)
-or raises ``AnswerError(field, message)``; the API turns that into HTTP 400.
+or raises ``AnswerError(field, message)``; the API turns that into HTTP 400. Everything a
+response must fit is checked here, the student's own variant included (a softmax vector has
+one number per class of the student's logits), so that grading never meets a response it
+cannot grade and a misfit is refused before anything is stored.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import unicodedata
 from collections.abc import Mapping
 from typing import Any
 
+from annquiz.courses.grading.base import Variant
 from annquiz.courses.grading.config import (
     ChoiceOption,
     parse_choices,
@@ -109,7 +113,10 @@ def parse_number(value: object, field: str) -> float:
     if isinstance(value, bool):
         raise AnswerError(field, "must be a number, got a boolean")
     if isinstance(value, int | float):
-        number = float(value)
+        try:
+            number = float(value)
+        except OverflowError:  # a JSON integer with hundreds of digits
+            raise AnswerError(field, "is not a finite number (it overflows a float)") from None
     elif isinstance(value, str):
         text = value.strip()
         if not text:
@@ -125,14 +132,22 @@ def parse_number(value: object, field: str) -> float:
     return number + 0.0
 
 
-def _values(value: object) -> list[float]:
+def _values(value: object, variant: Variant | None) -> list[float]:
     if not isinstance(value, list):
         raise AnswerError("values", f"must be a list of numbers, got {_type(value)}")
     if not value:
         raise AnswerError("values", "is empty; give one number per class")
     if len(value) > MAX_VALUES:
         raise AnswerError("values", f"has more than {MAX_VALUES} numbers")
-    return [parse_number(item, f"values[{index}]") for index, item in enumerate(value)]
+    values = [parse_number(item, f"values[{index}]") for index, item in enumerate(value)]
+    if variant is not None and isinstance(variant.answer, list):
+        expected = len(variant.answer)
+        if len(values) != expected:
+            raise AnswerError(
+                "values",
+                f"expected exactly {expected} numbers, one per class in order; got {len(values)}",
+            )
+    return values
 
 
 def _text(value: object) -> str:
@@ -153,14 +168,18 @@ def _text(value: object) -> str:
     return text
 
 
-def validate_response(kind: str, config: Mapping[str, Any], response: object) -> dict[str, Any]:
+def validate_response(
+    kind: str, config: Mapping[str, Any], response: object, *, variant: Variant | None = None
+) -> dict[str, Any]:
     """The response in normal form, or ``AnswerError(field, message)`` saying what is wrong.
 
     Shapes: single_choice ``{"choice": key}``; multiple_choice ``{"choices": [keys]}``;
     numeric ``{"value": number}``; free_text ``{"text": str}`` plus ``"choice"`` when the
     question has choices; parametrized ``{"value": number}`` or ``{"values": [numbers]}``
-    (softmax's whole vector). Numbers may be sent as numeric strings. Raises ConfigError when
-    the config itself is broken.
+    (softmax's whole vector). Numbers may be sent as numeric strings. Given the student's
+    ``variant`` of a parametrized question, the response must fit it too: a vector has exactly
+    as many numbers as the variant's answer. Raises ConfigError when the config itself is
+    broken.
     """
     validate_config(kind, config)
     if kind == "single_choice":
@@ -182,6 +201,6 @@ def validate_response(kind: str, config: Mapping[str, Any], response: object) ->
         return {"text": _text(fields["text"])}
     if expects_vector(config):
         fields = _fields(response, required=("values",))
-        return {"values": _values(fields["values"])}
+        return {"values": _values(fields["values"], variant)}
     fields = _fields(response, required=("value",))
     return {"value": parse_number(fields["value"], "value")}

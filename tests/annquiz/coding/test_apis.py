@@ -119,6 +119,43 @@ def test_a_bad_submission_is_a_400_naming_the_field_and_nothing_is_stored(
     assert not Submission.objects.exists()
 
 
+UNKNOWN_FIELDS = [
+    ({"keras": "REFERENCE", "extra": 1}, "extra"),
+    ({"spec": {}, "extra": 1}, "extra"),
+    ({"keras": "REFERENCE", "zeta": None, "alpha": [1]}, "alpha"),
+    ({"keras": "REFERENCE", "Spec": {}}, "Spec"),
+    ({"extra": 1}, "extra"),
+]
+
+
+@pytest.mark.parametrize("endpoint", ["submissions", "validate"])
+@pytest.mark.parametrize(("body", "field"), UNKNOWN_FIELDS)
+def test_an_unknown_field_is_a_400_naming_it_and_nothing_is_stored(
+    alice: User, handout_task: CodingTask, reference: str, endpoint: str, body: Any, field: str
+) -> None:
+    body = {name: reference if value == "REFERENCE" else value for name, value in body.items()}
+    response = client_for(alice).post(
+        f"/api/v1/tasks/handout-keras/{endpoint}/",
+        json.dumps(body),
+        content_type="application/json",
+    )
+    assert response.status_code == 400, response.content
+    assert response.json() == {
+        "error": {
+            "field": field,
+            "message": f"unknown field {field!r}: the body may only have 'spec' and 'keras'",
+        }
+    }
+    assert not Submission.objects.exists()
+
+
+def test_the_schema_says_a_submission_body_has_no_other_fields(db: None) -> None:
+    schema = APIClient().get("/api/schema/?format=json").json()
+    submission_input = schema["components"]["schemas"]["SubmissionInput"]
+    assert submission_input["additionalProperties"] is False
+    assert set(submission_input["properties"]) == {"spec", "keras"}
+
+
 def test_a_body_that_is_not_json_is_a_415(alice: User, handout_task: CodingTask) -> None:
     response = client_for(alice).post(
         "/api/v1/tasks/handout-keras/submissions/", "spec=1", content_type="text/plain"

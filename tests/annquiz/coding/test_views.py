@@ -647,6 +647,13 @@ def test_an_invalid_network_has_no_diagram(task: CodingTask, alice: User, body: 
     assert response.content == b""
 
 
+def test_a_network_sent_with_an_unknown_field_has_no_diagram(task: CodingTask, alice: User) -> None:
+    body = json.dumps({"keras": HANDOUT_SNIPPET, "extra": 1})
+    response = client_for(alice).post(diagram_url(task), body, content_type="application/json")
+    assert response.status_code == 400
+    assert response.content == b""
+
+
 def test_the_diagram_needs_a_login_a_post_a_csrf_token_and_a_known_task(
     task: CodingTask, alice: User
 ) -> None:

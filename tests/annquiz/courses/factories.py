@@ -129,3 +129,9 @@ def parametrized_question(**kwargs: Any) -> Question:
     """A parametrized question: one SGD step, numbers drawn per student."""
     config = {"template": "sgd_step", "tolerance": 0.001}
     return QuestionFactory.create(kind=QuestionKind.PARAMETRIZED, config=config, **kwargs)
+
+
+def softmax_question(**kwargs: Any) -> Question:
+    """A parametrized question asking for softmax's whole vector of three probabilities."""
+    config = {"template": "softmax", "ranges": {"n_logits": [3, 3]}, "tolerance": 0.001}
+    return QuestionFactory.create(kind=QuestionKind.PARAMETRIZED, config=config, **kwargs)

@@ -16,7 +16,7 @@ from drf_spectacular.validation import validate_schema
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from annquiz.courses.models import Answer, Lesson, Question, QuestionKind
+from annquiz.courses.models import Answer, Lesson, Question, QuestionKind, QuestionProgress
 from annquiz.courses.services import answer_submit, variant_get_or_create
 from tests.annquiz.courses.factories import (
     CourseFactory,
@@ -25,6 +25,7 @@ from tests.annquiz.courses.factories import (
     free_text_config,
     numeric_config,
     parametrized_question,
+    softmax_question,
 )
 from tests.factories import DEFAULT_PASSWORD, StudentFactory
 
@@ -307,6 +308,33 @@ def test_a_parametrized_question_uses_the_students_variant(alice: User, bob: Use
     assert stolen.status_code == 403
     assert error_of(stolen)["field"] == "variant"
     assert Answer.objects.filter(student=bob).count() == 0
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ([0.2, 0.8], "expected exactly 3 numbers, one per class in order; got 2"),
+        ([1], "expected exactly 3 numbers, one per class in order; got 1"),
+        ([0.1, 0.2, 0.3, 0.4], "expected exactly 3 numbers, one per class in order; got 4"),
+        (["0.5"] * 32, "expected exactly 3 numbers, one per class in order; got 32"),
+    ],
+)
+def test_a_vector_of_the_wrong_length_for_the_students_variant_is_400_and_uses_no_attempt(
+    alice: User, values: list[Any], message: str
+) -> None:
+    question = softmax_question(max_attempts=1)
+    client = client_for(alice)
+
+    response = post_answer(client, question, {"response": {"values": values}})
+
+    assert response.status_code == 400, response.content
+    assert error_of(response) == {"field": "response.values", "message": message}
+    assert not Answer.objects.exists()
+    assert not QuestionProgress.objects.filter(attempts_used__gt=0).exists()
+    variant = variant_get_or_create(student=alice, question=question)
+    right = post_answer(client, question, {"response": {"values": variant.answer}})
+    assert right.status_code == 201, right.content
+    assert right.json()["verdict"] == "correct"
 
 
 @pytest.mark.parametrize(

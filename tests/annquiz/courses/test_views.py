@@ -25,6 +25,7 @@ from tests.annquiz.courses.factories import (
     free_text_config,
     numeric_config,
     parametrized_question,
+    softmax_question,
 )
 from tests.factories import StudentFactory
 
@@ -466,6 +467,49 @@ def test_no_js_numeric_and_multiple_choice_answers(alice: User, lesson: Lesson) 
         "num": ({"value": 0.7312}, "correct"),
         "many": ({"choices": ["a", "b"]}, "correct"),
     }
+
+
+WRONG_LENGTHS = [
+    ("0.2, 0.8", "Your numbers: expected exactly 3 numbers, one per class in order; got 2"),
+    ("0.1 0.2 0.3 0.4", "Your numbers: expected exactly 3 numbers, one per class in order; got 4"),
+]
+
+
+@pytest.mark.parametrize(("typed", "error"), WRONG_LENGTHS)
+def test_no_js_vector_of_the_wrong_length_is_refused_next_to_the_form(
+    alice: User, lesson: Lesson, typed: str, error: str
+) -> None:
+    softmax = softmax_question(lesson=lesson, key="soft", max_attempts=1)
+    client = client_for(alice)
+
+    response = client.post(answer_url(softmax), {"values": typed})
+
+    assert response.status_code == 302
+    assert response["Location"] == f"{lesson_url(lesson)}#question-soft"
+    assert not Answer.objects.exists()
+    page = html(client.get(lesson_url(lesson)))
+    section = page.split('id="question-soft"', 1)[1].split("</section>", 1)[0]
+    assert f'<p class="error">{error}</p>' in section
+    assert "Attempts: 0 of 1 used" in section
+
+
+@pytest.mark.parametrize(("typed", "error"), WRONG_LENGTHS)
+def test_fetch_vector_of_the_wrong_length_is_a_400_section_and_uses_no_attempt(
+    alice: User, lesson: Lesson, typed: str, error: str
+) -> None:
+    softmax = softmax_question(lesson=lesson, key="soft", max_attempts=1)
+    client = client_for(alice)
+
+    bad = client.post(answer_url(softmax), {"values": typed}, headers=FETCH)
+
+    assert bad.status_code == 400
+    assert f'<p class="error">{error}</p>' in html(bad)
+    assert not Answer.objects.exists()
+    variant = variant_get_or_create(student=alice, question=softmax)
+    typed_right = ", ".join(str(p) for p in variant.answer)
+    right = client.post(answer_url(softmax), {"values": typed_right}, headers=FETCH)
+    assert right.status_code == 200
+    assert 'data-verdict="correct"' in html(right)
 
 
 def test_a_question_of_another_lesson_cannot_be_answered_here(

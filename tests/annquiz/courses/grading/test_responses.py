@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from annquiz.courses.grading import AnswerError, ConfigError, validate_response
+from annquiz.courses.grading import AnswerError, ConfigError, Variant, validate_response
 from tests.annquiz.courses.grading.test_grade import FREE_TEXT, MULTIPLE, NUMERIC, SINGLE
 
 WITH_CHOICES: dict[str, Any] = {
@@ -139,3 +139,46 @@ def test_a_wrong_vector_length_is_an_answer_error_at_grading_time() -> None:
 def test_a_broken_config_is_a_config_error_not_an_answer_error() -> None:
     with pytest.raises(ConfigError):
         validate_response("single_choice", {"choices": []}, {"choice": "a"})
+
+
+THREE_CLASSES = Variant(params={}, prompt_text="", answer=[0.2, 0.3, 0.5], tolerance=0.01)
+
+VARIANT_MISFITS = [
+    ([0.2, 0.8], "expected exactly 3 numbers, one per class in order; got 2"),
+    ([1.0], "expected exactly 3 numbers, one per class in order; got 1"),
+    ([0.1, 0.2, 0.3, 0.4], "expected exactly 3 numbers, one per class in order; got 4"),
+    (["0.1"] * 32, "expected exactly 3 numbers, one per class in order; got 32"),
+]
+
+
+@pytest.mark.parametrize(("values", "message"), VARIANT_MISFITS)
+def test_a_vector_that_does_not_fit_the_students_variant_is_refused_before_grading(
+    values: list[Any], message: str
+) -> None:
+    with pytest.raises(AnswerError) as caught:
+        validate_response("parametrized", SOFTMAX_VECTOR, {"values": values}, variant=THREE_CLASSES)
+    assert (caught.value.field, caught.value.message) == ("values", message)
+
+
+def test_a_vector_that_fits_the_students_variant_comes_back_normalised() -> None:
+    response = {"values": [0.2, "0.3", 1]}
+    cleaned = validate_response("parametrized", SOFTMAX_VECTOR, response, variant=THREE_CLASSES)
+    assert cleaned == {"values": [0.2, 0.3, 1.0]}
+
+
+@pytest.mark.parametrize(
+    ("kind", "config", "response", "field"),
+    [
+        ("numeric", NUMERIC, {"value": 10**400}, "value"),
+        ("numeric", NUMERIC, {"value": -(10**400)}, "value"),
+        ("parametrized", SOFTMAX_VECTOR, {"values": [0.5, 10**400]}, "values[1]"),
+        ("parametrized", SOFTMAX_CLASS, {"value": 10**309}, "value"),
+    ],
+)
+def test_an_integer_too_large_for_a_float_is_an_answer_error(
+    kind: str, config: dict[str, Any], response: object, field: str
+) -> None:
+    with pytest.raises(AnswerError) as caught:
+        validate_response(kind, config, response)
+    assert caught.value.field == field
+    assert caught.value.message == "is not a finite number (it overflows a float)"
