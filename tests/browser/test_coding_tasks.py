@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 from django.contrib.auth.models import User
-from django.core.management import call_command
 
 from annquiz.coding.models import Submission
 from annquiz.coding.statuses import Status
@@ -38,12 +37,6 @@ GOOD_SPEC = {
     "epochs": 50,
     "batch_size": 10,
 }
-
-
-@pytest.fixture
-def catalog() -> None:
-    call_command("load_course", verbosity=0)
-    call_command("load_tasks", verbosity=0)
 
 
 def log_in_as_new_student(page: Page) -> None:
