@@ -46,6 +46,7 @@ def task_list_for_user(*, user: AnyUser) -> list[dict[str, Any]]:
             ),
             passed_count=Count("submissions", filter=mine & Q(submissions__status=Status.PASSED)),
         )
+        .order_by("order", "slug")  # Meta.ordering is not applied to a grouped query
     )
     return [
         task_view(
@@ -203,6 +204,7 @@ def task_progress_for_student(*, student: AnyUser) -> list[dict[str, Any]]:
             ),
             **counted,
         )
+        .order_by("order", "slug")  # Meta.ordering is not applied to a grouped query
     )
     rows = []
     for task in tasks:

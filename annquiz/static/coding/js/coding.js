@@ -166,6 +166,22 @@
     const height = Math.round(Math.min(compact ? 220 : 320, Math.max(compact ? 150 : 200, width * 0.55)));
     const margin = { top: 30, right: 14, bottom: 38, left: 56 };
     const innerW = width - margin.left - margin.right;
+    const epochX = (epoch) => (epochs <= 1 ? innerW / 2 : ((epoch - 1) / (epochs - 1)) * innerW);
+    const markers = [];
+    if (options.bestEpoch && options.bestEpoch <= epochs) {
+      markers.push({ epoch: options.bestEpoch, label: "best epoch " + options.bestEpoch, cls: "marker-best" });
+    }
+    if (options.onset && options.onset <= epochs) {
+      markers.push({ epoch: options.onset, label: "overfitting from " + options.onset, cls: "marker-onset" });
+    }
+    // Marker labels sit above the plot, never over a curve: two labels that would collide
+    // take two rows, and the plot area moves down to make room for the second.
+    const LABEL_ROW = 15;
+    const stacked =
+      markers.length > 1 && Math.abs(epochX(markers[0].epoch) - epochX(markers[1].epoch)) < 150;
+    if (stacked) {
+      margin.top += LABEL_ROW;
+    }
     const innerH = height - margin.top - margin.bottom;
 
     let low = Math.min(...finite);
@@ -189,8 +205,7 @@
       const span = high - low || 1;
       y = (v) => margin.top + innerH - ((v - low) / span) * innerH;
     }
-    const x = (epoch) =>
-      margin.left + (epochs <= 1 ? innerW / 2 : ((epoch - 1) / (epochs - 1)) * innerW);
+    const x = (epoch) => margin.left + epochX(epoch);
 
     const root = svg("svg", {
       viewBox: "0 0 " + width + " " + height,
@@ -258,20 +273,12 @@
       }
     }
 
-    const markers = [];
-    if (options.bestEpoch && options.bestEpoch <= epochs) {
-      markers.push({ epoch: options.bestEpoch, label: "best epoch " + options.bestEpoch, cls: "marker-best" });
-    }
-    if (options.onset && options.onset <= epochs) {
-      markers.push({ epoch: options.onset, label: "overfitting from " + options.onset, cls: "marker-onset" });
-    }
     markers.forEach((marker, index) => {
       const mx = x(marker.epoch);
       const group = svg("g", { class: "marker " + marker.cls });
-      group.appendChild(svg("line", { x1: mx, x2: mx, y1: margin.top - 4, y2: margin.top + innerH }));
-      // Labels sit above the plot; a second one goes on its own line if they would collide.
-      const close = index > 0 && Math.abs(x(markers[0].epoch) - mx) < 150;
-      const ly = close ? margin.top - 2 + 14 : margin.top - 8;
+      // The first of two stacked labels takes the upper row.
+      const ly = stacked && index === 0 ? margin.top - 8 - LABEL_ROW : margin.top - 8;
+      group.appendChild(svg("line", { x1: mx, x2: mx, y1: ly + 4, y2: margin.top + innerH }));
       const rightHalf = mx > margin.left + innerW * 0.55;
       const label = svg(
         "text",
