@@ -237,7 +237,10 @@ def test_handout_code_is_graded_by_a_real_worker_while_the_page_follows_it(
     page.wait_for_url(re.compile(r"/compare/\?id=\d+&id=\d+$"))
     page.wait_for_selector("[data-compare-column] [data-plot=loss] svg path.series")
     assert page.locator("[data-compare-column]").count() == 2
-    assert page.locator("[data-compare-column] svg path.series").count() == 4
+    for plot in ("loss", "metric"):  # a loss and an accuracy plot per column
+        assert (
+            page.locator(f"[data-compare-column] [data-plot={plot}] svg path.series").count() == 4
+        )
     screenshot(page, "coding-compare-desktop")
     page.set_viewport_size({"width": 375, "height": 812})
     page.wait_for_timeout(400)

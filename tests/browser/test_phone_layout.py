@@ -109,3 +109,49 @@ def test_marker_labels_stay_above_the_curves_on_a_phone(page: Page, screenshot: 
     page.locator("[data-plot=metric]").scroll_into_view_if_needed()
     screenshot(page, "verdict-plots-phone", full_page=False)
     page.set_viewport_size(DESKTOP)
+
+
+def test_compared_submissions_share_one_scale_per_plot(page: Page, screenshot: Any) -> None:
+    """A run of 50 epochs beside one of 8: the same loss axis, the same accuracy axis and the
+    same epochs in every column, so that the curves compare by eye."""
+    log_in_as_new_student(page)
+    erin = User.objects.get(username="erin")
+    task = make_task(course=None, lesson=None)
+    definition = parse_task_definition(DEFINITION)
+    ids = []
+    for epochs in (50, 8):
+        spec = handout_spec(epochs=epochs)
+        result = judge(definition, spec).to_dict()
+        verdict = Status.PASSED if result["verdict"] == "passed" else Status.FAILED
+        ids.append(
+            make_submission(task=task, student=erin, status=verdict, result=result, spec=spec).pk
+        )
+    page.goto(f"/tasks/{task.slug}/compare/?id={ids[0]}&id={ids[1]}")
+    page.wait_for_selector("[data-compare-column] [data-plot=metric] svg path.series")
+
+    def axes(plot: str) -> list[list[str]]:
+        return page.evaluate(
+            """(plot) => [...document.querySelectorAll(
+                 `[data-compare-column] [data-plot=${plot}] svg`
+               )].map((svg) => [...svg.querySelectorAll('.axis text')]
+                 .map((text) => text.textContent))""",
+            plot,
+        )
+
+    def same_scale_everywhere() -> None:
+        for plot in ("loss", "metric"):
+            columns = axes(plot)
+            assert len(columns) == 2, plot
+            assert columns[0] == columns[1], (plot, columns)
+            assert "40" in columns[1], (plot, columns)  # the short run on the long run's epochs
+        captions = page.locator("[data-compare-column] figure:has([data-plot=metric]) figcaption")
+        assert captions.all_inner_texts() == ["Accuracy", "Accuracy"]
+
+    same_scale_everywhere()
+    screenshot(page, "coding-compare-shared-desktop")
+    page.set_viewport_size(PHONE)
+    page.wait_for_timeout(400)  # redrawn to the new width
+    same_scale_everywhere()
+    no_sideways_scroll(page)
+    screenshot(page, "coding-compare-shared-phone")
+    page.set_viewport_size(DESKTOP)

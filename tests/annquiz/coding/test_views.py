@@ -550,6 +550,7 @@ def test_owner_compares_submissions_side_by_side(
     assert "Dense 16 units → Dense 8 units → Dense 1 unit" in text
     assert "No overfitting" in text and "(needed 0.7)" in text
     assert html.count('data-plot="loss"') == 2  # no plot before a verdict
+    assert html.count('data-plot="metric"') == 2  # accuracy too, where the verdict has it
     assert "Not graded yet" in text
     data = json.loads(re.search(r'id="submissions-data"[^>]*>(.*?)</script>', html, re.S)[1])  # type: ignore[index]
     assert [s["id"] for s in data] == [failed.pk, passed.pk, queued.pk]
