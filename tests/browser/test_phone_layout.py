@@ -15,12 +15,12 @@ from tests.browser.test_coding_tasks import log_in_as_new_student, no_sideways_s
 from training.judging import judge, parse_task_definition
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Page
+    from playwright.sync_api import Page, ViewportSize
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PHONE = {"width": 375, "height": 812}
-DESKTOP = {"width": 1280, "height": 900}
+PHONE: ViewportSize = {"width": 375, "height": 812}
+DESKTOP: ViewportSize = {"width": 1280, "height": 900}
 
 
 def test_the_progress_page_shows_every_column_on_a_phone(
@@ -154,4 +154,23 @@ def test_compared_submissions_share_one_scale_per_plot(page: Page, screenshot: A
     same_scale_everywhere()
     no_sideways_scroll(page)
     screenshot(page, "coding-compare-shared-phone")
+    page.set_viewport_size(DESKTOP)
+
+
+def test_a_lesson_leads_to_its_task_and_the_task_back_to_the_section(
+    page: Page, catalog: None, screenshot: Any
+) -> None:
+    log_in_as_new_student(page)
+    page.goto("/courses/ann-handout/lessons/code-example-using-keras/")
+    tasks = page.locator(".lesson-tasks")
+    tasks.scroll_into_view_if_needed()
+    screenshot(page, "lesson-tasks-desktop", full_page=False)
+    page.set_viewport_size(PHONE)
+    no_sideways_scroll(page)
+    tasks.scroll_into_view_if_needed()
+    screenshot(page, "lesson-tasks-phone", full_page=False)
+    tasks.locator("a", has_text="The handout's first Keras model").click()
+    page.wait_for_url("**/tasks/handout-keras/")
+    page.locator(".task-sections a", has_text="A basic ANN in Keras").click()
+    page.wait_for_url("**/lessons/code-example-using-keras/#a-basic-ann-in-keras")
     page.set_viewport_size(DESKTOP)
