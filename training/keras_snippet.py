@@ -477,7 +477,7 @@ class _Translator:
             return
         if qualname.startswith(("keras.", "tensorflow.")):
             _fail(line, _not_allowed_name(qualname))
-        _fail(line, f"import {written} is not allowed: only tensorflow/keras imports are")
+        _fail(line, f"import {written} is not allowed: only tensorflow/keras imports are allowed")
 
     def _assign(self, node: ast.Assign) -> None:
         if len(node.targets) != 1:

@@ -14,9 +14,14 @@ from django.http import Http404
 from django.urls import reverse
 
 from annquiz.coding.models import CodingTask, Submission
-from annquiz.coding.statuses import FINISHED_STATUSES, SERVICE_FAILURE_STATUSES, Status
+from annquiz.coding.statuses import (
+    FINISHED_STATUSES,
+    PENDING_STATUSES,
+    SERVICE_FAILURE_STATUSES,
+    Status,
+)
 from annquiz.core.roles import is_instructor
-from annquiz.courses.models import Lesson
+from annquiz.courses.models import Course, Lesson
 from training.datasets import load_dataset
 from training.judging import TaskDefinition, parse_task_definition
 
@@ -41,6 +46,7 @@ def task_list_for_user(*, user: AnyUser) -> list[dict[str, Any]]:
             ),
             passed_count=Count("submissions", filter=mine & Q(submissions__status=Status.PASSED)),
         )
+        .order_by("order", "slug")  # Meta.ordering is not applied to a grouped query
     )
     return [
         task_view(
@@ -122,12 +128,103 @@ def section_titles(*, task: CodingTask, sections: Iterable[str | None]) -> dict[
         lesson_title = lesson.title if lesson is not None else _words(slug)
         heading = _words(anchor) if anchor else None
         if lesson is not None and anchor:
-            html = "".join(block.get("html", "") for block in lesson.blocks)
-            found = re.search(_HEADING_RE.format(anchor=re.escape(anchor)), html, re.S)
-            if found:
-                heading = html_unescape(_TAG_RE.sub("", found.group(1))).strip()
+            heading = _heading_of(lesson, anchor)
         titles[section] = f"{heading} ({lesson_title})" if heading else lesson_title
     return titles
+
+
+def task_sections(task: CodingTask) -> list[str]:
+    """The handout sections ``"<lesson slug>#<heading id>"`` the task's checks name, in the
+    order of its checks, each once."""
+    sections = (check.section for check in task_definition(task).checks)
+    return list(dict.fromkeys(section for section in sections if section))
+
+
+def _heading_of(lesson: Lesson, anchor: str) -> str:
+    html = "".join(block.get("html", "") for block in lesson.blocks)
+    found = re.search(_HEADING_RE.format(anchor=re.escape(anchor)), html, re.S)
+    if found is None:
+        return _words(anchor)
+    return html_unescape(_TAG_RE.sub("", found.group(1))).strip()
+
+
+def tasks_for_lesson(*, lesson: Lesson) -> list[dict[str, Any]]:
+    """The active tasks that practise ``lesson``: those whose checks name one of its sections
+    or that belong to it, each with the sections of this lesson it names (title, anchor), for
+    the lesson page's links. The same for every student; one query."""
+    tasks = CodingTask.objects.filter(is_active=True, course_id=lesson.course_id).select_related(
+        "lesson"
+    )
+    found = []
+    for task in tasks:
+        anchors = [
+            anchor
+            for slug, _, anchor in (section.partition("#") for section in task_sections(task))
+            if slug == lesson.slug and anchor
+        ]
+        if not anchors and task.lesson_id != lesson.pk:
+            continue
+        found.append(
+            {
+                "title": task.title,
+                "summary": task.summary,
+                "page_url": reverse("coding:task", args=[task.slug]),
+                "sections": [
+                    {"anchor": anchor, "title": _heading_of(lesson, anchor)} for anchor in anchors
+                ],
+            }
+        )
+    return found
+
+
+def task_count_for_course(*, course: Course) -> int:
+    """How many active tasks the course has."""
+    return CodingTask.objects.filter(is_active=True, course=course).count()
+
+
+_VERDICT_ORDER = (Status.PASSED, Status.FAILED, Status.DIVERGED)
+
+
+def task_progress_for_student(*, student: AnyUser) -> list[dict[str, Any]]:
+    """Every active task with the student's standing in it, for the progress page: attempts
+    used of those allowed, and the best verdict reached (passed, then failed, then diverged;
+    "Being graded" while only a queued or running submission exists). One query."""
+    mine = Q(submissions__student_id=student.pk)
+    counted = {
+        f"n_{status.value}": Count("submissions", filter=mine & Q(submissions__status=status))
+        for status in (*_VERDICT_ORDER, *PENDING_STATUSES)
+    }
+    tasks = (
+        CodingTask.objects.filter(is_active=True)
+        .select_related("course", "lesson")
+        .annotate(
+            attempts_used=Count(
+                "submissions",
+                filter=mine & ~Q(submissions__status__in=SERVICE_FAILURE_STATUSES),
+            ),
+            **counted,
+        )
+        .order_by("order", "slug")  # Meta.ordering is not applied to a grouped query
+    )
+    rows = []
+    for task in tasks:
+        best = next((s for s in _VERDICT_ORDER if getattr(task, f"n_{s.value}")), None)
+        pending = any(getattr(task, f"n_{s.value}") for s in PENDING_STATUSES)
+        rows.append(
+            {
+                **task_view(
+                    task=task,
+                    attempts_used=getattr(task, "attempts_used"),  # noqa: B009 (an annotation)
+                    passed=best == Status.PASSED,
+                ),
+                "best_verdict": best.value if best else None,
+                "best_verdict_label": (
+                    best.label if best else ("Being graded" if pending else "Not started")
+                ),
+                "lesson_title": task.lesson.title if task.lesson is not None else None,
+            }
+        )
+    return rows
 
 
 def section_url(*, task: CodingTask, section: str | None) -> str | None:
@@ -204,8 +301,15 @@ def task_detail_view(*, task: CodingTask, student: AnyUser) -> dict[str, Any]:
         if task.course is not None and task.lesson is not None
         else None
     )
+    sections = task_sections(task)
+    titles = section_titles(task=task, sections=sections)
     return {
         **view,
+        "sections": [
+            {"title": titles[section], "url": section_url(task=task, section=section)}
+            for section in sections
+            if task.course is not None
+        ],
         "statement_html": task.statement_html,
         "dataset": load_dataset(definition.dataset, definition.dataset_seed).summary(),
         "rules": task_rules(task, definition),

@@ -71,3 +71,12 @@ def screenshot() -> Any:
         return path
 
     return take
+
+
+@pytest.fixture
+def catalog() -> None:
+    """The course and the coding tasks of fixtures/, as the pages show them."""
+    from django.core.management import call_command
+
+    call_command("load_course", verbosity=0)
+    call_command("load_tasks", verbosity=0)

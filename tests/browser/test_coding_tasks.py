@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 from django.contrib.auth.models import User
-from django.core.management import call_command
 
 from annquiz.coding.models import Submission
 from annquiz.coding.statuses import Status
@@ -38,12 +37,6 @@ GOOD_SPEC = {
     "epochs": 50,
     "batch_size": 10,
 }
-
-
-@pytest.fixture
-def catalog() -> None:
-    call_command("load_course", verbosity=0)
-    call_command("load_tasks", verbosity=0)
 
 
 def log_in_as_new_student(page: Page) -> None:
@@ -244,7 +237,10 @@ def test_handout_code_is_graded_by_a_real_worker_while_the_page_follows_it(
     page.wait_for_url(re.compile(r"/compare/\?id=\d+&id=\d+$"))
     page.wait_for_selector("[data-compare-column] [data-plot=loss] svg path.series")
     assert page.locator("[data-compare-column]").count() == 2
-    assert page.locator("[data-compare-column] svg path.series").count() == 4
+    for plot in ("loss", "metric"):  # a loss and an accuracy plot per column
+        assert (
+            page.locator(f"[data-compare-column] [data-plot={plot}] svg path.series").count() == 4
+        )
     screenshot(page, "coding-compare-desktop")
     page.set_viewport_size({"width": 375, "height": 812})
     page.wait_for_timeout(400)

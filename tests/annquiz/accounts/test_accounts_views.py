@@ -26,6 +26,13 @@ def test_signup_page_renders_the_form_in_the_base_layout(client: Client) -> None
     assert "css/site.css" in html
 
 
+def test_signup_page_names_both_the_checkpoint_questions_and_the_coding_tasks(
+    client: Client,
+) -> None:
+    html = client.get(reverse("signup")).content.decode()
+    assert "checkpoint questions" in html and "coding tasks" in html
+
+
 def test_signup_creates_a_logged_in_student_and_follows_next(client: Client) -> None:
     response = client.post(
         reverse("signup"),

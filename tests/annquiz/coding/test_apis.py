@@ -247,6 +247,18 @@ def test_validate_returns_the_diagram_or_the_error_and_stores_nothing(
     assert not Submission.objects.exists()
 
 
+def test_a_refused_import_is_explained_in_a_whole_sentence(
+    alice: User, handout_task: CodingTask, reference: str
+) -> None:
+    response = client_for(alice).post(
+        "/api/v1/tasks/handout-keras/validate/", {"keras": "import os\n" + reference}, format="json"
+    )
+    assert response.status_code == 400
+    assert response.json()["error"]["message"] == (
+        "line 1: import os is not allowed: only tensorflow/keras imports are allowed"
+    )
+
+
 def test_task_list_and_detail_show_attempts_and_rules_but_no_solutions(
     alice: User, handout_task: CodingTask
 ) -> None:

@@ -3,6 +3,8 @@ parses and is accepted for judging, all through ``judge()`` on the task's own se
 
 from __future__ import annotations
 
+import ast
+
 import pytest
 
 from annquiz.coding.catalog import TaskFile, load_catalog
@@ -39,3 +41,15 @@ def test_the_broken_solution_fails(task: TaskFile) -> None:
 def test_the_starter_parses_and_is_accepted_for_judging(task: TaskFile) -> None:
     spec = parse_solution(task.starter_kind, task.starter_source)
     admit(task.definition, spec)
+
+
+@pytest.mark.parametrize(
+    "task",
+    [pytest.param(task, id=task.slug) for task in CATALOG if task.starter_kind == "keras"],
+)
+def test_the_editor_starts_from_clean_python(task: TaskFile) -> None:
+    """The starter is what the editor shows: Python as the lessons print it, without the
+    handout's run-on imports or Markdown fences (the snippet reader forgives those in a
+    student's paste, but the editor should not teach them)."""
+    ast.parse(task.starter_source)
+    assert "```" not in task.starter_source

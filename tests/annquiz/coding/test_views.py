@@ -550,6 +550,7 @@ def test_owner_compares_submissions_side_by_side(
     assert "Dense 16 units → Dense 8 units → Dense 1 unit" in text
     assert "No overfitting" in text and "(needed 0.7)" in text
     assert html.count('data-plot="loss"') == 2  # no plot before a verdict
+    assert html.count('data-plot="metric"') == 2  # accuracy too, where the verdict has it
     assert "Not graded yet" in text
     data = json.loads(re.search(r'id="submissions-data"[^>]*>(.*?)</script>', html, re.S)[1])  # type: ignore[index]
     assert [s["id"] for s in data] == [failed.pk, passed.pk, queued.pk]
@@ -734,3 +735,79 @@ def test_only_the_owner_follows_a_submissions_status(
     assert client_for(alice).post(url).status_code == 405
     other = make_task(course=course, lesson=None, slug="other-task")
     assert client_for(alice).get(status_url(other, failed)).status_code == 404
+
+
+# --------------------------------------------------------------------------- the lessons' side
+
+
+def test_progress_page_shows_each_tasks_best_verdict_and_attempts(
+    task: CodingTask, alice: User, bob: User, verdicts: dict[str, Any]
+) -> None:
+    make_submission(task=task, student=alice, status=Status.FAILED, result=verdicts["failed"])
+    make_submission(
+        task=task,
+        student=alice,
+        status=Status.PASSED,
+        result=verdicts["passed"],
+        spec=handout_spec(epochs=8),
+    )
+    make_submission(task=task, student=alice, status=Status.DIVERGED, result=verdicts["diverged"])
+    make_submission(task=task, student=alice, status=Status.ERROR, message="lost")
+    other = make_task(course=None, lesson=None, slug="other", title="OTHER-TASK", max_attempts=5)
+    make_submission(task=other, student=bob, status=Status.FAILED, result=verdicts["failed"])
+    make_submission(task=other, student=alice, status=Status.QUEUED)
+
+    html = client_for(alice).get(reverse("courses:progress")).content.decode()
+    row = html.split('id="progress-task-tiny-handout"', 1)[1].split("</tr>", 1)[0]
+    assert f'href="{reverse("coding:task", args=[task.slug])}"' in row
+    assert "TINY-TASK-TITLE" in row and "Passed" in text_of(row)
+    assert "3&nbsp;/&nbsp;10" in row  # the service error does not count
+    other_row = html.split('id="progress-task-other"', 1)[1].split("</tr>", 1)[0]
+    assert "Being graded" in other_row and "1&nbsp;/&nbsp;5" in other_row
+
+    bobs = client_for(bob).get(reverse("courses:progress")).content.decode()
+    bobs_row = bobs.split('id="progress-task-tiny-handout"', 1)[1].split("</tr>", 1)[0]
+    assert "Not started" in bobs_row and "0&nbsp;/&nbsp;10" in bobs_row
+    other_row = bobs.split('id="progress-task-other"', 1)[1].split("</tr>", 1)[0]
+    assert "Failed" in text_of(other_row) and "1&nbsp;/&nbsp;5" in other_row
+
+
+def test_a_lesson_links_to_the_tasks_that_name_its_sections(
+    course: Course, lesson: Lesson, alice: User
+) -> None:
+    lesson.blocks = [
+        {"type": "html", "html": '<h2 id="overfitting">When the model memorises</h2><p>…</p>'}
+    ]
+    lesson.save(update_fields=["blocks"])
+    # Named by the checks' sections, though attached to no lesson.
+    make_task(course=course, lesson=None)
+    elsewhere = LessonFactory.create(course=course, slug="elsewhere", order=2)
+    make_task(
+        course=course,
+        lesson=elsewhere,
+        slug="unrelated",
+        title="UNRELATED-TASK",
+        definition={**DEFINITION, "checks": [{"kind": "not_diverged", "label": "Stable"}]},
+    )
+
+    html = client_for(alice).get(reverse("courses:lesson", args=["ann", "basics"])).content.decode()
+    tasks = html.split('id="lesson-tasks-heading"', 1)[1].split("</aside>", 1)[0]
+    assert f'href="{reverse("coding:task", args=["tiny-handout"])}">TINY-TASK-TITLE</a>' in tasks
+    assert '<a href="#overfitting">When the model memorises</a>' in tasks
+    assert '<a href="#reading-the-loss">Reading the loss</a>' in tasks
+    assert "UNRELATED-TASK" not in tasks
+
+    other = client_for(alice).get(reverse("courses:lesson", args=["ann", "elsewhere"]))
+    assert "UNRELATED-TASK" in other.content.decode()  # the task's own lesson
+
+
+def test_task_page_links_each_section_it_names(task: CodingTask, alice: User) -> None:
+    html = client_for(alice).get(reverse("coding:task", args=[task.slug])).content.decode()
+    sections = html.split('class="task-sections"', 1)[1].split("</nav>", 1)[0]
+    assert '<a href="/courses/ann/lessons/basics/#reading-the-loss">' in sections
+    assert '<a href="/courses/ann/lessons/basics/#overfitting">' in sections
+
+
+def test_course_list_leads_to_the_coding_tasks(task: CodingTask, alice: User) -> None:
+    html = client_for(alice).get(reverse("courses:course-list")).content.decode()
+    assert f'href="{reverse("coding:tasks")}">The 1 coding task</a>' in html

@@ -129,9 +129,45 @@
     );
   }
 
+  /** The finite values of `key` and its val_ twin in `history`. */
+  function finiteValues(history, key) {
+    return [history[key], history["val_" + key]]
+      .filter(Array.isArray)
+      .flat()
+      .filter(Number.isFinite);
+  }
+
+  /**
+   * One scale for plots meant to be read side by side: for each plotted key (the loss and the
+   * metric each result plots), the lowest and highest value over all `results`, and the most
+   * epochs any of them ran. Pass it to drawResultPlots as options.shared.
+   */
+  function sharedScale(results) {
+    const seeds = results.map(representativeSeed).filter(Boolean);
+    const ranges = {};
+    let epochs = 0;
+    for (const seed of seeds) {
+      for (const key of ["loss", metricKey(seed.history)]) {
+        const values = key ? finiteValues(seed.history, key) : [];
+        if (!values.length) {
+          continue;
+        }
+        const range = ranges[key] || [Infinity, -Infinity];
+        ranges[key] = [Math.min(range[0], ...values), Math.max(range[1], ...values)];
+      }
+      for (const values of Object.values(seed.history)) {
+        if (Array.isArray(values)) {
+          epochs = Math.max(epochs, values.length);
+        }
+      }
+    }
+    return { ranges: ranges, epochs: epochs };
+  }
+
   /**
    * Draw one plot of `key` (loss, accuracy, mse, …) and its val_ twin into `container`.
-   * options: {history, key, bestEpoch, onset, compact}
+   * options: {history, key, bestEpoch, onset, compact, range: [low, high], epochs}; `range`
+   * and `epochs` widen the axes to a scale shared with other plots.
    */
   function drawPlot(container, options) {
     const history = options.history || {};
@@ -160,16 +196,33 @@
       );
       return null;
     }
-    const epochs = Math.max(...series.map((s) => s.values.length));
+    const epochs = Math.max(options.epochs || 0, ...series.map((s) => s.values.length));
     const width = Math.max(260, Math.round(container.clientWidth || 600));
     const compact = Boolean(options.compact);
     const height = Math.round(Math.min(compact ? 220 : 320, Math.max(compact ? 150 : 200, width * 0.55)));
     const margin = { top: 30, right: 14, bottom: 38, left: 56 };
     const innerW = width - margin.left - margin.right;
+    const epochX = (epoch) => (epochs <= 1 ? innerW / 2 : ((epoch - 1) / (epochs - 1)) * innerW);
+    const markers = [];
+    if (options.bestEpoch && options.bestEpoch <= epochs) {
+      markers.push({ epoch: options.bestEpoch, label: "best epoch " + options.bestEpoch, cls: "marker-best" });
+    }
+    if (options.onset && options.onset <= epochs) {
+      markers.push({ epoch: options.onset, label: "overfitting from " + options.onset, cls: "marker-onset" });
+    }
+    // Marker labels sit above the plot, never over a curve: two labels that would collide
+    // take two rows, and the plot area moves down to make room for the second.
+    const LABEL_ROW = 15;
+    const stacked =
+      markers.length > 1 && Math.abs(epochX(markers[0].epoch) - epochX(markers[1].epoch)) < 150;
+    if (stacked) {
+      margin.top += LABEL_ROW;
+    }
     const innerH = height - margin.top - margin.bottom;
 
-    let low = Math.min(...finite);
-    let high = Math.max(...finite);
+    const range = options.range || [];
+    let low = Math.min(...finite, ...range.filter(Number.isFinite));
+    let high = Math.max(...finite, ...range.filter(Number.isFinite));
     const logScale = low > 0 && high / low > 1000;
     let y;
     let yTicks;
@@ -189,8 +242,7 @@
       const span = high - low || 1;
       y = (v) => margin.top + innerH - ((v - low) / span) * innerH;
     }
-    const x = (epoch) =>
-      margin.left + (epochs <= 1 ? innerW / 2 : ((epoch - 1) / (epochs - 1)) * innerW);
+    const x = (epoch) => margin.left + epochX(epoch);
 
     const root = svg("svg", {
       viewBox: "0 0 " + width + " " + height,
@@ -258,20 +310,12 @@
       }
     }
 
-    const markers = [];
-    if (options.bestEpoch && options.bestEpoch <= epochs) {
-      markers.push({ epoch: options.bestEpoch, label: "best epoch " + options.bestEpoch, cls: "marker-best" });
-    }
-    if (options.onset && options.onset <= epochs) {
-      markers.push({ epoch: options.onset, label: "overfitting from " + options.onset, cls: "marker-onset" });
-    }
     markers.forEach((marker, index) => {
       const mx = x(marker.epoch);
       const group = svg("g", { class: "marker " + marker.cls });
-      group.appendChild(svg("line", { x1: mx, x2: mx, y1: margin.top - 4, y2: margin.top + innerH }));
-      // Labels sit above the plot; a second one goes on its own line if they would collide.
-      const close = index > 0 && Math.abs(x(markers[0].epoch) - mx) < 150;
-      const ly = close ? margin.top - 2 + 14 : margin.top - 8;
+      // The first of two stacked labels takes the upper row.
+      const ly = stacked && index === 0 ? margin.top - 8 - LABEL_ROW : margin.top - 8;
+      group.appendChild(svg("line", { x1: mx, x2: mx, y1: ly + 4, y2: margin.top + innerH }));
       const rightHalf = mx > margin.left + innerW * 0.55;
       const label = svg(
         "text",
@@ -314,7 +358,8 @@
   /**
    * Draw every [data-plot] inside `scope` from `result` (a Judgement as a dict): "loss" and
    * "metric" (the first metric the history has; its figure is hidden when there is none).
-   * Plots are redrawn to their new width when the window is resized.
+   * Plots are redrawn to their new width when the window is resized. options: {compact,
+   * shared} with `shared` from sharedScale(), for plots compared side by side.
    */
   function drawResultPlots(scope, result, options) {
     const seed = representativeSeed(result);
@@ -341,12 +386,15 @@
             caption.textContent = METRIC_TITLES[key] || key;
           }
         }
+        const shared = options && options.shared;
         drawPlot(area, {
           history: seed.history,
           key: key,
           bestEpoch: seed.bestEpoch,
           onset: seed.onset,
           compact: Boolean(options && options.compact),
+          range: shared ? shared.ranges[key] : null,
+          epochs: shared ? shared.epochs : 0,
         });
       });
     };
@@ -370,6 +418,7 @@
 
   window.annquizCoding = {
     drawResultPlots,
+    sharedScale,
     readJson,
     el,
   };

@@ -2,7 +2,9 @@
  *
  * On the task page: the "Compare" button is enabled only while 2 to 4 submissions are
  * ticked (the server checks the same on /tasks/<slug>/compare/?id=…). On the compare page:
- * one small loss plot per column, drawn from each submission's result.
+ * in each column a small loss plot and a metric plot (accuracy, when the submissions have
+ * it), all drawn on one scale per plot (the same value range and epochs), so that the
+ * columns compare at a glance.
  */
 (function () {
   "use strict";
@@ -36,10 +38,11 @@
 
   const compared = C && C.readJson("submissions-data");
   if (compared) {
+    const shared = C.sharedScale(compared.map((s) => s.result).filter(Boolean));
     for (const submission of compared) {
       const column = document.querySelector('[data-compare-column="' + submission.id + '"]');
       if (column && submission.result) {
-        C.drawResultPlots(column, submission.result, { compact: true });
+        C.drawResultPlots(column, submission.result, { compact: true, shared: shared });
       }
     }
   }

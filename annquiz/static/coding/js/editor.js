@@ -4,7 +4,9 @@
  * shown with its line and column without asking the server) and a Keras snippet. A short
  * pause in typing validates the network against the task (POST task.validate_url); the
  * server's error names the JSON path or the snippet's line, and a valid network is drawn as
- * a diagram. "Submit for grading" POSTs to task.submissions_url with a fresh Idempotency-Key
+ * a diagram. Only the server's answer for the text now in the box says "✓ Valid": while
+ * the text is unchecked, being checked or refused, the message says so and "Submit for
+ * grading" stays disabled. "Submit for grading" POSTs to task.submissions_url with a fresh Idempotency-Key
  * per click (the same key if that click's request has to be retried) and opens the
  * submission's page, where the grading is followed live.
  *
@@ -47,6 +49,16 @@
   let inFlight = null;
   let submitting = false;
   let retryUntil = 0;
+  // The server accepted the text now in the box (reset by every edit).
+  let checkedValid = false;
+  // The task takes submissions from this student (the page says so; a 409/closed ends it).
+  let submissionsAllowed = submitButton.hasAttribute("data-enabled");
+
+  /** Submit is enabled only for a network the server checked valid, when it can be taken. */
+  function updateSubmit() {
+    submitButton.disabled =
+      !submissionsAllowed || !checkedValid || submitting || Date.now() < retryUntil;
+  }
 
   // ------------------------------------------------------------------------ drafts
 
@@ -368,6 +380,8 @@
 
   async function validate() {
     clearTimeout(timer);
+    checkedValid = false;
+    updateSubmit();
     const built = requestBody();
     if (inFlight) {
       inFlight.abort();
@@ -422,6 +436,8 @@
       inFlight = null;
       feedback.removeAttribute("aria-busy");
       markInvalid(false);
+      checkedValid = true;
+      updateSubmit();
       if (!fragment) {
         say("ok", "✓ Valid for this task.");
         staleDiagram();
@@ -441,8 +457,18 @@
     return false;
   }
 
+  /** The text changed: what was shown about the old text no longer holds. */
   function scheduleValidation() {
     clearTimeout(timer);
+    if (inFlight) {
+      inFlight.abort();
+      inFlight = null;
+    }
+    sequence += 1;
+    checkedValid = false;
+    updateSubmit();
+    feedback.removeAttribute("aria-busy");
+    say("pending", "Not checked yet: the network is checked when you pause typing.");
     timer = setTimeout(validate, DEBOUNCE_MS);
   }
 
@@ -472,11 +498,11 @@
 
   function holdFor(seconds, message) {
     retryUntil = Date.now() + seconds * 1000;
-    submitButton.disabled = true;
+    updateSubmit();
     const tick = () => {
       const left = Math.ceil((retryUntil - Date.now()) / 1000);
       if (left <= 0) {
-        submitButton.disabled = false;
+        updateSubmit();
         sayOnSubmit("help", "You can submit again now.");
         return;
       }
@@ -512,7 +538,7 @@
   }
 
   async function submit() {
-    if (submitting || Date.now() < retryUntil) {
+    if (submitting || Date.now() < retryUntil || !checkedValid) {
       return;
     }
     const built = requestBody();
@@ -524,7 +550,7 @@
       return;
     }
     submitting = true;
-    submitButton.disabled = true;
+    updateSubmit();
     form.setAttribute("aria-busy", "true");
     sayOnSubmit("pending", "Submitting…");
     const key = newKey();
@@ -534,12 +560,13 @@
     } catch (error) {
       sayOnSubmit("error", "The submission could not be sent: check your connection and submit again.");
       submitting = false;
-      submitButton.disabled = false;
+      updateSubmit();
       form.removeAttribute("aria-busy");
       return;
     }
     form.removeAttribute("aria-busy");
     submitting = false;
+    updateSubmit();
     if (response.status === 202 || response.status === 200) {
       const data = await response.json();
       sayOnSubmit(
@@ -554,8 +581,13 @@
     const problem = await errorOf(response);
     const shown = explain(problem);
     if (problem.field === "spec" || problem.field === "keras") {
+      // The network's problem is shown once, beside the network.
+      checkedValid = false;
+      updateSubmit();
       markInvalid(true);
       say("error", shown.message, shown.detail);
+      sayOnSubmit("error", "The network was not accepted: see the message under the editor.");
+      return;
     }
     if (response.status === 429) {
       const seconds = Number(response.headers.get("Retry-After")) || 30;
@@ -564,7 +596,10 @@
     }
     sayOnSubmit("error", shown.message);
     // A closed task or used-up attempts: submitting again cannot succeed.
-    submitButton.disabled = problem.field === "task";
+    if (problem.field === "task") {
+      submissionsAllowed = false;
+    }
+    updateSubmit();
   }
 
   // ------------------------------------------------------------------------ wiring
@@ -610,8 +645,6 @@
 
   showMode(mode());
   form.classList.add("is-enhanced");
-  if (submitButton.hasAttribute("data-enabled")) {
-    submitButton.disabled = false;
-  }
+  updateSubmit();
   validate();
 })();
