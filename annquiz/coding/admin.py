@@ -8,6 +8,7 @@ from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
 
+from annquiz.coding.catalog_sync import lesson_pages_refresh
 from annquiz.coding.models import CodingTask, Submission
 from annquiz.core.admin_access import ContentAccess, InstructorAccess
 from annquiz.core.markdown_rendering import render_markdown
@@ -92,6 +93,10 @@ class CodingTaskAdmin(ContentAccess, admin.ModelAdmin):
     list_filter = ("backend", "is_open", "is_active")
     list_editable = ("is_open",)
     search_fields = ("slug", "title")
+
+    def save_model(self, request: HttpRequest, obj: CodingTask, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        lesson_pages_refresh()
 
 
 @admin.register(Submission)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
 from annquiz.coding.catalog import TaskFile
 from annquiz.coding.models import CodingTask
@@ -100,4 +101,13 @@ def task_catalog_load(*, catalog: list[TaskFile]) -> CatalogLoadSummary:
     slugs = {task_file.slug for task_file in catalog}
     gone = [slug for slug, task in existing.items() if slug not in slugs and task.is_active]
     CodingTask.objects.filter(slug__in=gone).update(is_active=False)
+    if created or updated or gone:
+        lesson_pages_refresh()
     return CatalogLoadSummary(created, updated, unchanged, sorted(gone))
+
+
+def lesson_pages_refresh() -> None:
+    """Lesson pages list the tasks that practise them, and a cached page is kept under its
+    course's update time (``courses/lesson_cache.py``): touch the courses, so no page shows a
+    task list from before a change of the tasks."""
+    Course.objects.update(updated_at=timezone.now())

@@ -8,6 +8,7 @@ status a submission can have.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from typing import Any
@@ -18,10 +19,12 @@ from django.test import Client
 from django.urls import reverse
 
 from annquiz.coding.architecture import architecture_diagram
+from annquiz.coding.catalog_sync import lesson_pages_refresh, task_catalog_load
 from annquiz.coding.models import Backend, CodingTask, SourceKind, Submission
 from annquiz.coding.statuses import Status
 from annquiz.coding.templatetags.coding_format import figure
 from annquiz.courses.models import Course, Lesson
+from tests.annquiz.coding.conftest import catalog_task
 from tests.annquiz.courses.factories import CourseFactory, LessonFactory
 from tests.factories import InstructorFactory, StudentFactory
 from training.judging import judge, parse_task_definition
@@ -799,6 +802,29 @@ def test_a_lesson_links_to_the_tasks_that_name_its_sections(
 
     other = client_for(alice).get(reverse("courses:lesson", args=["ann", "elsewhere"]))
     assert "UNRELATED-TASK" in other.content.decode()  # the task's own lesson
+
+
+def test_a_cached_lesson_page_shows_a_task_added_after_it_was_cached(
+    course: Course, lesson: Lesson, alice: User
+) -> None:
+    client = client_for(alice)
+    url = reverse("courses:lesson", args=["ann", "basics"])
+    assert "TINY-TASK-TITLE" not in client.get(url).content.decode()  # now cached
+    make_task(course=course, lesson=lesson)
+    lesson_pages_refresh()  # what loading the catalog or saving a task in the admin does
+    assert "TINY-TASK-TITLE" in client.get(url).content.decode()
+
+
+def test_loading_a_changed_catalog_touches_the_courses_and_an_unchanged_one_does_not(
+    course: Course,
+) -> None:
+    task_catalog_load(catalog=[catalog_task("handout-keras")])
+    touched = Course.objects.get(pk=course.pk).updated_at
+    task_catalog_load(catalog=[catalog_task("handout-keras")])
+    assert Course.objects.get(pk=course.pk).updated_at == touched
+    changed = dataclasses.replace(catalog_task("handout-keras"), title="A new title")
+    task_catalog_load(catalog=[changed])
+    assert Course.objects.get(pk=course.pk).updated_at > touched
 
 
 def test_task_page_links_each_section_it_names(task: CodingTask, alice: User) -> None:
