@@ -146,6 +146,19 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_boo
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"server_side_binding": True, "prepare_threshold": 5}
     )
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The embedded default has web threads and worker processes writing one file at once.
+    # WAL lets readers go on while one writes; a writer waits up to SQLITE_BUSY_TIMEOUT
+    # seconds for the lock instead of failing at once; and every transaction takes the write
+    # lock when it begins (IMMEDIATE), since a transaction that read first and then wants to
+    # write cannot wait for the lock: SQLite fails it at once with "database is locked".
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "init_command": "PRAGMA journal_mode=WAL",
+            "timeout": env_int("SQLITE_BUSY_TIMEOUT", 20),
+            "transaction_mode": "IMMEDIATE",
+        }
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -1,0 +1,178 @@
+"""The embedded default under load: ``manage.py serve`` on SQLite (a file in ``var/``), the
+embedded Redis and a real worker judging, while concurrent clients answer questions, submit
+networks and poll them. Nothing may answer 5xx ("database is locked"), and every submission
+accepted reaches a final state."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from annquiz.coding.catalog import DEFAULT_CATALOG_DIRECTORY, load_task_folder
+from annquiz.coding.statuses import FINISHED_STATUSES
+from tests.annquiz.core.serving import READY_LINE, STARTUP_SECONDS, wait_for_text
+
+pytestmark = pytest.mark.slow
+
+DEMO_PASSWORD = "load-test-demo"
+CLIENTS = 8
+# Quick NumPy tasks: their reference solutions train in a second or two.
+TASKS = ("handout-keras", "rainfall", "fix-overfitting", "optimizer-race")
+SUBMISSIONS_PER_TASK = 4
+ANSWER_ROUNDS = 5
+JUDGED_WITHIN_SECONDS = 90.0
+
+
+@pytest.fixture
+def serve_env(serve_env: dict[str, str]) -> dict[str, str]:
+    return {
+        **serve_env,
+        "ANNQUIZ_DEMO_PASSWORD": DEMO_PASSWORD,
+        # Rate limiting is not under test: every submission should reach the database.
+        "ANNQUIZ_SUBMISSION_RATE_LIMIT": "1000",
+    }
+
+
+class Client:
+    """JSON over HTTP with a token; counts every status it receives."""
+
+    def __init__(self, base_url: str, token: str = "") -> None:
+        self.base_url = base_url
+        self.token = token
+        self.statuses: Counter[int] = Counter()
+        self.server_errors: list[str] = []
+
+    def call(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
+        headers = {"Content-Type": "application/json", "Accept": "application/json"}
+        if self.token:
+            headers["Authorization"] = f"Token {self.token}"
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(
+            self.base_url + path, data=data, headers=headers, method=method
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=60) as response:
+                status, raw = response.status, response.read()
+        except urllib.error.HTTPError as error:
+            status, raw = error.code, error.read()
+        self.statuses[status] += 1
+        if status >= 500:
+            self.server_errors.append(f"{method} {path} -> {status}: {raw[:300]!r}")
+        try:
+            return status, json.loads(raw) if raw else None
+        except ValueError:
+            return status, None
+
+
+def answer_for(question: dict[str, Any]) -> dict[str, Any] | None:
+    """A well-formed response to ``question`` (None for vector answers, whose length depends on
+    the student's variant)."""
+    config = question["public_config"]
+    keys = [choice["key"] for choice in config["choices"]]
+    values: dict[str, Any] = {
+        "text": "It learns the patterns from examples of data",
+        "value": 1.0,
+        "choice": keys[0] if keys else None,
+        "choices": keys[:1],
+    }
+    if any(name not in values for name in config["fields"]):
+        return None
+    return {"response": {name: values[name] for name in config["fields"]}}
+
+
+def questions(client: Client) -> list[dict[str, Any]]:
+    _, courses = client.call("GET", "/api/v1/courses/")
+    found = []
+    for lesson_id in itertools.count(1):
+        status, lesson = client.call("GET", f"/api/v1/lessons/{lesson_id}/")
+        if status == 404:
+            break
+        assert status == 200, (status, lesson)
+        found += [block["question"] for block in lesson["blocks"] if block["type"] == "question"]
+    assert courses["count"] >= 1 and found
+    return found
+
+
+def submission_body(slug: str) -> dict[str, Any]:
+    task = load_task_folder(DEFAULT_CATALOG_DIRECTORY / slug)
+    if task.reference_kind == "keras":
+        return {"keras": task.reference_source}
+    return {"spec": json.loads(task.reference_source)}
+
+
+def test_concurrent_answers_submissions_and_judging_on_sqlite_never_answer_5xx(
+    serve_process: tuple[subprocess.Popen[bytes], Path, int],
+) -> None:
+    process, log, port = serve_process
+    wait_for_text(log, READY_LINE, process, STARTUP_SECONDS)
+    base_url = f"http://127.0.0.1:{port}"
+    status, body = Client(base_url).call(
+        "POST", "/api/v1/auth/token/", {"username": "student", "password": DEMO_PASSWORD}
+    )
+    assert status == 200, body
+    token = body["token"]
+    answers = [
+        (question["id"], answer)
+        for question in questions(Client(base_url, token))
+        if (answer := answer_for(question)) is not None
+    ]
+    bodies = {slug: submission_body(slug) for slug in TASKS}
+    submissions = [slug for _ in range(SUBMISSIONS_PER_TASK) for slug in TASKS]
+    # Submissions and answers interleaved, so judging overlaps with answering.
+    jobs: list[tuple[str, Any]] = []
+    answer_jobs = [("answer", job) for _ in range(ANSWER_ROUNDS) for job in answers]
+    step = max(1, len(answer_jobs) // len(submissions))
+    for index, slug in enumerate(submissions):
+        jobs.append(("submission", slug))
+        jobs += answer_jobs[index * step : (index + 1) * step]
+    jobs += answer_jobs[len(submissions) * step :]
+
+    clients = [Client(base_url, token) for _ in range(CLIENTS)]
+    accepted: list[int] = []
+
+    def run(number: int) -> None:
+        client = clients[number]
+        for kind, job in jobs[number::CLIENTS]:
+            if kind == "submission":
+                status, body = client.call("POST", f"/api/v1/tasks/{job}/submissions/", bodies[job])
+                if status == 202:
+                    accepted.append(body["id"])
+                    client.call("GET", f"/api/v1/submissions/{body['id']}/")
+            else:
+                question_id, answer = job
+                client.call("POST", f"/api/v1/questions/{question_id}/answers/", answer)
+
+    started = time.monotonic()
+    with ThreadPoolExecutor(CLIENTS) as pool:
+        list(pool.map(run, range(CLIENTS)))
+    busy_seconds = time.monotonic() - started
+
+    poller = Client(base_url, token)
+    pending = set(accepted)
+    deadline = time.monotonic() + JUDGED_WITHIN_SECONDS
+    while pending and time.monotonic() < deadline:
+        for submission_id in sorted(pending):
+            status, body = poller.call("GET", f"/api/v1/submissions/{submission_id}/")
+            if status == 200 and body["status"] in FINISHED_STATUSES:
+                pending.discard(submission_id)
+        time.sleep(0.5)
+
+    statuses = sum((client.statuses for client in [*clients, poller]), Counter())
+    errors = [error for client in [*clients, poller] for error in client.server_errors]
+    print(
+        f"{sum(statuses.values())} requests in {busy_seconds:.1f} s (+ polling), "
+        f"statuses {dict(sorted(statuses.items()))}, {len(accepted)} submissions accepted"
+    )
+    assert errors == [], "\n".join(errors[:10])
+    assert len(accepted) == len(submissions)
+    assert pending == set(), f"not judged within {JUDGED_WITHIN_SECONDS:g} s: {sorted(pending)}"
