@@ -127,12 +127,15 @@ TEMPLATES = [
     },
 ]
 
-# Connections persist (DATABASE_CONN_MAX_AGE seconds), one per gunicorn worker thread;
-# health checks stay off, since they cost a round trip at the start of every request.
+# Connections persist (DATABASE_CONN_MAX_AGE seconds), one per gunicorn worker thread.
+# Health checks (a "SELECT 1" before a request's first query) cost a round trip per request,
+# but a connection the database dropped meanwhile (a restart, a terminated backend) is
+# replaced instead of failing the request with a 500.
 DATABASES = {
     "default": dj_database_url.parse(
         env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'annquiz.sqlite3'}"),
         conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60),
+        conn_health_checks=env_bool("DATABASE_HEALTH_CHECKS", True),
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool(

@@ -9,8 +9,6 @@ import itertools
 import json
 import subprocess
 import time
-import urllib.error
-import urllib.request
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -21,6 +19,7 @@ import pytest
 from annquiz.coding.catalog import DEFAULT_CATALOG_DIRECTORY, load_task_folder
 from annquiz.coding.statuses import FINISHED_STATUSES
 from tests.annquiz.core.serving import READY_LINE, STARTUP_SECONDS, wait_for_text
+from tests.http_client import Client
 
 pytestmark = pytest.mark.slow
 
@@ -41,37 +40,6 @@ def serve_env(serve_env: dict[str, str]) -> dict[str, str]:
         # Rate limiting is not under test: every submission should reach the database.
         "ANNQUIZ_SUBMISSION_RATE_LIMIT": "1000",
     }
-
-
-class Client:
-    """JSON over HTTP with a token; counts every status it receives."""
-
-    def __init__(self, base_url: str, token: str = "") -> None:
-        self.base_url = base_url
-        self.token = token
-        self.statuses: Counter[int] = Counter()
-        self.server_errors: list[str] = []
-
-    def call(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
-        headers = {"Content-Type": "application/json", "Accept": "application/json"}
-        if self.token:
-            headers["Authorization"] = f"Token {self.token}"
-        data = None if body is None else json.dumps(body).encode()
-        request = urllib.request.Request(
-            self.base_url + path, data=data, headers=headers, method=method
-        )
-        try:
-            with urllib.request.urlopen(request, timeout=60) as response:
-                status, raw = response.status, response.read()
-        except urllib.error.HTTPError as error:
-            status, raw = error.code, error.read()
-        self.statuses[status] += 1
-        if status >= 500:
-            self.server_errors.append(f"{method} {path} -> {status}: {raw[:300]!r}")
-        try:
-            return status, json.loads(raw) if raw else None
-        except ValueError:
-            return status, None
 
 
 def answer_for(question: dict[str, Any]) -> dict[str, Any] | None:
