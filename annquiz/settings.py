@@ -127,12 +127,15 @@ TEMPLATES = [
     },
 ]
 
-# Connections persist (DATABASE_CONN_MAX_AGE seconds), one per gunicorn worker thread;
-# health checks stay off, since they cost a round trip at the start of every request.
+# Connections persist (DATABASE_CONN_MAX_AGE seconds), one per gunicorn worker thread.
+# Health checks (a "SELECT 1" before a request's first query) cost a round trip per request,
+# but a connection the database dropped meanwhile (a restart, a terminated backend) is
+# replaced instead of failing the request with a 500.
 DATABASES = {
     "default": dj_database_url.parse(
         env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'annquiz.sqlite3'}"),
         conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60),
+        conn_health_checks=env_bool("DATABASE_HEALTH_CHECKS", True),
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_bool(
@@ -145,6 +148,19 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_boo
     # 2.8 -> 1.5 ms per answer. Off for a connection pooler in transaction mode.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"server_side_binding": True, "prepare_threshold": 5}
+    )
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The embedded default has web threads and worker processes writing one file at once.
+    # WAL lets readers go on while one writes; a writer waits up to SQLITE_BUSY_TIMEOUT
+    # seconds for the lock instead of failing at once; and every transaction takes the write
+    # lock when it begins (IMMEDIATE), since a transaction that read first and then wants to
+    # write cannot wait for the lock: SQLite fails it at once with "database is locked".
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "init_command": "PRAGMA journal_mode=WAL",
+            "timeout": env_int("SQLITE_BUSY_TIMEOUT", 20),
+            "transaction_mode": "IMMEDIATE",
+        }
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

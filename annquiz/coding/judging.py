@@ -28,6 +28,11 @@ from django.utils import timezone
 from annquiz.coding.models import Submission
 from annquiz.coding.selectors import task_definition
 from annquiz.coding.statuses import Status
+from annquiz.core.database_retry import (
+    CONNECTION_LOST,
+    connection_discard,
+    retrying_on_connection_loss,
+)
 from training.checks import json_safe
 from training.judging import judge, training_progress
 from training.spec import parse_spec
@@ -128,11 +133,16 @@ def give_up_if_worker_keeps_dying(
 
 
 def _finish(submission_id: int, token: uuid.UUID, **fields: Any) -> bool:
-    """Store the one result, only while ``token`` still holds the claim."""
+    """Store the one result, only while ``token`` still holds the claim; after a lost
+    database connection, again once the database is back (the update is conditional on the
+    claim, so it stores the result once)."""
+    finished_at = timezone.now()
     return bool(
-        Submission.objects.filter(
-            pk=submission_id, claim_token=token, status=Status.RUNNING
-        ).update(finished_at=timezone.now(), **fields)
+        retrying_on_connection_loss(
+            lambda: Submission.objects.filter(
+                pk=submission_id, claim_token=token, status=Status.RUNNING
+            ).update(finished_at=finished_at, **fields)
+        )
     )
 
 
@@ -155,9 +165,16 @@ def _progress_recorder(
             **training_progress(epochs_done, n_seeds=n_seeds, epochs=epochs, backend=backend),
             "loss": logs.get("loss"),
         }
-        alive = Submission.objects.filter(
-            pk=submission_id, claim_token=token, status=Status.RUNNING
-        ).update(progress=json_safe(progress), heartbeat_at=timezone.now())
+        try:
+            alive = Submission.objects.filter(
+                pk=submission_id, claim_token=token, status=Status.RUNNING
+            ).update(progress=json_safe(progress), heartbeat_at=timezone.now())
+        except CONNECTION_LOST:
+            # Training goes on; the next write reconnects. Should the database stay away for
+            # the lease, another worker takes the claim over and this result is discarded.
+            logger.warning("submission %s: progress not written (connection lost)", submission_id)
+            connection_discard()
+            return
         if not alive:
             raise ClaimLost(f"submission {submission_id}: the claim was taken over")
 

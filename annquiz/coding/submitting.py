@@ -29,6 +29,7 @@ from annquiz.coding.models import CodingTask, SourceKind, Submission
 from annquiz.coding.queueing import submission_enqueue
 from annquiz.coding.selectors import task_definition
 from annquiz.coding.statuses import SERVICE_FAILURE_STATUSES
+from annquiz.core.database_retry import transaction_retrying_once
 from annquiz.core.errors import AttemptsExhausted
 from training.errors import TrainingError
 from training.judging import admit
@@ -164,42 +165,51 @@ def submission_create(
     if earlier is not None:
         return SubmissionCreated(earlier, created=False, identical=True)
     spec = submission_spec_parse(task=task, source_kind=source_kind, source=source)
+
+    def store() -> SubmissionCreated:
+        # One student's submissions are made one at a time, so the rate limit and the
+        # attempt count hold under concurrent requests.
+        get_user_model().objects.select_for_update().filter(pk=student.pk).first()
+        # A retry after a commit whose reply was lost finds the submission it stored.
+        replayed = _replayed(student, key, fingerprint)
+        if replayed is not None:
+            return SubmissionCreated(replayed, created=False)
+        now = timezone.now()
+        # Attempts first: a student with none left is told so at once, not asked to wait
+        # out the rate limit only to hear it afterwards.
+        used = attempts_used(student=student, task=task)
+        if used >= task.max_attempts:
+            raise AttemptsExhausted(
+                f"all {task.max_attempts} attempts at {task.slug!r} are used", field="task"
+            )
+        _check_rate(student, now)
+        submission = Submission.objects.create(
+            task=task,
+            student_id=student.pk,
+            source_kind=source_kind,
+            source=source,
+            spec=spec_to_dict(spec),
+            architecture=architecture_diagram(spec),
+            queue=task.queue,
+            idempotency_key=key,
+            request_fingerprint=fingerprint,
+            enqueued_at=now,
+        )
+        # robust: a broker that cannot be reached is logged, not turned into an error
+        # for a submission that is already stored; the sweeper sends its message later.
+        transaction.on_commit(
+            lambda: submission_enqueue(submission_id=submission.pk, queue=submission.queue),
+            robust=True,
+        )
+        return SubmissionCreated(submission, created=True)
+
     try:
-        with transaction.atomic():
-            # One student's submissions are made one at a time, so the rate limit and the
-            # attempt count hold under concurrent requests.
-            get_user_model().objects.select_for_update().filter(pk=student.pk).first()
-            now = timezone.now()
-            # Attempts first: a student with none left is told so at once, not asked to wait
-            # out the rate limit only to hear it afterwards.
-            used = attempts_used(student=student, task=task)
-            if used >= task.max_attempts:
-                raise AttemptsExhausted(
-                    f"all {task.max_attempts} attempts at {task.slug!r} are used", field="task"
-                )
-            _check_rate(student, now)
-            submission = Submission.objects.create(
-                task=task,
-                student_id=student.pk,
-                source_kind=source_kind,
-                source=source,
-                spec=spec_to_dict(spec),
-                architecture=architecture_diagram(spec),
-                queue=task.queue,
-                idempotency_key=key,
-                request_fingerprint=fingerprint,
-                enqueued_at=now,
-            )
-            # robust: a broker that cannot be reached is logged, not turned into an error
-            # for a submission that is already stored; the sweeper sends its message later.
-            transaction.on_commit(
-                lambda: submission_enqueue(submission_id=submission.pk, queue=submission.queue),
-                robust=True,
-            )
+        # Run again after a lost connection; after one lost during the commit only under an
+        # Idempotency-Key, whose look-up then finds the submission if the commit went through.
+        return transaction_retrying_once(store, idempotent=bool(key))
     except IntegrityError:
         # The same Idempotency-Key committed by a concurrent request first.
         first = _replayed(student, key, fingerprint)
         if first is None:
             raise
         return SubmissionCreated(first, created=False)
-    return SubmissionCreated(submission, created=True)

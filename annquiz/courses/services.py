@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
 
+from annquiz.core.database_retry import transaction_retrying_once
 from annquiz.core.errors import AttemptsExhausted
 from annquiz.core.markdown_rendering import render_markdown
 from annquiz.core.static_files import static_prefix
@@ -212,40 +213,43 @@ def answer_submit_with_progress(
     if not question.is_active or not question.lesson.is_active:
         raise QuestionInactive(f"question {question.key!r} is no longer part of the course")
     variant = _variant_for_answer(student=student, question=question, variant_id=variant_id)
+
+    def store() -> SubmittedAnswer:
+        progress = _progress_locked(student_id=student.pk, question=question)
+        if progress.attempts_used >= question.max_attempts:
+            raise _attempts_exhausted(question)
+        drawn = _as_grading_variant(variant) if variant is not None else None
+        try:
+            cleaned = grading.validate_response(
+                question.kind, question.config, response, variant=drawn
+            )
+        except grading.AnswerError as exc:
+            raise InvalidAnswer(exc.message, field=exc.field) from None
+        result = grading.grade(question.kind, question.config, cleaned, variant=drawn)
+        answer = Answer.objects.create(
+            student_id=student.pk,
+            question=question,
+            variant=variant,
+            response=cleaned,
+            score=result.score,
+            verdict=result.verdict,
+            feedback=result.feedback,
+            details=result.details,
+            attempt_number=progress.attempts_used + 1,
+        )
+        progress.attempts_used = answer.attempt_number
+        progress.best_score = max(progress.best_score, answer.score)
+        progress.solved = progress.solved or answer.verdict == Verdict.CORRECT
+        progress.last_answered_at = answer.created_at
+        progress.save(update_fields=["attempts_used", "best_score", "solved", "last_answered_at"])
+        return SubmittedAnswer(answer=answer, progress=progress)
+
     try:
-        with transaction.atomic():
-            progress = _progress_locked(student_id=student.pk, question=question)
-            if progress.attempts_used >= question.max_attempts:
-                raise _attempts_exhausted(question)
-            drawn = _as_grading_variant(variant) if variant is not None else None
-            try:
-                cleaned = grading.validate_response(
-                    question.kind, question.config, response, variant=drawn
-                )
-            except grading.AnswerError as exc:
-                raise InvalidAnswer(exc.message, field=exc.field) from None
-            result = grading.grade(question.kind, question.config, cleaned, variant=drawn)
-            answer = Answer.objects.create(
-                student_id=student.pk,
-                question=question,
-                variant=variant,
-                response=cleaned,
-                score=result.score,
-                verdict=result.verdict,
-                feedback=result.feedback,
-                details=result.details,
-                attempt_number=progress.attempts_used + 1,
-            )
-            progress.attempts_used = answer.attempt_number
-            progress.best_score = max(progress.best_score, answer.score)
-            progress.solved = progress.solved or answer.verdict == Verdict.CORRECT
-            progress.last_answered_at = answer.created_at
-            progress.save(
-                update_fields=["attempts_used", "best_score", "solved", "last_answered_at"]
-            )
+        # Run again after a connection lost before the commit (nothing was stored), never
+        # after one lost during the commit: the answer may have been stored already.
+        return transaction_retrying_once(store)
     except IntegrityError:
         raise AnswerConflict(
             f"another answer to question {question.key!r} was stored at the same time; "
             "reload and try again"
         ) from None
-    return SubmittedAnswer(answer=answer, progress=progress)

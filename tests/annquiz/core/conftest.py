@@ -1,15 +1,21 @@
 from __future__ import annotations
 
+import os
 import shutil
+import signal
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import psutil
 import pytest
+from django.conf import settings
 
 from annquiz.core.processes import find_redis_server, redis_answers, redis_server_command
+from tests.annquiz.core.serving import free_port, gone
 
 
 @pytest.fixture
@@ -42,3 +48,48 @@ def embedded_redis_url(short_tmp_dir: Path) -> Iterator[str]:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+@pytest.fixture
+def serve_env(short_tmp_dir: Path) -> dict[str, str]:
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL"}
+    }
+    env["ANNQUIZ_VAR_DIR"] = str(short_tmp_dir / "var")
+    env["ANNQUIZ_DEMO_PASSWORD"] = "serve-test-demo"
+    env["DJANGO_SETTINGS_MODULE"] = "annquiz.settings"
+    return env
+
+
+@pytest.fixture
+def serve_process(
+    serve_env: dict[str, str], short_tmp_dir: Path
+) -> Iterator[tuple[subprocess.Popen[bytes], Path, int]]:
+    port = free_port()
+    log = short_tmp_dir / "serve.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "manage.py", "serve", "--port", str(port), "--grace", "15"],
+            cwd=settings.BASE_DIR,
+            env=serve_env,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        yield process, log, port
+    finally:
+        if process.poll() is None:
+            leftovers = psutil.Process(process.pid).children(recursive=True)
+            process.send_signal(signal.SIGINT)
+            try:
+                process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+            for child in leftovers:
+                if not gone(child):
+                    child.kill()

@@ -3,116 +3,27 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import socket
 import subprocess
 import sys
-import time
-import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 
 import psutil
 import pytest
-from celery import Celery
 from django.conf import settings
 
+from tests.annquiz.core.serving import (
+    READY_LINE,
+    STARTUP_SECONDS,
+    free_port,
+    get,
+    gone,
+    wait_for_text,
+    worker_answers_ping,
+)
+
 pytestmark = pytest.mark.slow
-
-READY_LINE = "annquiz is ready: "
-STARTUP_SECONDS = 240
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def wait_for_text(log: Path, text: str, process: subprocess.Popen[bytes], timeout: float) -> str:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        content = log.read_text(errors="replace")
-        if text in content:
-            return content
-        if process.poll() is not None:
-            pytest.fail(f"serve exited with {process.returncode} before {text!r}:\n{content}")
-        time.sleep(0.25)
-    pytest.fail(f"no {text!r} within {timeout} s:\n{log.read_text(errors='replace')}")
-
-
-def get(url: str) -> tuple[int, bytes]:
-    try:
-        with urllib.request.urlopen(url, timeout=10) as response:
-            return response.status, response.read()
-    except urllib.error.HTTPError as exc:
-        return exc.code, exc.read()
-
-
-def worker_answers_ping(broker_url: str, timeout: float) -> bool:
-    app = Celery("serve-test-ping", broker=broker_url)
-    try:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if app.control.ping(timeout=1.0):
-                return True
-            time.sleep(0.5)
-        return False
-    finally:
-        app.close()
-
-
-def gone(process: psutil.Process) -> bool:
-    try:
-        return bool(process.status() == psutil.STATUS_ZOMBIE)
-    except psutil.NoSuchProcess:
-        return True
-
-
-@pytest.fixture
-def serve_env(short_tmp_dir: Path) -> dict[str, str]:
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in {"DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL"}
-    }
-    env["ANNQUIZ_VAR_DIR"] = str(short_tmp_dir / "var")
-    env["ANNQUIZ_DEMO_PASSWORD"] = "serve-test-demo"
-    env["DJANGO_SETTINGS_MODULE"] = "annquiz.settings"
-    return env
-
-
-@pytest.fixture
-def serve_process(
-    serve_env: dict[str, str], short_tmp_dir: Path
-) -> Iterator[tuple[subprocess.Popen[bytes], Path, int]]:
-    port = free_port()
-    log = short_tmp_dir / "serve.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "manage.py", "serve", "--port", str(port), "--grace", "15"],
-            cwd=settings.BASE_DIR,
-            env=serve_env,
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
-        yield process, log, port
-    finally:
-        if process.poll() is None:
-            leftovers = psutil.Process(process.pid).children(recursive=True)
-            process.send_signal(signal.SIGINT)
-            try:
-                process.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-            for child in leftovers:
-                if not gone(child):
-                    child.kill()
 
 
 def test_serve_starts_everything_and_ctrl_c_leaves_nothing_behind(

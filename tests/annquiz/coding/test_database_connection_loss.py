@@ -1,0 +1,216 @@
+"""The database's connections terminated (``pg_terminate_backend``, as a restart or a failover
+does) under a real gunicorn and a real Celery worker on the PostgreSQL test database: the web
+side answers no 5xx afterwards, and a judging running meanwhile stores its result once."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+
+import gunicorn.config
+import pytest
+from django.conf import settings
+from django.db import connection
+from rest_framework.authtoken.models import Token
+
+from annquiz.coding.catalog import load_task_folder
+from annquiz.coding.catalog_sync import task_catalog_load
+from annquiz.coding.models import CodingTask, Submission
+from annquiz.coding.statuses import PENDING_STATUSES, Status
+from tests.annquiz.core.serving import free_port
+from tests.annquiz.courses.factories import QuestionFactory
+from tests.factories import StudentFactory
+from tests.http_client import Client
+from tests.worker import CeleryStack, WorkerProcess, worker_environment
+from training.solutions import parse_solution
+from training.spec import spec_to_dict
+
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+
+HANDOUT = "handout-keras"
+# A NumPy judging of several seconds: 200 epochs in batches of 2.
+LONG_RUN = {"epochs": 200, "batch_size": 2}
+GUNICORN_THREADS = 4
+ROUNDS = 3
+REQUESTS_PER_ROUND = 24
+JUDGED_WITHIN_SECONDS = 60.0
+TERMINATE_OTHER_BACKENDS = (
+    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+)
+
+
+def terminate_other_backends() -> int:
+    """End every connection to the test database but this process's own; returns how many."""
+    with connection.cursor() as cursor:
+        cursor.execute(TERMINATE_OTHER_BACKENDS)
+        (ended,) = cursor.fetchone()
+    return int(ended)
+
+
+@pytest.fixture
+def gunicorn_url(celery_stack: CeleryStack) -> Iterator[str]:
+    """gunicorn as deployed (gthread, persistent connections) on the test database."""
+    port = free_port()
+    log_path = celery_stack.tmp_dir / "gunicorn.log"
+    env = worker_environment(
+        database_url=celery_stack.database_url,
+        broker_url=celery_stack.broker_url,
+        tmp_dir=celery_stack.tmp_dir,
+        extra={},
+    )
+    command = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "annquiz.wsgi",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        "1",
+        "--threads",
+        str(GUNICORN_THREADS),
+    ]
+    if hasattr(gunicorn.config, "ControlSocketDisable"):
+        command.append("--no-control-socket")  # gunicorn 25+ would open ~/.gunicorn's socket
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            command,
+            cwd=settings.BASE_DIR,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1):
+                    break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"gunicorn did not start:\n{log_path.read_text()[-3000:]}")
+                time.sleep(0.2)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def handout_task() -> CodingTask:
+    task_catalog_load(
+        catalog=[load_task_folder(settings.BASE_DIR / "fixtures" / "tasks" / HANDOUT)]
+    )
+    return CodingTask.objects.get(slug=HANDOUT)
+
+
+def reference_spec(task: CodingTask, **changes: object) -> dict[str, object]:
+    spec = spec_to_dict(parse_solution(task.reference_kind, task.reference_source))
+    spec.update(changes)
+    return spec
+
+
+def wait_until_finished(worker: WorkerProcess, submission_ids: list[int]) -> None:
+    for submission_id in submission_ids:
+        worker.wait_for(
+            submission_id,
+            [status for status in Status.values if status not in PENDING_STATUSES],
+            JUDGED_WITHIN_SECONDS,
+        )
+
+
+def test_terminated_connections_give_no_5xx_and_a_running_judging_is_stored_once(
+    celery_worker_process: WorkerProcess, gunicorn_url: str
+) -> None:
+    worker = celery_worker_process
+    student = StudentFactory.create()
+    token = Token.objects.create(user=student).key
+    questions = QuestionFactory.create_batch(4, max_attempts=1000)
+    task = handout_task()
+    clients = [Client(gunicorn_url, token) for _ in range(GUNICORN_THREADS)]
+    submitted: list[int] = []
+
+    def request(number: int) -> None:
+        client = clients[number % GUNICORN_THREADS]
+        question = questions[number % len(questions)]
+        if number % 3 == 0:
+            client.call(
+                "POST", f"/api/v1/questions/{question.pk}/answers/", {"response": {"choice": "b"}}
+            )
+        elif number % 3 == 1:
+            client.call("GET", f"/api/v1/tasks/{task.slug}/")
+        else:
+            client.call("GET", "/api/v1/me/progress/")
+
+    def burst(round_number: int) -> None:
+        """Requests from every client at once, so that every gunicorn thread holds a
+        connection, and one submission under an Idempotency-Key."""
+        with ThreadPoolExecutor(GUNICORN_THREADS) as pool:
+            list(pool.map(request, range(REQUESTS_PER_ROUND)))
+        status, body = clients[0].call(
+            "POST",
+            f"/api/v1/tasks/{task.slug}/submissions/",
+            {"spec": reference_spec(task)},
+            headers={"Idempotency-Key": f"round-{round_number}"},
+        )
+        assert status == 202, body
+        submitted.append(body["id"])
+        wait_until_finished(worker, submitted)
+
+    burst(0)
+    ended = []
+    for round_number in range(1, ROUNDS + 1):
+        ended.append(terminate_other_backends())
+        burst(round_number)
+
+    status, body = clients[0].call(
+        "POST",
+        f"/api/v1/tasks/{task.slug}/submissions/",
+        {"spec": reference_spec(task, **LONG_RUN)},
+    )
+    assert status == 202, body
+    long_id = body["id"]
+    worker.wait_for(
+        long_id,
+        [Status.RUNNING],
+        30,
+        condition=lambda submission: bool(submission.progress),
+    )
+    # Terminated again and again while it trains, until (and while) it stores its result.
+    deadline = time.monotonic() + JUDGED_WITHIN_SECONDS
+    while (
+        Submission.objects.get(pk=long_id).status == Status.RUNNING and time.monotonic() < deadline
+    ):
+        ended.append(terminate_other_backends())
+        time.sleep(0.2)
+    burst(ROUNDS + 1)
+    submitted.append(long_id)
+    wait_until_finished(worker, submitted)
+
+    statuses = sum((client.statuses for client in clients), Counter())
+    errors = [error for client in clients for error in client.server_errors]
+    print(
+        f"{sum(statuses.values())} requests, statuses {dict(sorted(statuses.items()))}, "
+        f"backends ended {ended}"
+    )
+    assert errors == [], "\n".join(errors[:10])
+    assert all(count >= 1 for count in ended[:ROUNDS]), ended
+    judged = Submission.objects.filter(pk__in=submitted).order_by("pk")
+    assert [(s.status, s.worker_attempts) for s in judged] == [(Status.PASSED, 1)] * len(submitted)
+    long_run = judged.get(pk=long_id)
+    assert long_run.result is not None and long_run.result["verdict"] == "passed"
+    log = worker.log_text()
+    assert "progress not written (connection lost)" in log, log[-3000:]
+    assert log.count("succeeded in") == len(submitted), log[-3000:]
+    worker.assert_alive()
