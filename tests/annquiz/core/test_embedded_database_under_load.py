@@ -79,12 +79,14 @@ def questions(client: Client) -> list[dict[str, Any]]:
     return found
 
 
-def submission_body(slug: str, **changes: Any) -> dict[str, Any]:
-    """The task's reference solution as a JSON spec, with ``changes`` applied."""
+def submission_body(slug: str, *, fewer_epochs: int = 0, **changes: Any) -> dict[str, Any]:
+    """The task's reference solution as a JSON spec, with ``changes`` applied and trained for
+    ``fewer_epochs`` epochs less: each submission a network of its own, since the same network
+    sent again is answered with the earlier submission."""
     task = load_task_folder(DEFAULT_CATALOG_DIRECTORY / slug)
-    return {
-        "spec": spec_to_dict(parse_solution(task.reference_kind, task.reference_source)) | changes
-    }
+    spec = spec_to_dict(parse_solution(task.reference_kind, task.reference_source)) | changes
+    spec["epochs"] -= fewer_epochs
+    return {"spec": spec}
 
 
 def test_concurrent_answers_submissions_and_judging_on_sqlite_never_answer_5xx(
@@ -103,16 +105,22 @@ def test_concurrent_answers_submissions_and_judging_on_sqlite_never_answer_5xx(
         for question in questions(Client(base_url, token))
         if (answer := answer_for(question)) is not None
     ]
-    bodies = {slug: submission_body(slug) for slug in TASKS}
-    bodies[LONG_RUN_TASK] = submission_body(LONG_RUN_TASK.removesuffix(LONG_RUN_SUFFIX), **LONG_RUN)
     submissions = [slug for _ in range(SUBMISSIONS_PER_TASK) for slug in TASKS]
     submissions[:: len(submissions) // LONG_RUNS] = [LONG_RUN_TASK] * LONG_RUNS
+    bodies = [
+        submission_body(
+            slug.removesuffix(LONG_RUN_SUFFIX),
+            fewer_epochs=index // len(TASKS),  # each task once in every len(TASKS)
+            **(LONG_RUN if slug == LONG_RUN_TASK else {}),
+        )
+        for index, slug in enumerate(submissions)
+    ]
     # Submissions and answers interleaved, so judging overlaps with answering.
     jobs: list[tuple[str, Any]] = []
     answer_jobs = [("answer", job) for _ in range(ANSWER_ROUNDS) for job in answers]
     step = max(1, len(answer_jobs) // len(submissions))
-    for index, slug in enumerate(submissions):
-        jobs.append(("submission", slug))
+    for index in range(len(submissions)):
+        jobs.append(("submission", index))
         jobs += answer_jobs[index * step : (index + 1) * step]
     jobs += answer_jobs[len(submissions) * step :]
 
@@ -126,7 +134,7 @@ def test_concurrent_answers_submissions_and_judging_on_sqlite_never_answer_5xx(
         client = clients[number]
         for kind, job in jobs[number::CLIENTS]:
             if kind == "submission":
-                slug = job.removesuffix(LONG_RUN_SUFFIX)
+                slug = submissions[job].removesuffix(LONG_RUN_SUFFIX)
                 status, body = client.call(
                     "POST", f"/api/v1/tasks/{slug}/submissions/", bodies[job]
                 )
