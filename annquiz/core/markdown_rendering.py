@@ -12,8 +12,8 @@ The renderer is pure (no Django, no database) and safe for instructor-written te
   rewritten to ``<static_prefix>courses/figures/name.svg``.
 - Links may only be relative, ``#fragment``, ``http(s):`` or ``mailto:``.
 - Fenced code is highlighted by Pygments with CSS classes (see :func:`code_css`), headings get
-  ``id`` attributes, and tables are wrapped in ``<div class="table-scroll">`` so that a wide
-  table scrolls inside its own box on a phone.
+  ``id`` attributes, and tables are wrapped in ``<div class="table-scroll">``; each body cell
+  carries its column's heading as ``data-label``, so that a phone can show a row as a card.
 
 Problems in the text raise :class:`RenderError` with the 1-based line of the text where they
 were found, so that the content loader can point at the file and line.
@@ -368,6 +368,23 @@ class _CourseSafety(Extension):
         )
 
 
+def _label_cells(table: etree.Element) -> None:
+    """Give each body cell its column's heading as ``data-label``, so that on a narrow screen
+    the stylesheet can show a row as a card of labelled fields."""
+    head = table.find("thead")
+    body = table.find("tbody")
+    if head is None or body is None:
+        return
+    heading_row = head.find("tr")
+    if heading_row is None:
+        return
+    labels = [" ".join("".join(cell.itertext()).split()) for cell in heading_row]
+    for row in body.iter("tr"):
+        for cell, label in zip(row, labels, strict=False):
+            if label:
+                cell.set("data-label", label)
+
+
 class _LinksAndFigures(Treeprocessor):
     def __init__(self, md: markdown.Markdown, *, source: str, static_prefix: str) -> None:
         super().__init__(md)
@@ -382,6 +399,7 @@ class _LinksAndFigures(Treeprocessor):
                 elif child.tag == "a":
                     self._link(child)
                 elif child.tag == "table":
+                    _label_cells(child)
                     wrapper = etree.Element("div", {"class": "table-scroll"})
                     wrapper.tail, child.tail = child.tail, None
                     parent.remove(child)

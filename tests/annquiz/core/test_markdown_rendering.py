@@ -33,7 +33,7 @@ def test_display_math_becomes_a_block_of_its_own() -> None:
 def test_markdown_does_not_touch_underscores_stars_or_pipes_inside_math() -> None:
     html = render("| a | b |\n|---|---|\n| $|x_1 * y_2|$ | $a_1 * b_2$ |")
     assert "<em>" not in html
-    assert html.count("<td>") == 2  # the pipes inside the formula did not split the cell
+    assert html.count("<td ") == 2  # the pipes inside the formula did not split the cell
     assert html.count("<msub>") == 4
 
 
@@ -72,6 +72,12 @@ def test_tables_are_real_tables_in_a_scroll_wrapper() -> None:
     assert '<div class="table-scroll"><table>' in html
     assert "<th>Optimizer</th>" in html
     assert html.count("<tr>") == 3
+
+
+def test_table_cells_carry_their_column_heading_for_the_phone_layout() -> None:
+    html = render("| Optimizer | Step $w$ |\n|---|---|\n| SGD | $w - \\eta g$ |")
+    assert '<td data-label="Optimizer">SGD</td>' in html
+    assert '<td data-label="Step w"><math' in html
 
 
 def test_fenced_code_is_highlighted_with_css_classes() -> None:
