@@ -19,6 +19,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from annquiz.courses import grading
+from annquiz.courses.grading.base import SCORE_EPSILON
 from annquiz.courses.models import (
     Answer,
     Course,
@@ -26,6 +27,7 @@ from annquiz.courses.models import (
     Question,
     QuestionProgress,
     QuestionVariant,
+    Verdict,
 )
 
 if TYPE_CHECKING:
@@ -390,6 +392,18 @@ class AnswerFeedback:
     @property
     def model_answer_earned(self) -> bool:
         return self.model_answer_html is not None
+
+    @property
+    def verdict_label(self) -> str:
+        """The verdict in words, honest about the score: the grading engine calls an answer
+        ``correct`` once it reaches the question's pass threshold, which a free-text answer may
+        do below full marks; such an answer passes, but it is not called "Correct"."""
+        if self.verdict == Verdict.CORRECT:
+            full_marks = self.score >= 1.0 - SCORE_EPSILON
+            return "Correct" if full_marks else "Passed, partially correct"
+        if self.verdict == Verdict.PARTIAL:
+            return "Partially correct"
+        return "Incorrect"
 
 
 def _feedback(answer: Answer, status: QuestionStatus) -> AnswerFeedback:

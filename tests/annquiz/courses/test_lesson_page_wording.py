@@ -1,0 +1,103 @@
+"""What the lesson page says about an answer, a score and a question: each word true to what it
+describes."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import User
+from django.core.cache import caches
+from django.test import Client
+
+from annquiz.courses.lesson_cache import LESSON_PAGES_CACHE
+from annquiz.courses.models import Course, Lesson, Question, QuestionKind
+from tests.annquiz.courses.factories import (
+    CourseFactory,
+    LessonFactory,
+    QuestionFactory,
+    free_text_config,
+)
+from tests.factories import StudentFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _empty_page_cache() -> None:
+    caches[LESSON_PAGES_CACHE].clear()
+
+
+@pytest.fixture
+def lesson() -> Lesson:
+    course: Course = CourseFactory.create(slug="ann", title="ANN course")
+    lesson: Lesson = LessonFactory.create(course=course, slug="basics", title="The basics", order=1)
+    return lesson
+
+
+@pytest.fixture
+def essay(lesson: Lesson) -> Question:
+    question: Question = QuestionFactory.create(
+        lesson=lesson,
+        key="essay",
+        kind=QuestionKind.FREE_TEXT,
+        config=free_text_config(),
+        max_attempts=3,
+    )
+    return question
+
+
+@pytest.fixture
+def alice() -> User:
+    user: User = StudentFactory.create(username="alice")
+    return user
+
+
+def client_for(user: User) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def lesson_url(lesson: Lesson) -> str:
+    return f"/courses/{lesson.course.slug}/lessons/{lesson.slug}/"
+
+
+def answer(client: Client, question: Question, data: dict[str, Any]) -> str:
+    response = client.post(f"{lesson_url(question.lesson)}questions/{question.key}/answer/", data)
+    assert response.status_code == 302
+    return str(client.get(lesson_url(question.lesson)).content.decode())
+
+
+def verdict_line(page: str) -> str:
+    match = re.search(r'<p class="verdict-line">(.*?)</p>', page, re.DOTALL)
+    assert match is not None, "no verdict on the page"
+    return " ".join(re.sub(r"<[^>]+>", "", match.group(1)).replace("&nbsp;", " ").split())
+
+
+def test_an_answer_below_the_pass_threshold_is_partially_correct(
+    alice: User, essay: Question
+) -> None:
+    page = answer(client_for(alice), essay, {"text": "It overfits: it memorizes the data."})
+    assert 'data-verdict="partial"' in page
+    assert verdict_line(page).startswith("Partially correct · score 60 %")
+
+
+def test_a_full_marks_answer_is_correct(alice: User, essay: Question) -> None:
+    text = "It overfits, memorizing noise; dropout or early stopping help."
+    line = verdict_line(answer(client_for(alice), essay, {"text": text}))
+    assert line.startswith("Correct · score 100 %"), line
+
+
+def test_an_answer_that_passes_below_full_marks_is_not_called_correct(
+    alice: User, lesson: Lesson
+) -> None:
+    config = free_text_config()
+    config["rubric"]["pass_threshold"] = 0.5
+    question: Question = QuestionFactory.create(
+        lesson=lesson, key="lenient", kind=QuestionKind.FREE_TEXT, config=config
+    )
+    page = answer(client_for(alice), question, {"text": "It overfits by memorizing."})
+    assert 'data-verdict="correct"' in page
+    assert verdict_line(page).startswith("Passed, partially correct · score 60 %")
