@@ -101,3 +101,19 @@ def test_an_answer_that_passes_below_full_marks_is_not_called_correct(
     page = answer(client_for(alice), question, {"text": "It overfits by memorizing."})
     assert 'data-verdict="correct"' in page
     assert verdict_line(page).startswith("Passed, partially correct · score 60 %")
+
+
+def test_each_progress_bar_is_labelled_with_what_it_draws(alice: User, lesson: Lesson) -> None:
+    first: Question = QuestionFactory.create(lesson=lesson, key="first")
+    QuestionFactory.create(lesson=lesson, key="second")
+    page = answer(client_for(alice), first, {"choice": "a"})  # answered, but wrong: score 0
+
+    answered = re.search(r'<span class="progress-answered">(.*?)</span></span>', page, re.DOTALL)
+    score = re.search(r'<span class="progress-score">(.*?)</span></span>', page, re.DOTALL)
+    assert answered is not None and score is not None
+    assert answered.group(1).lstrip().startswith("1/2 answered")
+    assert 'aria-label="Questions answered"' in answered.group(1)
+    assert 'aria-valuenow="1"' in answered.group(1) and "width: 50%" in answered.group(1)
+    assert score.group(1).lstrip().startswith("score 0&nbsp;%")
+    assert 'aria-label="Score"' in score.group(1)
+    assert 'aria-valuenow="0"' in score.group(1) and "width: 0%" in score.group(1)

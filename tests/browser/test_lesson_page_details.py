@@ -1,0 +1,51 @@
+"""The small things on a lesson page, in a real browser at 1280 and 375 px: each progress bar
+beside the figure it draws, one heading a checkpoint, a Submit button that closes when the
+question is done, Adam's hat on its eta, and the external link marked as such."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from django.core.management import call_command
+
+from tests.browser.test_lessons import OPTIMIZERS, box, logged_in_student
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+DEVICES = [("desktop", {"width": 1280, "height": 900}), ("phone", {"width": 375, "height": 812})]
+
+
+@pytest.fixture
+def course() -> None:
+    call_command("load_course", verbosity=0)
+
+
+@pytest.mark.parametrize(("device", "viewport"), DEVICES)
+def test_each_progress_bar_sits_after_the_figure_it_draws(
+    page: Page, course: None, screenshot: Any, device: str, viewport: dict[str, int]
+) -> None:
+    logged_in_student(page)
+    page.set_viewport_size(viewport)
+    page.goto(OPTIMIZERS)
+    section = page.locator("#question-q4-adam-preferred")
+    section.locator("input[name=choice]").first.check()
+    section.locator("button[type=submit]").click()
+    section.locator("[data-verdict]").wait_for()
+    page.reload()
+
+    line = page.locator(".lesson-progress-line")
+    for part, name in (("progress-answered", "Questions answered"), ("progress-score", "Score")):
+        figure = line.locator(f".{part}")
+        bar = figure.get_by_role("progressbar", name=name)
+        assert bar.count() == 1
+        bar_box, figure_box = box(bar), box(figure)
+        assert figure_box["x"] <= bar_box["x"] <= figure_box["x"] + figure_box["width"]
+        assert bar_box["width"] > 30
+        assert figure_box["height"] < 30  # one line: the bar never wraps away from its figure
+    assert line.locator(".progress-answered").inner_text().startswith("1/")
+    page.evaluate("window.scrollTo(0, 0)")
+    screenshot(page, f"lesson-progress-bars-{device}", full_page=False)
