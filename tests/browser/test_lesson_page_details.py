@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from django.core.management import call_command
 
+from annquiz.courses.models import Question
 from tests.browser.test_lessons import OPTIMIZERS, box, logged_in_student
 
 if TYPE_CHECKING:
@@ -49,3 +50,24 @@ def test_each_progress_bar_sits_after_the_figure_it_draws(
     assert line.locator(".progress-answered").inner_text().startswith("1/")
     page.evaluate("window.scrollTo(0, 0)")
     screenshot(page, f"lesson-progress-bars-{device}", full_page=False)
+
+
+def test_the_submit_button_closes_once_the_question_is_solved(
+    page: Page, course: None, screenshot: Any
+) -> None:
+    logged_in_student(page)
+    page.goto(OPTIMIZERS)
+    section = page.locator("#question-q4-adam-preferred")
+    right = Question.objects.get(key="q4-adam-preferred").config["choices"]
+    key = next(choice["key"] for choice in right if choice.get("correct"))
+    section.locator(f"input[name=choice][value={key}]").check()
+    section.locator("button[type=submit]").click()
+    section.locator(".answer-closed").wait_for()
+
+    assert section.locator("button[type=submit]").is_disabled()
+    assert "Solved" in section.locator(".answer-closed").inner_text()
+    section.scroll_into_view_if_needed()
+    screenshot(page, "lesson-question-solved", full_page=False)
+    page.reload()  # and the page as the server renders it
+    assert section.locator("button[type=submit]").is_disabled()
+    assert "Solved" in section.locator(".answer-closed").inner_text()

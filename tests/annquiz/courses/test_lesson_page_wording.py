@@ -117,3 +117,31 @@ def test_each_progress_bar_is_labelled_with_what_it_draws(alice: User, lesson: L
     assert score.group(1).lstrip().startswith("score 0&nbsp;%")
     assert 'aria-label="Score"' in score.group(1)
     assert 'aria-valuenow="0"' in score.group(1) and "width: 0%" in score.group(1)
+
+
+def question_section(page: str, key: str) -> str:
+    return page.split(f'id="question-{key}"', 1)[1].split("</section>", 1)[0]
+
+
+def test_a_solved_question_closes_its_form_and_says_why(alice: User, lesson: Lesson) -> None:
+    question: Question = QuestionFactory.create(lesson=lesson, key="pick")
+    section = question_section(answer(client_for(alice), question, {"choice": "b"}), "pick")
+    assert '<fieldset class="answer-fields" disabled>' in section
+    assert "Solved: this question takes no more answers." in section
+    assert 'aria-describedby="answer-pick-closed"' in section
+
+
+def test_an_open_question_keeps_its_form_open(alice: User, lesson: Lesson) -> None:
+    question: Question = QuestionFactory.create(lesson=lesson, key="pick")
+    section = question_section(answer(client_for(alice), question, {"choice": "a"}), "pick")
+    assert '<fieldset class="answer-fields">' in section
+    assert "answer-closed" not in section
+
+
+def test_a_question_out_of_attempts_closes_its_form_and_says_why(
+    alice: User, lesson: Lesson
+) -> None:
+    question: Question = QuestionFactory.create(lesson=lesson, key="pick", max_attempts=1)
+    section = question_section(answer(client_for(alice), question, {"choice": "a"}), "pick")
+    assert '<fieldset class="answer-fields" disabled>' in section
+    assert "No attempts left." in section
