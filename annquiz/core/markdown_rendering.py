@@ -10,7 +10,9 @@ The renderer is pure (no Django, no database) and safe for instructor-written te
 - Raw HTML in the Markdown is escaped, never passed through. The only images allowed are the
   course's own SVG figures, written ``![description](figures/name.svg)``; their address is
   rewritten to ``<static_prefix>courses/figures/name.svg``.
-- Links may only be relative, ``#fragment``, ``http(s):`` or ``mailto:``.
+- Links may only be relative, ``#fragment``, ``http(s):`` or ``mailto:``; an ``http(s):`` link
+  leaves the site and is marked so (``rel="external"``, an arrow drawn by CSS, and the words
+  "(external link)" for screen readers).
 - Fenced code is highlighted by Pygments with CSS classes (see :func:`code_css`), headings get
   ``id`` attributes, and tables are wrapped in ``<div class="table-scroll">``; each body cell
   carries its column's heading as ``data-label``, so that a phone can show a row as a card.
@@ -442,3 +444,8 @@ class _LinksAndFigures(Treeprocessor):
                 "#fragments, http(s): and mailto: are allowed",
                 line=self._line_mentioning(href),
             )
+        if scheme is not None and scheme.group(1).lower() in ("http", "https"):
+            # A link out of the site: marked, so that the reader knows before following it.
+            anchor.set("rel", "external noopener noreferrer")
+            marker = etree.SubElement(anchor, "span", {"class": "visually-hidden"})
+            marker.text = " (external link)"

@@ -71,3 +71,19 @@ def test_the_submit_button_closes_once_the_question_is_solved(
     page.reload()  # and the page as the server renders it
     assert section.locator("button[type=submit]").is_disabled()
     assert "Solved" in section.locator(".answer-closed").inner_text()
+
+
+def test_the_further_reading_is_a_link_marked_external(
+    page: Page, course: None, screenshot: Any
+) -> None:
+    logged_in_student(page)
+    page.goto(OPTIMIZERS)
+    link = page.get_by_role("link", name="Optimizers in deep learning, on medium.com")
+    assert link.get_attribute("href", timeout=5_000) == (
+        "https://medium.com/@tm.nidheesh95/optimizers-in-deep-learning-b12ef0cd4d8a"
+    )
+    assert "(external link)" in str(link.text_content())
+    arrow = link.evaluate("a => getComputedStyle(a, '::after').content")
+    assert arrow == '"\u2197"'
+    link.scroll_into_view_if_needed()
+    screenshot(page, "lesson-optimizers-external-link", full_page=False)

@@ -144,6 +144,15 @@ def test_safe_links_are_kept() -> None:
     assert html.count("<a href=") == 3
 
 
+def test_a_link_out_of_the_site_is_marked_external() -> None:
+    html = render("[a](https://example.com) and [b](#structure)")
+    assert (
+        '<a href="https://example.com" rel="external noopener noreferrer">'
+        'a<span class="visually-hidden"> (external link)</span></a>'
+    ) in html
+    assert '<a href="#structure">b</a>' in html
+
+
 def test_the_stylesheet_on_disk_is_the_generated_one() -> None:
     assert CODE_CSS.read_text() == code_css()
     assert ".codehilite .k " in code_css()
