@@ -1,9 +1,10 @@
-"""Service-level views: the health check and the home page."""
+"""Service-level views: the health check, the favicon and the home page."""
 
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.urls import NoReverseMatch, reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -21,6 +22,14 @@ def healthz(request: HttpRequest) -> JsonResponse:
     }
     healthy = all(value == "ok" for value in status.values())
     return JsonResponse(status, status=200 if healthy else 503)
+
+
+@require_GET
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers ask for /favicon.ico of pages that name no icon (the API's JSON, for one): the
+    site's icon is a static file. Its address is looked up per request, not at import, because
+    the manifest storage knows it only after collectstatic."""
+    return redirect(static("favicon.svg"), permanent=True)
 
 
 @require_GET

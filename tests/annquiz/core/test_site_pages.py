@@ -3,7 +3,10 @@ served from static, and the home page tells a visitor what annquiz is."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+from django.contrib.staticfiles import finders
 from django.test import Client
 
 from tests.factories import StudentFactory
@@ -44,3 +47,18 @@ def test_any_other_missing_page_leads_home(student_client: Client) -> None:
     page = main_of(response.content.decode())
     assert 'href="/">Go to the home page' in page
     assert "lesson" not in page and "coding task" not in page
+
+
+def test_every_page_names_the_favicon_served_from_static(client: Client) -> None:
+    page = client.get("/accounts/login/").content.decode()
+    assert '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">' in page
+    path = finders.find("favicon.svg")
+    assert path is not None
+    svg = Path(path).read_text(encoding="utf-8")
+    assert svg.startswith("<svg") and "<script" not in svg and "href" not in svg
+
+
+def test_favicon_ico_leads_to_the_static_icon(client: Client) -> None:
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301
+    assert response["Location"] == "/static/favicon.svg"
