@@ -34,8 +34,11 @@ def favicon(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    """The course list when the courses app serves one; otherwise a short welcome page."""
-    try:
-        return redirect(reverse("courses:course-list"))
-    except NoReverseMatch:
-        return render(request, "core/home.html")
+    """A logged-in student goes to the course list; a visitor reads what annquiz is, with the
+    links to log in and sign up. The welcome page is also the home without a courses app."""
+    if request.user.is_authenticated:
+        try:
+            return redirect(reverse("courses:course-list"))
+        except NoReverseMatch:
+            pass
+    return render(request, "core/home.html")

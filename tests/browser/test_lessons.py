@@ -49,9 +49,14 @@ def box(locator: Locator) -> dict[str, float]:
 
 
 def test_sign_up_log_out_and_log_in_again(page: Page, course: None, screenshot: Any) -> None:
-    page.goto("/")
-    page.wait_for_url(re.compile(r"/accounts/login/"))  # anonymous: sent to log in
-    page.goto("/accounts/signup/")
+    page.goto("/")  # anonymous: told what annquiz is, with the way in
+    assert "Learn artificial neural networks" in page.inner_text("main")
+    screenshot(page, "home-visitor-desktop")
+    page.set_viewport_size({"width": 375, "height": 812})
+    screenshot(page, "home-visitor-phone")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.click("main >> text=Sign up")
+    page.wait_for_url(re.compile(r"/accounts/signup/"))
     page.fill("input[name=username]", "dora")
     page.fill("input[name=password1]", "a-long-unusual-passphrase")
     page.fill("input[name=password2]", "a-long-unusual-passphrase")
