@@ -251,7 +251,59 @@ def _clean_mathml(mathml: str, *, source: str, line: int) -> str:
                 raise RenderError(
                     f"the formula ${source}$ produced the attribute {attribute_name!r}", line=line
                 )
+    _hats_onto_letters(root)
     return _serialise(root, top=True)
+
+
+_HAT_CHARACTERS = frozenset({"^", "\u02c6", "\u0302"})
+_COMBINING_CIRCUMFLEX = "\u0302"
+
+
+def _math_italic(letter: str) -> str | None:
+    """The Mathematical Italic form of a Latin or Greek letter (as MathML draws a lone ``<mi>``),
+    or None for anything else."""
+    code = ord(letter)
+    if letter == "h":
+        return "\u210e"  # the italic h lives in Letterlike Symbols
+    if "a" <= letter <= "z":
+        return chr(0x1D44E + code - ord("a"))
+    if "A" <= letter <= "Z":
+        return chr(0x1D434 + code - ord("A"))
+    if 0x3B1 <= code <= 0x3C9:  # alpha to omega, final sigma included
+        return chr(0x1D6FC + code - 0x3B1)
+    if 0x391 <= code <= 0x3A9 and code != 0x3A2:
+        return chr(0x1D6E2 + code - 0x391)
+    return None
+
+
+def _hats_onto_letters(root: etree.Element) -> None:
+    """``\\hat`` on one letter becomes that letter with a combining circumflex.
+
+    latex2mathml writes ``\\hat\\eta`` as ``<mover accent="true"><mi>η</mi><mo>^</mo></mover>``;
+    browsers stack the ASCII caret over the letter's box, too high and off to the left of a
+    slanted letter. The font places a combining circumflex on the glyph itself, so ``η̂`` is
+    written ``<mi>𝜂̂</mi>`` (the italic letter, as a lone ``<mi>`` would be drawn).
+    """
+    for parent in root.iter():
+        for index, child in enumerate(list(parent)):
+            if _local_name(child.tag) != "mover" or len(child) != 2:
+                continue
+            base, accent = child[0], child[1]
+            if _local_name(accent.tag) != "mo" or (accent.text or "") not in _HAT_CHARACTERS:
+                continue
+            if _local_name(base.tag) == "mrow" and len(base) == 1 and not (base.text or "").strip():
+                base = base[0]
+            letter = (base.text or "").strip()
+            if _local_name(base.tag) != "mi" or len(letter) != 1 or len(base) or base.attrib:
+                continue
+            italic = _math_italic(letter)
+            if italic is None:
+                continue
+            hatted = etree.Element(base.tag)
+            hatted.text = italic + _COMBINING_CIRCUMFLEX
+            hatted.tail = child.tail
+            parent.remove(child)
+            parent.insert(index, hatted)
 
 
 def _local_name(tag: str) -> str:

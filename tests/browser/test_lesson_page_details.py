@@ -4,6 +4,7 @@ question is done, Adam's hat on its eta, and the external link marked as such.""
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -87,3 +88,18 @@ def test_the_further_reading_is_a_link_marked_external(
     assert arrow == '"\u2197"'
     link.scroll_into_view_if_needed()
     screenshot(page, "lesson-optimizers-external-link", full_page=False)
+
+
+def test_the_hat_in_adams_rule_sits_on_its_eta(page: Page, course: None, screenshot: Any) -> None:
+    logged_in_student(page)
+    page.goto(OPTIMIZERS)
+    assert page.locator("mover", has_text="^").count() == 0  # no caret stacked over a box
+    formula = page.locator(".math-display math", has_text="\U0001d702\u0302").first
+    formula.scroll_into_view_if_needed()
+    hatted = formula.locator("mi", has_text="\U0001d702\u0302").first
+    plain = formula.locator("mi").filter(has_text=re.compile("^\u03b7$")).first
+    hatted_box, plain_box = box(hatted), box(plain)
+    # The circumflex is drawn on the letter: it takes no room beside it, only above it.
+    assert abs(hatted_box["width"] - plain_box["width"]) < 1.5, (hatted_box, plain_box)
+    assert hatted_box["height"] >= plain_box["height"] - 0.5
+    screenshot(page, "lesson-optimizers-adam-hat", full_page=False)

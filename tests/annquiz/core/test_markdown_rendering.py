@@ -153,6 +153,13 @@ def test_a_link_out_of_the_site_is_marked_external() -> None:
     assert '<a href="#structure">b</a>' in html
 
 
+def test_a_hat_on_one_letter_is_a_combining_circumflex_on_the_italic_letter() -> None:
+    html = render("$\\hat\\eta_t$, $\\hat{x}$ and $\\hat{xy}$")
+    assert "<msub><mi>\U0001d702\u0302</mi><mi>t</mi></msub>" in html  # italic eta, hat
+    assert "<mi>\U0001d465\u0302</mi>" in html  # italic x, hat
+    assert html.count("<mover") == 1  # a hat over two letters stays an accent above them
+
+
 def test_the_stylesheet_on_disk_is_the_generated_one() -> None:
     assert CODE_CSS.read_text() == code_css()
     assert ".codehilite .k " in code_css()
