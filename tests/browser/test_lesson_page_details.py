@@ -11,7 +11,7 @@ import pytest
 from django.core.management import call_command
 
 from annquiz.courses.models import Question
-from tests.browser.test_lessons import OPTIMIZERS, box, logged_in_student
+from tests.browser.test_lessons import INTRO, OPTIMIZERS, box, logged_in_student
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
@@ -103,3 +103,19 @@ def test_the_hat_in_adams_rule_sits_on_its_eta(page: Page, course: None, screens
     assert abs(hatted_box["width"] - plain_box["width"]) < 1.5, (hatted_box, plain_box)
     assert hatted_box["height"] >= plain_box["height"] - 0.5
     screenshot(page, "lesson-optimizers-adam-hat", full_page=False)
+
+
+@pytest.mark.parametrize(("device", "viewport"), DEVICES)
+def test_a_checkpoint_reads_under_one_heading(
+    page: Page, course: None, screenshot: Any, device: str, viewport: dict[str, int]
+) -> None:
+    logged_in_student(page)
+    page.set_viewport_size(viewport)
+    page.goto(INTRO)
+    card = page.locator("#question-checkpoint-rainfall")
+    card.scroll_into_view_if_needed()
+    headings = card.locator("h1, h2, h3, h4, h5, h6")
+    assert headings.all_inner_texts() == ["Checkpoint: forecasting rainfall"]
+    assert card.get_attribute("aria-labelledby") == headings.first.get_attribute("id")
+    assert card.locator(".question-prompt").inner_text().startswith("A weather app")
+    screenshot(page, f"lesson-intro-checkpoint-{device}", full_page=False)

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from django.contrib.auth.models import User
 from django.core.cache import caches
+from django.core.management import call_command
 from django.test import Client
 
 from annquiz.courses.lesson_cache import LESSON_PAGES_CACHE
@@ -145,3 +146,65 @@ def test_a_question_out_of_attempts_closes_its_form_and_says_why(
     section = question_section(answer(client_for(alice), question, {"choice": "a"}), "pick")
     assert '<fieldset class="answer-fields" disabled>' in section
     assert "No attempts left." in section
+
+
+def headings_of(page: str) -> list[str]:
+    main = page.split("<main", 1)[1].split("</main>", 1)[0]
+    found = re.findall(r"<h[1-6][^>]*>(.*?)</h[1-6]>", main, re.DOTALL)
+    return [" ".join(re.sub(r"<[^>]+>", "", text).split()) for text in found]
+
+
+def test_a_checkpoint_under_its_own_heading_has_that_one_heading(
+    alice: User, lesson: Lesson
+) -> None:
+    lesson.blocks = [
+        {
+            "type": "html",
+            "html": '<p>INTRO</p>\n<h2 id="checkpoint-rain">Checkpoint: forecasting rain</h2>',
+        }
+    ]
+    lesson.save(update_fields=["blocks"])
+    QuestionFactory.create(
+        lesson=lesson,
+        key="rain",
+        kind=QuestionKind.FREE_TEXT,
+        config=free_text_config(),
+        prompt_html="<p>A weather app predicts rainfall. Why an ANN?</p>",
+    )
+    page = client_for(alice).get(lesson_url(lesson)).content.decode()
+
+    assert headings_of(page) == ["The basics", "Checkpoint: forecasting rain"]
+    section = question_section(page, "rain")
+    assert '<h2 class="question-title question-title-section" id="checkpoint-rain">' in section
+    assert 'aria-labelledby="checkpoint-rain"' in page  # the card is named by that heading
+    assert "INTRO" in page.split('id="question-rain"', 1)[0]
+
+
+def test_a_question_without_a_heading_above_keeps_its_card_title(
+    alice: User, lesson: Lesson
+) -> None:
+    lesson.blocks = [{"type": "html", "html": "<p>Some text before.</p>"}]
+    lesson.save(update_fields=["blocks"])
+    QuestionFactory.create(lesson=lesson, key="pick")
+    page = client_for(alice).get(lesson_url(lesson)).content.decode()
+    assert headings_of(page) == ["The basics", "Question"]
+
+
+def test_no_question_of_the_handout_stands_under_two_headings(alice: User) -> None:
+    call_command("load_course", verbosity=0)
+    client = client_for(alice)
+    titled_checkpoints = 0
+    for lesson in Lesson.objects.filter(course__slug="ann-handout"):
+        page = client.get(lesson_url(lesson)).content.decode()
+        assert "Checkpoint —" not in page, lesson.slug
+        text_before, *sections = page.split('<section class="question"')
+        for index, section in enumerate(sections):
+            card, after = section.split("</section>", 1)
+            titles = headings_of(f"<main>{card}</main>")
+            assert len(titles) == 1, (lesson.slug, titles)
+            titled_checkpoints += titles[0].startswith("Checkpoint: ")
+            heads_a_group = index + 1 < len(sections) and not after.strip()
+            if re.search(r"</h[1-6]>\s*(</div>\s*)*$", text_before):
+                assert heads_a_group, (lesson.slug, titles)  # a heading over several questions
+            text_before = after
+    assert titled_checkpoints == 6  # each "## Checkpoint: ..." of the handout, on its card
