@@ -14,7 +14,7 @@ from annquiz.courses.models import Question
 from tests.browser.test_lessons import INTRO, OPTIMIZERS, box, logged_in_student
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Page
+    from playwright.sync_api import Page, ViewportSize
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -28,7 +28,7 @@ def course() -> None:
 
 @pytest.mark.parametrize(("device", "viewport"), DEVICES)
 def test_each_progress_bar_sits_after_the_figure_it_draws(
-    page: Page, course: None, screenshot: Any, device: str, viewport: dict[str, int]
+    page: Page, course: None, screenshot: Any, device: str, viewport: ViewportSize
 ) -> None:
     logged_in_student(page)
     page.set_viewport_size(viewport)
@@ -107,7 +107,7 @@ def test_the_hat_in_adams_rule_sits_on_its_eta(page: Page, course: None, screens
 
 @pytest.mark.parametrize(("device", "viewport"), DEVICES)
 def test_a_checkpoint_reads_under_one_heading(
-    page: Page, course: None, screenshot: Any, device: str, viewport: dict[str, int]
+    page: Page, course: None, screenshot: Any, device: str, viewport: ViewportSize
 ) -> None:
     logged_in_student(page)
     page.set_viewport_size(viewport)

@@ -12,7 +12,7 @@ from annquiz.courses.models import Lesson
 from tests.browser.test_lessons import logged_in_student
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Page
+    from playwright.sync_api import Page, ViewportSize
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -87,7 +87,7 @@ CLIPPED_CELLS = """() => {
     [("desktop", {"width": 1280, "height": 900}), ("phone", {"width": 375, "height": 812})],
 )
 def test_no_table_cell_of_any_lesson_is_clipped(
-    page: Page, course: None, screenshot: Any, device: str, viewport: dict[str, int]
+    page: Page, course: None, screenshot: Any, device: str, viewport: ViewportSize
 ) -> None:
     logged_in_student(page)
     page.set_viewport_size(viewport)
