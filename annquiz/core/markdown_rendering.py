@@ -10,10 +10,12 @@ The renderer is pure (no Django, no database) and safe for instructor-written te
 - Raw HTML in the Markdown is escaped, never passed through. The only images allowed are the
   course's own SVG figures, written ``![description](figures/name.svg)``; their address is
   rewritten to ``<static_prefix>courses/figures/name.svg``.
-- Links may only be relative, ``#fragment``, ``http(s):`` or ``mailto:``.
+- Links may only be relative, ``#fragment``, ``http(s):`` or ``mailto:``; an ``http(s):`` link
+  leaves the site and is marked so (``rel="external"``, an arrow drawn by CSS, and the words
+  "(external link)" for screen readers).
 - Fenced code is highlighted by Pygments with CSS classes (see :func:`code_css`), headings get
-  ``id`` attributes, and tables are wrapped in ``<div class="table-scroll">`` so that a wide
-  table scrolls inside its own box on a phone.
+  ``id`` attributes, and tables are wrapped in ``<div class="table-scroll">``; each body cell
+  carries its column's heading as ``data-label``, so that a phone can show a row as a card.
 
 Problems in the text raise :class:`RenderError` with the 1-based line of the text where they
 were found, so that the content loader can point at the file and line.
@@ -249,7 +251,59 @@ def _clean_mathml(mathml: str, *, source: str, line: int) -> str:
                 raise RenderError(
                     f"the formula ${source}$ produced the attribute {attribute_name!r}", line=line
                 )
+    _hats_onto_letters(root)
     return _serialise(root, top=True)
+
+
+_HAT_CHARACTERS = frozenset({"^", "\u02c6", "\u0302"})
+_COMBINING_CIRCUMFLEX = "\u0302"
+
+
+def _math_italic(letter: str) -> str | None:
+    """The Mathematical Italic form of a Latin or Greek letter (as MathML draws a lone ``<mi>``),
+    or None for anything else."""
+    code = ord(letter)
+    if letter == "h":
+        return "\u210e"  # the italic h lives in Letterlike Symbols
+    if "a" <= letter <= "z":
+        return chr(0x1D44E + code - ord("a"))
+    if "A" <= letter <= "Z":
+        return chr(0x1D434 + code - ord("A"))
+    if 0x3B1 <= code <= 0x3C9:  # alpha to omega, final sigma included
+        return chr(0x1D6FC + code - 0x3B1)
+    if 0x391 <= code <= 0x3A9 and code != 0x3A2:
+        return chr(0x1D6E2 + code - 0x391)
+    return None
+
+
+def _hats_onto_letters(root: etree.Element) -> None:
+    """``\\hat`` on one letter becomes that letter with a combining circumflex.
+
+    latex2mathml writes ``\\hat\\eta`` as ``<mover accent="true"><mi>η</mi><mo>^</mo></mover>``;
+    browsers stack the ASCII caret over the letter's box, too high and off to the left of a
+    slanted letter. The font places a combining circumflex on the glyph itself, so ``η̂`` is
+    written ``<mi>𝜂̂</mi>`` (the italic letter, as a lone ``<mi>`` would be drawn).
+    """
+    for parent in root.iter():
+        for index, child in enumerate(list(parent)):
+            if _local_name(child.tag) != "mover" or len(child) != 2:
+                continue
+            base, accent = child[0], child[1]
+            if _local_name(accent.tag) != "mo" or (accent.text or "") not in _HAT_CHARACTERS:
+                continue
+            if _local_name(base.tag) == "mrow" and len(base) == 1 and not (base.text or "").strip():
+                base = base[0]
+            letter = (base.text or "").strip()
+            if _local_name(base.tag) != "mi" or len(letter) != 1 or len(base) or base.attrib:
+                continue
+            italic = _math_italic(letter)
+            if italic is None:
+                continue
+            hatted = etree.Element(base.tag)
+            hatted.text = italic + _COMBINING_CIRCUMFLEX
+            hatted.tail = child.tail
+            parent.remove(child)
+            parent.insert(index, hatted)
 
 
 def _local_name(tag: str) -> str:
@@ -368,6 +422,23 @@ class _CourseSafety(Extension):
         )
 
 
+def _label_cells(table: etree.Element) -> None:
+    """Give each body cell its column's heading as ``data-label``, so that on a narrow screen
+    the stylesheet can show a row as a card of labelled fields."""
+    head = table.find("thead")
+    body = table.find("tbody")
+    if head is None or body is None:
+        return
+    heading_row = head.find("tr")
+    if heading_row is None:
+        return
+    labels = [" ".join("".join(cell.itertext()).split()) for cell in heading_row]
+    for row in body.iter("tr"):
+        for cell, label in zip(row, labels, strict=False):
+            if label:
+                cell.set("data-label", label)
+
+
 class _LinksAndFigures(Treeprocessor):
     def __init__(self, md: markdown.Markdown, *, source: str, static_prefix: str) -> None:
         super().__init__(md)
@@ -382,6 +453,7 @@ class _LinksAndFigures(Treeprocessor):
                 elif child.tag == "a":
                     self._link(child)
                 elif child.tag == "table":
+                    _label_cells(child)
                     wrapper = etree.Element("div", {"class": "table-scroll"})
                     wrapper.tail, child.tail = child.tail, None
                     parent.remove(child)
@@ -424,3 +496,8 @@ class _LinksAndFigures(Treeprocessor):
                 "#fragments, http(s): and mailto: are allowed",
                 line=self._line_mentioning(href),
             )
+        if scheme is not None and scheme.group(1).lower() in ("http", "https"):
+            # A link out of the site: marked, so that the reader knows before following it.
+            anchor.set("rel", "external noopener noreferrer")
+            marker = etree.SubElement(anchor, "span", {"class": "visually-hidden"})
+            marker.text = " (external link)"

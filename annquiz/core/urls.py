@@ -5,4 +5,5 @@ from annquiz.core import views
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("", views.home, name="home"),
+    path("favicon.ico", views.favicon),
 ]

@@ -1,9 +1,10 @@
-"""Service-level views: the health check and the home page."""
+"""Service-level views: the health check, the favicon and the home page."""
 
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.urls import NoReverseMatch, reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -24,9 +25,20 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 
 @require_GET
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Browsers ask for /favicon.ico of pages that name no icon (the API's JSON, for one): the
+    site's icon is a static file. Its address is looked up per request, not at import, because
+    the manifest storage knows it only after collectstatic."""
+    return redirect(static("favicon.svg"), permanent=True)
+
+
+@require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    """The course list when the courses app serves one; otherwise a short welcome page."""
-    try:
-        return redirect(reverse("courses:course-list"))
-    except NoReverseMatch:
-        return render(request, "core/home.html")
+    """A logged-in student goes to the course list; a visitor reads what annquiz is, with the
+    links to log in and sign up. The welcome page is also the home without a courses app."""
+    if request.user.is_authenticated:
+        try:
+            return redirect(reverse("courses:course-list"))
+        except NoReverseMatch:
+            pass
+    return render(request, "core/home.html")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +19,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from annquiz.courses import grading
+from annquiz.courses.grading.base import SCORE_EPSILON
 from annquiz.courses.models import (
     Answer,
     Course,
@@ -26,7 +27,9 @@ from annquiz.courses.models import (
     Question,
     QuestionProgress,
     QuestionVariant,
+    Verdict,
 )
+from annquiz.courses.question_headings import SectionHeading, split_trailing_heading
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -391,6 +394,18 @@ class AnswerFeedback:
     def model_answer_earned(self) -> bool:
         return self.model_answer_html is not None
 
+    @property
+    def verdict_label(self) -> str:
+        """The verdict in words, honest about the score: the grading engine calls an answer
+        ``correct`` once it reaches the question's pass threshold, which a free-text answer may
+        do below full marks; such an answer passes, but it is not called "Correct"."""
+        if self.verdict == Verdict.CORRECT:
+            full_marks = self.score >= 1.0 - SCORE_EPSILON
+            return "Correct" if full_marks else "Passed, partially correct"
+        if self.verdict == Verdict.PARTIAL:
+            return "Partially correct"
+        return "Incorrect"
+
 
 def _feedback(answer: Answer, status: QuestionStatus) -> AnswerFeedback:
     question = answer.question
@@ -478,6 +493,8 @@ class QuestionBlockView:
     variant: QuestionVariant | None
     last_feedback: AnswerFeedback | None
     type: str = "question"
+    #: The lesson's heading right above the question, shown as the card's title instead.
+    heading: SectionHeading | None = None
 
     @property
     def prompt_html(self) -> str:
@@ -540,7 +557,32 @@ def lesson_view_for_student(
                 last_feedback=feedback.get(question.pk),
             )
         )
-    return LessonView(lesson=lesson, blocks=tuple(blocks), progress=progress)
+    return LessonView(lesson=lesson, blocks=_headings_onto_questions(blocks), progress=progress)
+
+
+def _headings_onto_questions(
+    blocks: Sequence[HtmlBlockView | QuestionBlockView],
+) -> tuple[HtmlBlockView | QuestionBlockView, ...]:
+    """A heading that ends an HTML block and heads one question alone (the next block is not
+    a question too) becomes that question's title: one heading, not a heading over a card
+    with a title of its own. A heading over several questions stays in the text."""
+    merged: list[HtmlBlockView | QuestionBlockView] = []
+    for index, block in enumerate(blocks):
+        previous = merged[-1] if merged else None
+        following = blocks[index + 1] if index + 1 < len(blocks) else None
+        if (
+            isinstance(block, QuestionBlockView)
+            and isinstance(previous, HtmlBlockView)
+            and not isinstance(following, QuestionBlockView)
+        ):
+            text, heading = split_trailing_heading(previous.html)
+            if heading is not None:
+                merged.pop()
+                if text:
+                    merged.append(HtmlBlockView(html=text))
+                block = replace(block, heading=heading)
+        merged.append(block)
+    return tuple(merged)
 
 
 def question_view_for_student(

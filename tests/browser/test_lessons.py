@@ -49,9 +49,14 @@ def box(locator: Locator) -> dict[str, float]:
 
 
 def test_sign_up_log_out_and_log_in_again(page: Page, course: None, screenshot: Any) -> None:
-    page.goto("/")
-    page.wait_for_url(re.compile(r"/accounts/login/"))  # anonymous: sent to log in
-    page.goto("/accounts/signup/")
+    page.goto("/")  # anonymous: told what annquiz is, with the way in
+    assert "Learn artificial neural networks" in page.inner_text("main")
+    screenshot(page, "home-visitor-desktop")
+    page.set_viewport_size({"width": 375, "height": 812})
+    screenshot(page, "home-visitor-phone")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.click("main >> text=Sign up")
+    page.wait_for_url(re.compile(r"/accounts/signup/"))
     page.fill("input[name=username]", "dora")
     page.fill("input[name=password1]", "a-long-unusual-passphrase")
     page.fill("input[name=password2]", "a-long-unusual-passphrase")
@@ -116,7 +121,16 @@ def test_a_checkpoint_answered_in_free_text_shows_feedback_in_place(
     before = page.evaluate("window.scrollY")
     assert before > 0
 
+    # An empty explanation is refused next to the form, not as a page of its own.
     section.locator("input[name=choice][value=a]").check()
+    section.locator("textarea[name=text]").fill("   ")
+    section.locator("button[type=submit]").click()
+    error = section.locator("[data-answer-error] .error")
+    error.wait_for()
+    assert "is empty" in error.inner_text()
+    assert page.evaluate("window.__samePage") is True
+    assert Answer.objects.filter(question__key="checkpoint-rainfall").count() == 0
+
     section.locator("textarea[name=text]").fill(
         "An ANN learns the complex, non-linear relationship between temperature, humidity and "
         "pressure from past data, and it adapts and generalizes better than fixed if-else rules."
@@ -135,14 +149,9 @@ def test_a_checkpoint_answered_in_free_text_shows_feedback_in_place(
     assert Answer.objects.filter(question__key="checkpoint-rainfall").count() == 1
     screenshot(page, "lesson-intro-feedback-desktop")
 
-    # An empty explanation is refused next to the form, not as a page of its own.
-    section.locator("textarea[name=text]").fill("   ")
-    section.locator("button[type=submit]").click()
-    error = section.locator("[data-answer-error] .error")
-    error.wait_for()
-    assert "is empty" in error.inner_text()
-    assert page.evaluate("window.__samePage") is True
-    assert Answer.objects.filter(question__key="checkpoint-rainfall").count() == 1
+    # Solved: the form is closed, and says why.
+    assert section.locator("button[type=submit]").is_disabled()
+    assert "Solved" in section.locator(".answer-closed").inner_text()
 
 
 def test_wrong_answers_until_the_attempts_run_out_reveal_the_model_answer(

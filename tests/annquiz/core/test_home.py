@@ -6,17 +6,30 @@ import pytest
 from django.test import Client
 from django.urls import NoReverseMatch, reverse
 
+from tests.factories import StudentFactory
+
 pytestmark = pytest.mark.django_db
 
 
-def test_home_sends_visitors_to_the_course_list_or_welcomes_them(client: Client) -> None:
+def test_home_tells_a_visitor_what_annquiz_is_with_log_in_and_sign_up(client: Client) -> None:
+    response = client.get("/")
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Learn artificial neural networks" in page
+    assert "Checkpoint questions" in page and "Coding tasks" in page
+    assert f'href="{reverse("signup")}">Sign up</a>' in page
+    assert f'href="{reverse("login")}">log in</a>' in page
+
+
+def test_home_sends_students_to_the_course_list(client: Client) -> None:
+    client.force_login(StudentFactory.create(username="alice"))
     response = client.get("/")
 
     try:
         course_list = reverse("courses:course-list")
     except NoReverseMatch:
         assert response.status_code == 200
-        assert reverse("signup") in response.content.decode()
     else:
         assert response.status_code == 302
         assert response["Location"] == course_list

@@ -33,7 +33,7 @@ def test_display_math_becomes_a_block_of_its_own() -> None:
 def test_markdown_does_not_touch_underscores_stars_or_pipes_inside_math() -> None:
     html = render("| a | b |\n|---|---|\n| $|x_1 * y_2|$ | $a_1 * b_2$ |")
     assert "<em>" not in html
-    assert html.count("<td>") == 2  # the pipes inside the formula did not split the cell
+    assert html.count("<td ") == 2  # the pipes inside the formula did not split the cell
     assert html.count("<msub>") == 4
 
 
@@ -72,6 +72,12 @@ def test_tables_are_real_tables_in_a_scroll_wrapper() -> None:
     assert '<div class="table-scroll"><table>' in html
     assert "<th>Optimizer</th>" in html
     assert html.count("<tr>") == 3
+
+
+def test_table_cells_carry_their_column_heading_for_the_phone_layout() -> None:
+    html = render("| Optimizer | Step $w$ |\n|---|---|\n| SGD | $w - \\eta g$ |")
+    assert '<td data-label="Optimizer">SGD</td>' in html
+    assert '<td data-label="Step w"><math' in html
 
 
 def test_fenced_code_is_highlighted_with_css_classes() -> None:
@@ -136,6 +142,22 @@ def test_unsafe_link_schemes_are_refused(href: str) -> None:
 def test_safe_links_are_kept() -> None:
     html = render("[a](https://example.com) [b](#structure) [c](mailto:x@example.com)")
     assert html.count("<a href=") == 3
+
+
+def test_a_link_out_of_the_site_is_marked_external() -> None:
+    html = render("[a](https://example.com) and [b](#structure)")
+    assert (
+        '<a href="https://example.com" rel="external noopener noreferrer">'
+        'a<span class="visually-hidden"> (external link)</span></a>'
+    ) in html
+    assert '<a href="#structure">b</a>' in html
+
+
+def test_a_hat_on_one_letter_is_a_combining_circumflex_on_the_italic_letter() -> None:
+    html = render("$\\hat\\eta_t$, $\\hat{x}$ and $\\hat{xy}$")
+    assert "<msub><mi>\U0001d702\u0302</mi><mi>t</mi></msub>" in html  # italic eta, hat
+    assert "<mi>\U0001d465\u0302</mi>" in html  # italic x, hat
+    assert html.count("<mover") == 1  # a hat over two letters stays an accent above them
 
 
 def test_the_stylesheet_on_disk_is_the_generated_one() -> None:

@@ -34,11 +34,12 @@
     var fieldset = section.querySelector("fieldset");
     var freshFieldset = fresh.querySelector("fieldset");
     if (fieldset && freshFieldset) {
+      // Solved or out of attempts: the form closes, with the server's words for why.
       fieldset.disabled = freshFieldset.disabled;
-      var closed = freshFieldset.querySelector(".answer-closed");
       var actions = fieldset.querySelector(".answer-actions");
-      if (closed && actions && !actions.querySelector(".answer-closed")) {
-        actions.appendChild(closed.cloneNode(true));
+      var freshActions = freshFieldset.querySelector(".answer-actions");
+      if (actions && freshActions) {
+        actions.innerHTML = freshActions.innerHTML;
       }
     }
   }
