@@ -61,7 +61,8 @@ def test_details_stays_beside_its_progress_bar_on_a_phone(
     assert lines.count() >= 5
     for index in range(lines.count()):
         line = lines.nth(index)
-        bar = line.locator(".progress-bar").bounding_box()
+        # The bar just before "· details": the score's (the answered one comes first).
+        bar = line.locator(".progress-bar-score").bounding_box()
         details = line.locator("a", has_text="details").bounding_box()
         assert bar is not None and details is not None
         bar_middle = bar["y"] + bar["height"] / 2
