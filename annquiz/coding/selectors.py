@@ -33,10 +33,11 @@ def task_definition(task: CodingTask) -> TaskDefinition:
     return parse_task_definition(task.definition)
 
 
-def task_list_for_user(*, user: AnyUser) -> list[dict[str, Any]]:
-    """Every active task as ``task_view`` shows it, with ``user``'s attempts and success."""
-    mine = Q(submissions__student_id=user.pk)
-    tasks = (
+def _active_tasks_with_attempts(*, student_id: int | None, **counts: Count) -> QuerySet[CodingTask]:
+    """Active tasks in their order, each annotated with ``attempts_used`` (the student's
+    submissions that count as attempts) and the given ``counts`` of the student's submissions."""
+    mine = Q(submissions__student_id=student_id)
+    return (
         CodingTask.objects.filter(is_active=True)
         .select_related("course", "lesson")
         .annotate(
@@ -44,9 +45,18 @@ def task_list_for_user(*, user: AnyUser) -> list[dict[str, Any]]:
                 "submissions",
                 filter=mine & ~Q(submissions__status__in=SERVICE_FAILURE_STATUSES),
             ),
-            passed_count=Count("submissions", filter=mine & Q(submissions__status=Status.PASSED)),
+            **counts,
         )
         .order_by("order", "slug")  # Meta.ordering is not applied to a grouped query
+    )
+
+
+def task_list_for_user(*, user: AnyUser) -> list[dict[str, Any]]:
+    """Every active task as ``task_view`` shows it, with ``user``'s attempts and success."""
+    mine = Q(submissions__student_id=user.pk)
+    tasks = _active_tasks_with_attempts(
+        student_id=user.pk,
+        passed_count=Count("submissions", filter=mine & Q(submissions__status=Status.PASSED)),
     )
     return [
         task_view(
@@ -194,18 +204,7 @@ def task_progress_for_student(*, student: AnyUser) -> list[dict[str, Any]]:
         f"n_{status.value}": Count("submissions", filter=mine & Q(submissions__status=status))
         for status in (*_VERDICT_ORDER, *PENDING_STATUSES)
     }
-    tasks = (
-        CodingTask.objects.filter(is_active=True)
-        .select_related("course", "lesson")
-        .annotate(
-            attempts_used=Count(
-                "submissions",
-                filter=mine & ~Q(submissions__status__in=SERVICE_FAILURE_STATUSES),
-            ),
-            **counted,
-        )
-        .order_by("order", "slug")  # Meta.ordering is not applied to a grouped query
-    )
+    tasks = _active_tasks_with_attempts(student_id=student.pk, **counted)
     rows = []
     for task in tasks:
         best = next((s for s in _VERDICT_ORDER if getattr(task, f"n_{s.value}")), None)
