@@ -10,6 +10,7 @@ import pytest
 from axes.models import AccessAttempt
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY
+from django.contrib.auth.models import User
 from django.db.models import F
 from django.http import HttpResponse
 from django.test import Client
@@ -23,6 +24,11 @@ pytestmark = pytest.mark.django_db
 TOKEN_URL = "/api/v1/auth/token/"
 HOME = "10.0.0.1"
 ELSEWHERE = "10.0.0.2"
+
+
+def student() -> User:
+    user: User = StudentFactory.create()
+    return user
 
 
 def limit() -> int:
@@ -53,7 +59,7 @@ def let_the_cooloff_pass() -> None:
 
 
 def test_the_login_page_answers_429_with_retry_after_once_the_limit_is_reached() -> None:
-    ada = StudentFactory()
+    ada = student()
     client = Client()
     for _ in range(limit() - 1):
         assert page_login(client, ada.username, "wrong") == 200
@@ -70,7 +76,7 @@ def test_the_login_page_answers_429_with_retry_after_once_the_limit_is_reached()
 
 
 def test_the_token_endpoint_answers_429_in_the_error_shape_with_retry_after() -> None:
-    ada = StudentFactory()
+    ada = student()
     for _ in range(limit() - 1):
         assert token_login(ada.username, "wrong").status_code == 400
     assert token_login(ada.username, "wrong").status_code == 429
@@ -85,7 +91,7 @@ def test_the_token_endpoint_answers_429_in_the_error_shape_with_retry_after() ->
 
 
 def test_a_locked_account_stays_locked_from_another_address() -> None:
-    ada = StudentFactory()
+    ada = student()
     for _ in range(limit()):
         token_login(ada.username, "wrong", HOME)
 
@@ -94,7 +100,7 @@ def test_a_locked_account_stays_locked_from_another_address() -> None:
 
 
 def test_another_account_from_the_same_address_is_allowed_below_the_address_limit() -> None:
-    ada, bob = StudentFactory(), StudentFactory()
+    ada, bob = student(), student()
     for _ in range(limit() - 1):
         token_login(ada.username, "wrong", HOME)
 
@@ -102,7 +108,7 @@ def test_another_account_from_the_same_address_is_allowed_below_the_address_limi
 
 
 def test_an_address_is_locked_once_its_failures_over_all_accounts_reach_the_limit() -> None:
-    ada, bob, cyd = StudentFactory(), StudentFactory(), StudentFactory()
+    ada, bob, cyd = student(), student(), student()
     for _ in range(limit() - 2):
         token_login(ada.username, "wrong", HOME)
     token_login(bob.username, "wrong", HOME)
@@ -116,7 +122,7 @@ def test_an_address_is_locked_once_its_failures_over_all_accounts_reach_the_limi
 
 
 def test_the_right_password_works_again_after_the_cooloff() -> None:
-    ada = StudentFactory()
+    ada = student()
     for _ in range(limit()):
         token_login(ada.username, "wrong")
     assert token_login(ada.username, DEFAULT_PASSWORD).status_code == 429
@@ -128,7 +134,7 @@ def test_the_right_password_works_again_after_the_cooloff() -> None:
 
 
 def test_a_successful_page_login_resets_the_count() -> None:
-    ada = StudentFactory()
+    ada = student()
     for _ in range(limit() - 1):
         page_login(Client(), ada.username, "wrong")
     assert page_login(Client(), ada.username, DEFAULT_PASSWORD) == 302
@@ -139,7 +145,7 @@ def test_a_successful_page_login_resets_the_count() -> None:
 
 
 def test_logging_in_with_force_login_many_times_is_never_locked_out(client: Client) -> None:
-    ada = StudentFactory()
+    ada = student()
     for _ in range(3 * limit()):
         client.force_login(ada)
 
