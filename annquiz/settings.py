@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -92,6 +93,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
     "annquiz.core",
     "annquiz.accounts",
     "annquiz.courses",
@@ -107,6 +109,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: turns a log-in refused by the lockout below into its 429 response.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "annquiz.urls"
@@ -209,6 +213,32 @@ SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+
+# Log-in throttling (django-axes): after ANNQUIZ_LOGIN_FAILURE_LIMIT wrong passwords for one
+# username, or from one address (whatever the usernames), the log-in page and the token
+# endpoint answer 429 with Retry-After for ANNQUIZ_LOGIN_COOLOFF_SECONDS, even to the right
+# password. A try during the lockout starts the cool-off again, so Retry-After is the whole
+# cool-off. Failures are counted in the database (shared by every gunicorn worker). A
+# successful log-in on the page clears the failures of its username and of its address, those
+# against other usernames from that address included (axes' AXES_RESET_ON_SUCCESS); a token
+# fetched clears nothing. The address is REMOTE_ADDR: behind a proxy it is the proxy's,
+# unless the proxy sets it from the client's.
+ANNQUIZ_LOGIN_FAILURE_LIMIT = env_int("ANNQUIZ_LOGIN_FAILURE_LIMIT", 5)
+ANNQUIZ_LOGIN_COOLOFF_SECONDS = env_int("ANNQUIZ_LOGIN_COOLOFF_SECONDS", 300)
+if ANNQUIZ_LOGIN_FAILURE_LIMIT < 1 or ANNQUIZ_LOGIN_COOLOFF_SECONDS < 1:
+    # A cool-off of 0 would make axes' lockouts permanent.
+    raise ImproperlyConfigured(
+        "ANNQUIZ_LOGIN_FAILURE_LIMIT and ANNQUIZ_LOGIN_COOLOFF_SECONDS must be at least 1"
+    )
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = ANNQUIZ_LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(seconds=ANNQUIZ_LOGIN_COOLOFF_SECONDS)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "annquiz.accounts.lockout.lockout_response"
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
