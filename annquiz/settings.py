@@ -218,11 +218,11 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 # username, or from one address (whatever the usernames), the log-in page and the token
 # endpoint answer 429 with Retry-After for ANNQUIZ_LOGIN_COOLOFF_SECONDS, even to the right
 # password. A try during the lockout starts the cool-off again, so Retry-After is the whole
-# cool-off. Failures are counted in the database (shared by every gunicorn worker). A
-# successful log-in on the page clears the failures of its username and of its address, those
-# against other usernames from that address included (axes' AXES_RESET_ON_SUCCESS); a token
-# fetched clears nothing. The address is REMOTE_ADDR: behind a proxy it is the proxy's,
-# unless the proxy sets it from the client's.
+# cool-off. Failures are counted in the database (shared by every gunicorn worker) and expire
+# after the cool-off; a successful log-in clears none (axes' reset on success would clear the
+# address's failures against every username, so logging into one's own account between
+# guesses would defeat the limit). The address is REMOTE_ADDR: behind a proxy it is the
+# proxy's, unless the proxy sets it from the client's.
 ANNQUIZ_LOGIN_FAILURE_LIMIT = env_int("ANNQUIZ_LOGIN_FAILURE_LIMIT", 5)
 ANNQUIZ_LOGIN_COOLOFF_SECONDS = env_int("ANNQUIZ_LOGIN_COOLOFF_SECONDS", 300)
 if ANNQUIZ_LOGIN_FAILURE_LIMIT < 1 or ANNQUIZ_LOGIN_COOLOFF_SECONDS < 1:
@@ -237,7 +237,7 @@ AUTHENTICATION_BACKENDS = [
 AXES_FAILURE_LIMIT = ANNQUIZ_LOGIN_FAILURE_LIMIT
 AXES_COOLOFF_TIME = timedelta(seconds=ANNQUIZ_LOGIN_COOLOFF_SECONDS)
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
-AXES_RESET_ON_SUCCESS = True
+AXES_RESET_ON_SUCCESS = False
 AXES_LOCKOUT_CALLABLE = "annquiz.accounts.lockout.lockout_response"
 
 REST_FRAMEWORK = {
