@@ -14,6 +14,8 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.html import escape
 
+from annquiz.core.api_errors import error_body
+
 LOCKED_OUT_STATUS = 429
 
 
@@ -35,9 +37,7 @@ def lockout_response(
     message = lockout_message(seconds)
     response: HttpResponse
     if request.path.startswith("/api/"):
-        response = JsonResponse(
-            {"error": {"field": None, "message": message}}, status=LOCKED_OUT_STATUS
-        )
+        response = JsonResponse(error_body(None, message), status=LOCKED_OUT_STATUS)
     else:
         response = HttpResponse(
             f"<!doctype html><title>Too many log-in attempts</title>"

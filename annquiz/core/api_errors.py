@@ -34,8 +34,13 @@ class RequestTooLarge(exceptions.APIException):
     default_code = "request_too_large"
 
 
+def error_body(field: str | None, message: str) -> dict[str, dict[str, str | None]]:
+    """The body of every API error: ``{"error": {"field": ..., "message": ...}}``."""
+    return {"error": {"field": field, "message": message}}
+
+
 def _error(field: str | None, message: str, code: int) -> Response:
-    return Response({"error": {"field": field, "message": message}}, status=code)
+    return Response(error_body(field, message), status=code)
 
 
 def _first_problem(detail: Any, field: str | None = None) -> tuple[str | None, str]:
@@ -80,7 +85,7 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
         field, message = _first_problem(exc.detail)
     else:
         field, message = None, str(getattr(exc, "detail", exc))
-    response.data = {"error": {"field": field, "message": message}}
+    response.data = error_body(field, message)
     return response
 
 
@@ -88,8 +93,7 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
 def not_found(request: HttpRequest) -> JsonResponse:
     """Any URL under ``/api/`` that names no endpoint, in the API's error shape (any method)."""
     return JsonResponse(
-        {"error": {"field": None, "message": f"no API endpoint at {request.path!r}"}},
-        status=status.HTTP_404_NOT_FOUND,
+        error_body(None, f"no API endpoint at {request.path!r}"), status=status.HTTP_404_NOT_FOUND
     )
 
 
