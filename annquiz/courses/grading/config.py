@@ -15,7 +15,16 @@ from typing import Any, NoReturn
 
 from annquiz.courses.grading.base import QUESTION_KINDS, memoized_by_json
 from annquiz.courses.grading.errors import ConfigError
-from annquiz.courses.grading.text import CompiledPattern, compile_pattern
+from annquiz.courses.grading.claims import (
+    TERM_MODES,
+    Claim,
+    Helpers,
+    PhraseCompiler,
+    PhraseSet,
+    Vocabulary,
+    known_words,
+)
+from annquiz.courses.grading.vocabulary import SHARED_TERMS
 from annquiz.courses.grading.variants import expects_vector, validate_parametrized
 from training.validation import as_mapping, check_known_keys, check_required_keys, join_path
 
@@ -33,8 +42,10 @@ __all__ = [
 ]
 
 _KEY_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_\-]{0,39}")
-MAX_PATTERNS = 100
-MAX_PATTERN_LENGTH = 200
+MAX_PHRASES = 200
+MAX_PHRASE_LENGTH = 200
+MAX_CLAIMS = 40
+_TERM_NAME_RE = re.compile(r"[a-z][a-z0-9_]{0,39}")
 DEFAULT_CHOICE_WEIGHT = 0.3
 DEFAULT_PASS_THRESHOLD = 0.7
 
@@ -62,7 +73,7 @@ class Concept:
     key: str
     label: str
     weight: float
-    patterns: tuple[CompiledPattern, ...]
+    claims: tuple[Claim, ...]
     missing: str
 
 
@@ -71,8 +82,7 @@ class Contradiction:
     key: str
     label: str
     penalty: float
-    patterns: tuple[CompiledPattern, ...]
-    unless: tuple[CompiledPattern, ...]
+    claims: tuple[Claim, ...]
     feedback: str
 
 
@@ -83,6 +93,8 @@ class FreeTextConfig:
     concepts: tuple[Concept, ...]
     contradictions: tuple[Contradiction, ...]
     pass_threshold: float
+    helpers: Helpers  # @act, @helps, @harms, @answer_before, @answer_after: term claims
+    known: frozenset[str]  # the vocabulary's own words, never read as another's slip
 
 
 # --- small checkers ---------------------------------------------------------------------------
@@ -193,19 +205,102 @@ def _list(value: object, path: str, *, what: str, min_items: int = 1) -> list[An
     return list(value)
 
 
-def _patterns(value: object, path: str) -> tuple[CompiledPattern, ...]:
-    items = _list(value, path, what="patterns")
-    if len(items) > MAX_PATTERNS:
-        raise ConfigError(path, f"has more than {MAX_PATTERNS} patterns")
-    compiled: list[CompiledPattern] = []
-    for index, item in enumerate(items):
-        item_path = join_path(path, index)
-        text = _text(item, item_path, max_length=MAX_PATTERN_LENGTH)
+def _phrases(value: object, path: str, compiler: PhraseCompiler) -> PhraseSet:
+    items = _list(value, path, what="phrases")
+    if len(items) > MAX_PHRASES:
+        raise ConfigError(path, f"has more than {MAX_PHRASES} phrases")
+    texts = [
+        _text(item, join_path(path, index), max_length=MAX_PHRASE_LENGTH)
+        for index, item in enumerate(items)
+    ]
+    for index, text in enumerate(texts):
         try:
-            compiled.append(compile_pattern(text))
+            compiler.compile([text])
         except ValueError as exc:
-            raise ConfigError(item_path, str(exc)) from None
-    return tuple(compiled)
+            raise ConfigError(join_path(path, index), str(exc)) from None
+    return compiler.compile(texts)
+
+
+_POLARITIES = ("positive", "negative")
+
+
+def _claim(value: object, path: str, compiler: PhraseCompiler, label: str) -> Claim:
+    item = _mapping(value, path, "a claim")
+    if "term" in item:
+        _keys(
+            item, path, required=("term",), optional=("as", "polarity", "says"),
+            what="a term claim",
+        )  # fmt: skip
+    else:
+        _keys(
+            item, path, required=("subject", "predicate"), optional=("polarity", "says"),
+            what="a claim (give subject and predicate, or a term)",
+        )  # fmt: skip
+    polarity = item.get("polarity", "positive")
+    if polarity not in _POLARITIES:
+        raise ConfigError(
+            join_path(path, "polarity"), f"must be positive or negative, got {polarity!r}"
+        )
+    says = _optional_text(item.get("says"), join_path(path, "says")) or label
+    negative = polarity == "negative"
+    if "term" in item:
+        mode = item.get("as", "answer")
+        if mode not in TERM_MODES:
+            raise ConfigError(
+                join_path(path, "as"), f"must be one of {', '.join(TERM_MODES)}, got {mode!r}"
+            )
+        return Claim(
+            says=says,
+            term=_phrases(item["term"], join_path(path, "term"), compiler),
+            mode=mode,
+            negative=negative,
+        )
+    return Claim(
+        says=says,
+        subject=_phrases(item["subject"], join_path(path, "subject"), compiler),
+        predicate=_phrases(item["predicate"], join_path(path, "predicate"), compiler),
+        negative=negative,
+    )
+
+
+def _claims(value: object, path: str, compiler: PhraseCompiler, label: str) -> tuple[Claim, ...]:
+    items = _list(value, path, what="claims")
+    if len(items) > MAX_CLAIMS:
+        raise ConfigError(path, f"has more than {MAX_CLAIMS} claims")
+    return tuple(
+        _claim(item, join_path(path, index), compiler, label) for index, item in enumerate(items)
+    )
+
+
+def _terms(value: object, path: str) -> dict[str, list[str]]:
+    """The rubric's own synonym sets, checked; they add to or replace the shared ones."""
+    terms = _mapping(value, path, "terms")
+    result: dict[str, list[str]] = {}
+    for name, items in terms.items():
+        name_path = join_path(path, name)
+        if not _TERM_NAME_RE.fullmatch(name):
+            raise ConfigError(
+                name_path, "a term name is lower-case letters, digits and '_' (at most 40)"
+            )
+        phrases = _list(items, name_path, what="phrases")
+        if len(phrases) > MAX_PHRASES:
+            raise ConfigError(name_path, f"has more than {MAX_PHRASES} phrases")
+        result[name] = [
+            _text(item, join_path(name_path, index), max_length=MAX_PHRASE_LENGTH)
+            for index, item in enumerate(phrases)
+        ]
+    return result
+
+
+def _vocabulary(own: dict[str, list[str]], path: str) -> tuple[Vocabulary, PhraseCompiler]:
+    vocabulary: dict[str, Any] = {**SHARED_TERMS, **own}
+    compiler = PhraseCompiler(vocabulary)
+    for name in own:
+        try:
+            compiler.named_set(name)
+        except ValueError as exc:
+            raise ConfigError(join_path(path, name), str(exc)) from None
+    return vocabulary, compiler
 
 
 # --- per kind ---------------------------------------------------------------------------------
@@ -300,36 +395,36 @@ def parse_numeric(config: Mapping[str, Any]) -> NumericConfig:
     return NumericConfig(answer, tolerance, relative, unit, partial_tolerance, partial_score)
 
 
-def _concept(value: object, path: str) -> Concept:
+def _concept(value: object, path: str, compiler: PhraseCompiler) -> Concept:
     item = _mapping(value, path, "a concept")
     _keys(
-        item, path, required=("key", "label", "weight", "patterns"), optional=("missing",),
+        item, path, required=("key", "label", "weight", "claims"), optional=("missing",),
         what="a concept",
     )  # fmt: skip
+    label = _text(item["label"], join_path(path, "label"), max_length=200)
     return Concept(
         key=_key(item["key"], join_path(path, "key")),
-        label=_text(item["label"], join_path(path, "label"), max_length=200),
+        label=label,
         weight=_number(item["weight"], join_path(path, "weight"), low=0.0, low_open=True),
-        patterns=_patterns(item["patterns"], join_path(path, "patterns")),
+        claims=_claims(item["claims"], join_path(path, "claims"), compiler, label),
         missing=_optional_text(item.get("missing"), join_path(path, "missing")),
     )
 
 
-def _contradiction(value: object, path: str) -> Contradiction:
+def _contradiction(value: object, path: str, compiler: PhraseCompiler) -> Contradiction:
     item = _mapping(value, path, "a contradiction")
     _keys(
-        item, path, required=("key", "label", "penalty", "patterns"),
-        optional=("feedback", "unless"), what="a contradiction",
+        item, path, required=("key", "label", "penalty", "claims"), optional=("feedback",),
+        what="a contradiction",
     )  # fmt: skip
-    unless = item.get("unless", [])
+    label = _text(item["label"], join_path(path, "label"), max_length=200)
     return Contradiction(
         key=_key(item["key"], join_path(path, "key")),
-        label=_text(item["label"], join_path(path, "label"), max_length=200),
+        label=label,
         penalty=_number(
             item["penalty"], join_path(path, "penalty"), low=0.0, high=1.0, low_open=True
         ),
-        patterns=_patterns(item["patterns"], join_path(path, "patterns")),
-        unless=_patterns(unless, join_path(path, "unless")) if unless else (),
+        claims=_claims(item["claims"], join_path(path, "claims"), compiler, label),
         feedback=_optional_text(item.get("feedback"), join_path(path, "feedback")),
     )
 
@@ -357,15 +452,17 @@ def parse_free_text(config: Mapping[str, Any]) -> FreeTextConfig:
     rubric = _mapping(root["rubric"], "rubric", "the rubric")
     _keys(
         rubric, "rubric", required=("concepts",),
-        optional=("contradictions", "pass_threshold"), what="the rubric",
+        optional=("terms", "contradictions", "pass_threshold"), what="the rubric",
     )  # fmt: skip
+    own_terms = _terms(rubric.get("terms", {}), "rubric.terms")
+    vocabulary, compiler = _vocabulary(own_terms, "rubric.terms")
     concepts = tuple(
-        _concept(item, f"rubric.concepts[{index}]")
+        _concept(item, f"rubric.concepts[{index}]", compiler)
         for index, item in enumerate(_list(rubric["concepts"], "rubric.concepts", what="concepts"))
     )
     raw_contradictions = rubric.get("contradictions", [])
     contradictions = tuple(
-        _contradiction(item, f"rubric.contradictions[{index}]")
+        _contradiction(item, f"rubric.contradictions[{index}]", compiler)
         for index, item in enumerate(
             _list(raw_contradictions, "rubric.contradictions", what="contradictions", min_items=0)
         )
@@ -384,7 +481,21 @@ def parse_free_text(config: Mapping[str, Any]) -> FreeTextConfig:
         rubric.get("pass_threshold", DEFAULT_PASS_THRESHOLD), "rubric.pass_threshold",
         low=0.0, high=1.0, low_open=True,
     )  # fmt: skip
-    return FreeTextConfig(choices, choice_weight, concepts, contradictions, pass_threshold)
+    return FreeTextConfig(
+        choices,
+        choice_weight,
+        concepts,
+        contradictions,
+        pass_threshold,
+        helpers=Helpers(
+            action=compiler.compile(["@act"]),
+            helps=compiler.compile(["@helps"]),
+            harms=compiler.compile(["@harms"]),
+            answer_before=compiler.compile(["@answer_before"]),
+            answer_after=compiler.compile(["@answer_after"]),
+        ),
+        known=known_words(vocabulary),
+    )
 
 
 # --- public API -------------------------------------------------------------------------------

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from annquiz.courses.grading.base import Grade, Variant, clamp_score, verdict_for
+from annquiz.courses.grading.claims import Claim, ClaimHit, TextClaims, analyse, excused
 from annquiz.courses.grading.config import (
     ChoiceOption,
     Concept,
@@ -17,15 +17,6 @@ from annquiz.courses.grading.config import (
     parse_numeric,
 )
 from annquiz.courses.grading.responses import validate_response
-from annquiz.courses.grading.text import (
-    CompiledPattern,
-    Match,
-    TextIndex,
-    Token,
-    index_tokens,
-    iter_matches,
-    tokenize,
-)
 from annquiz.courses.grading.variants import expects_vector, template_hint
 
 __all__ = ["grade"]
@@ -179,49 +170,31 @@ def _grade_parametrized(
 
 # --- free text --------------------------------------------------------------------------------
 
-
-@dataclass(frozen=True)
-class _Text:
-    tokens: list[Token]
-    index: TextIndex
-
-
-def _asserted(patterns: tuple[CompiledPattern, ...], text: _Text) -> Iterator[Match]:
-    """The asserted (not negated) matches of any of ``patterns``, lazily."""
-    for pattern in patterns:
-        for match in iter_matches(pattern, text.tokens, text.index):
-            if not match.negated:
-                yield match
-
-
-def _contradiction_asserted(item: Contradiction, text: _Text) -> bool:
-    """Asserted somewhere, in a clause that does not also match one of ``unless``.
-
-    An ``unless`` pattern excuses a clause that mentions it, negated or not; a negated
-    ``unless`` pattern (``no bias``) excuses only a clause holding the negated form.
-    """
-    excused = {
-        match.clause
-        for pattern in item.unless
-        for match in iter_matches(pattern, text.tokens, text.index)
-        if not (pattern.negated and match.negated)
-    }
-    return any(match.clause not in excused for match in _asserted(item.patterns, text))
+# What lowers the confidence of a free-text grading (see docs/questions.md, "Confidence").
+_FUZZY_COST = 0.15  # a credited claim found only through a spelling slip
+_INFERRED_COST = 0.1  # a credited claim whose subject came from an earlier clause
+_MIXED_COST = 0.35  # a claim both stated and denied, or a concept next to its contradiction
+_DENIED_COST = 0.15  # a required claim denied
+_LIST_COST = 0.3  # rubric words listed without a claim
+_DANGLING_COST = 0.1  # rubric subjects that nothing is said about, when nothing is credited
+_LONG_CONTRADICTION_COST = 0.2  # a long answer holding a contradiction
+_BORDER_COST = 0.2  # a score within 0.1 of the pass threshold
+_LONG_ANSWER_TOKENS = 60
 
 
 def _found_sentence(choice_correct: bool | None, found: list[Concept]) -> str:
     labels = _join_words([concept.label for concept in found])
     if choice_correct is None:
         if found:
-            return f"You identified {labels}"
-        return "Your answer does not name any of the key ideas yet"
+            return f"You stated {labels}"
+        return "Your answer does not state any of the key claims yet"
     if choice_correct:
         if found:
-            return f"Your choice is right and you identified {labels}"
-        return "Your choice is right, but your explanation does not name any of the key ideas"
+            return f"Your choice is right and you stated {labels}"
+        return "Your choice is right, but your explanation does not state any of the key claims"
     if found:
-        return f"Your choice is not the best one, although you identified {labels}"
-    return "Your choice is not the best one, and your explanation does not name the key ideas"
+        return f"Your choice is not the best one, although you stated {labels}"
+    return "Your choice is not the best one, and your explanation does not state the key claims"
 
 
 def _missing_sentence(missing: list[Concept]) -> str:
@@ -229,22 +202,65 @@ def _missing_sentence(missing: list[Concept]) -> str:
         return ""
     phrases = [concept.missing or concept.label for concept in missing]
     if len(phrases) == 1:
-        return f"You did not mention {phrases[0]}"
-    return "You did not mention: " + "; ".join(phrases)
+        return f"Missing: {phrases[0]}"
+    return "Missing: " + "; ".join(phrases)
 
 
-def _contradiction_sentence(contradictions: list[Contradiction]) -> str:
-    """The explanation of the costliest contradiction (details list every one)."""
-    if not contradictions:
-        return ""
-    worst = max(contradictions, key=lambda item: item.penalty)
-    return worst.feedback or f"Careful: {worst.label}"
+def _wrong_sentence(contradictions: list[Contradiction], denied: list[Concept]) -> str:
+    """The explanation of the costliest contradiction (details list every one), else the
+    first denied claim."""
+    if contradictions:
+        worst = max(contradictions, key=lambda item: item.penalty)
+        return worst.feedback or f"Careful: {worst.label}"
+    if denied:
+        return f"Careful: your answer denies {denied[0].label}"
+    return ""
+
+
+def _hits(claims: tuple[Claim, ...], found: TextClaims) -> tuple[list[ClaimHit], list[ClaimHit]]:
+    stated = [hit for claim in claims for hit in found.stated(claim)]
+    denied = [hit for claim in claims for hit in found.denied(claim)]
+    return stated, denied
+
+
+def _confidence(
+    *,
+    found: TextClaims,
+    credited: list[ClaimHit],
+    mixed: int,
+    denied: int,
+    contradictions: int,
+    score: float,
+    threshold: float,
+) -> float:
+    """How sure the grading is, from 1 down: each doubtful sign costs a fixed amount."""
+    confidence = 1.0
+    confidence -= _FUZZY_COST * min(2, sum(hit.fuzzy for hit in credited))
+    confidence -= _INFERRED_COST * min(2, sum(hit.inferred_subject for hit in credited))
+    confidence -= _MIXED_COST * min(2, mixed)
+    confidence -= _DENIED_COST * min(2, denied)
+    if found.list_clauses:
+        confidence -= _LIST_COST
+    if not credited and found.dangling_subjects:
+        confidence -= _DANGLING_COST
+    if contradictions and found.token_count > _LONG_ANSWER_TOKENS:
+        confidence -= _LONG_CONTRADICTION_COST
+    if abs(score - threshold) < 0.1:
+        confidence -= _BORDER_COST
+    return round(min(1.0, max(0.0, confidence)), 2)
 
 
 def _grade_free_text(config: Mapping[str, Any], response: Mapping[str, Any]) -> Grade:
     parsed = parse_free_text(config)
-    tokens = tokenize(response["text"])
-    text = _Text(tokens, index_tokens(tokens))
+    all_claims = tuple(claim for item in parsed.concepts for claim in item.claims) + tuple(
+        claim for item in parsed.contradictions for claim in item.claims
+    )
+    found = analyse(
+        response["text"],
+        all_claims,
+        helpers=parsed.helpers,
+        vocabulary_words=parsed.known,
+    )
 
     choice_correct: bool | None = None
     choice_score = 0.0
@@ -255,18 +271,44 @@ def _grade_free_text(config: Mapping[str, Any], response: Mapping[str, Any]) -> 
         choice_feedback = picked.feedback
         choice_score = parsed.choice_weight if picked.correct else 0.0
 
-    found = [concept for concept in parsed.concepts if any(_asserted(concept.patterns, text))]
-    missing = [concept for concept in parsed.concepts if concept not in found]
+    credited: list[ClaimHit] = []
+    found_concepts: list[Concept] = []
+    denied_concepts: list[Concept] = []
+    mixed = 0
+    for concept in parsed.concepts:
+        stated, denied = _hits(concept.claims, found)
+        if stated:
+            found_concepts.append(concept)
+            credited.append(stated[0])
+            mixed += bool(denied)
+        elif denied:
+            denied_concepts.append(concept)
+    contradictions: list[Contradiction] = []
+    concept_hits = [hit for concept in parsed.concepts for hit in _hits(concept.claims, found)[0]]
+    for item in parsed.contradictions:
+        stated, _ = _hits(item.claims, found)
+        if any(not excused(hit, found, concept_hits) for hit in stated):
+            contradictions.append(item)
+    mixed += min(len(contradictions), len(found_concepts))
+
+    missing = [c for c in parsed.concepts if c not in found_concepts]
     total_weight = sum(concept.weight for concept in parsed.concepts)
-    text_score = (1.0 - parsed.choice_weight) * sum(c.weight for c in found) / total_weight
-    contradictions = [item for item in parsed.contradictions if _contradiction_asserted(item, text)]
-    penalty = sum(item.penalty for item in contradictions)
+    text_share = 1.0 - parsed.choice_weight
+    text_score = text_share * sum(c.weight for c in found_concepts) / total_weight
+    # Denying a required claim is as wrong as stating it is right.
+    denial = text_share * sum(c.weight for c in denied_concepts) / total_weight
+    penalty = sum(item.penalty for item in contradictions) + denial
     score = clamp_score(choice_score + text_score - penalty)
 
     details: dict[str, Any] = {
-        "found": [concept.label for concept in found],
+        "found": [concept.label for concept in found_concepts],
         "missing": [concept.label for concept in missing],
         "contradictions": [item.label for item in contradictions],
+        "denied": [concept.label for concept in denied_concepts],
+        "claims": [
+            {"claim": hit.claim.says, "evidence": hit.evidence}
+            for hit in credited
+        ],
         "choice_correct": choice_correct,
         "choice_score": round(choice_score, 4),
         "text_score": round(text_score, 4),
@@ -275,16 +317,25 @@ def _grade_free_text(config: Mapping[str, Any], response: Mapping[str, Any]) -> 
     if choice_feedback:
         details["choice_feedback"] = choice_feedback
     feedback = _feedback(
-        _found_sentence(choice_correct, found),
+        _found_sentence(choice_correct, found_concepts),
         _missing_sentence(missing),
-        _contradiction_sentence(contradictions),
+        _wrong_sentence(contradictions, denied_concepts),
     )
     verdict = verdict_for(score, parsed.pass_threshold)
-    if choice_correct is False and verdict == "correct":
-        # A wrong choice is a wrong answer, however good the explanation: the text part alone
-        # may reach the threshold, but it never earns "correct" (nor the model answer).
+    if verdict == "correct" and (choice_correct is False or contradictions or denied_concepts):
+        # A wrong choice is a wrong answer, however good the explanation, and an answer that
+        # also states something wrong is never "correct" (nor earns the model answer).
         verdict = "partial"
-    return Grade(score, verdict, feedback, details)
+    confidence = _confidence(
+        found=found,
+        credited=credited,
+        mixed=mixed,
+        denied=len(denied_concepts),
+        contradictions=len(contradictions),
+        score=score,
+        threshold=parsed.pass_threshold,
+    )
+    return Grade(score, verdict, feedback, details, confidence=confidence)
 
 
 # --- entry point ------------------------------------------------------------------------------

@@ -39,6 +39,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 __all__ = [
+    "NEGATORS",
+    "TOKEN_RE",
     "CompiledPattern",
     "Match",
     "TextIndex",
@@ -47,6 +49,7 @@ __all__ = [
     "damerau_levenshtein",
     "find_matches",
     "index_tokens",
+    "is_negation_word",
     "iter_matches",
     "normalize",
     "tokenize",
@@ -59,7 +62,7 @@ _DASHES = str.maketrans(
     {c: " " for c in "-\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d\u00ad"}
 )
 
-_TOKEN_RE = re.compile(
+TOKEN_RE = re.compile(
     r"""
     (?P<number>\d+(?:[.,]\d+)+)            # 0.5, 1,000 (one token)
     | (?P<word>[^\W_]+(?:'[^\W_]+)*)       # words, with inner apostrophes: isn't, cnn's
@@ -117,7 +120,7 @@ def tokenize(text: str) -> list[Token]:
     """The normalised tokens of ``text``, each tagged with the number of its clause."""
     tokens: list[Token] = []
     clause = 0
-    for match in _TOKEN_RE.finditer(normalize(text)):
+    for match in TOKEN_RE.finditer(normalize(text)):
         if match.group("stop") is not None:
             clause += 1
             continue
@@ -243,6 +246,11 @@ def compile_pattern(pattern: str) -> CompiledPattern:
         )
     squashed = "".join(w for w in words if w != "*")
     return CompiledPattern(pattern, tuple(words), negated, squashed)
+
+
+def is_negation_word(word: str) -> bool:
+    """Is ``word`` one of the negation words (``not``, ``never``, ``isn't``, ``dont``...)?"""
+    return word in NEGATORS or word.endswith("n't")
 
 
 def _is_negator(tokens: list[Token], index: int) -> bool:

@@ -1,0 +1,913 @@
+"""Finding claims in a student's free text: who does what, with which polarity.
+
+A rubric concept is credited only when the answer *states* one of its claims. Two kinds:
+
+* a **relation** claim has a subject and a predicate ("the validation loss" + "rises"). It is
+  stated when a predicate phrase is bound to a subject phrase of the claim in the same clause:
+  the predicate binds to the nearest subject phrase before it (``X rises while Y falls`` binds
+  *rises* to X and *falls* to Y), or, for an adjective or noun form, to the subject right after
+  it ("a rising validation loss", "an increase in validation loss"). A clause without a subject
+  of its own continues the subject of the clause before it when it opens with a connective
+  ("..., and then flattens out") or a pronoun ("..., then it flattens");
+* a **term** claim is one phrase asserted in a sentence ("Overfitting.", "the model is
+  overfitting"); with ``action`` the phrase must be proposed as an action ("add dropout",
+  "dropout would help"), not merely named.
+
+Polarity: a claim is *denied* when its own words are negated: an odd number of negation words
+(``not``, ``no``, ``never``, ``n't``, ``fails to``, ``stops``, ``instead of``...) between the
+three words before the subject and the end of the predicate, in the same clause. Negation never
+reaches into another clause. A claim stated in a question ("Is it overfitting?") is not stated.
+
+A clause that is only a list of rubric words ("loss decrease flatten", "overfitting
+underfitting dropout"), or a sentence of several one-word items separated by commas, states
+nothing. Every finding carries the signals that lower the grade's confidence.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from annquiz.courses.grading.text import TOKEN_RE, is_negation_word, normalize, within_one_edit
+
+__all__ = [
+    "TERM_MODES",
+    "Claim",
+    "ClaimHit",
+    "Helpers",
+    "Phrase",
+    "PhraseSet",
+    "TextClaims",
+    "Vocabulary",
+    "analyse",
+    "canonical",
+    "PhraseCompiler",
+    "compile_phrases",
+    "excused",
+    "known_words",
+]
+
+# A dash between spaces separates like a colon: "overfitting - add dropout".
+_SEPARATING_DASH = re.compile(r"\s[-\u2012\u2013\u2014\u2015]+\s")
+_SENTENCE_END = frozenset({".", "!", "?", ";", "\n"})
+_CLAUSE_STOPS = frozenset({",", ":", "(", ")", "[", "]", "{", "}", "/"})
+CLAUSE_WORDS = frozenset(
+    {"but", "however", "although", "though", "whereas", "yet", "while", "whilst"}
+)
+# Words that may open a clause whose subject is the previous clause's: "..., and then flattens".
+_CONNECTIVES = frozenset(
+    {
+        "and", "then", "so", "before", "after", "until", "till", "eventually", "finally",
+        "later", "afterwards", "gradually", "slowly", "steadily", "which", "that", "also",
+        "it", "they", "this", "starts", "start", "started", "begins", "begin", "began", "to",
+        "is", "are", "was", "were", "will", "would", "keeps", "keep", "kept", "continues",
+        "continue", "gets", "get", "becomes", "become", "only", "just", "again", "at", "some",
+        "point", "eventually", "ultimately", "over", "time", "epochs", "the", "a", "an",
+    }
+)  # fmt: skip
+_PRONOUNS = frozenset({"it", "they", "this", "that", "which"})
+# Words that may stand between the parts of a list without making it a sentence.
+_LIST_FILLERS = frozenset({"and", "or", "etc", "vs", "versus", "plus", "amp"})
+# Verbs that negate what follows them ("fails to generalize") and that end it ("stops
+# decreasing": it no longer decreases, which neither states nor denies that it decreases).
+_NEGATING_VERBS = frozenset({"fail", "fails", "failed", "failing", "unable"})
+_HALTING_VERBS = frozenset(
+    {"stop", "stops", "stopped", "stopping", "cease", "ceases", "ceased", "quits", "quit"}
+)
+_NEGATION_BEFORE_SUBJECT = 3
+_MAX_BIND_GAP = 8
+_WILDCARD_MAX = 2
+_FUZZY_MIN = 6
+_SHORT_WORD = 4
+# Endings that keep a word an inflection of a stem ("increas" -> "increases"), not another word.
+_INFLECTIONS = (
+    "", "s", "es", "e", "ed", "d", "ing", "er", "ers", "est", "ion", "ions", "ation",
+    "ations", "ting", "ted", "ter", "ly", "ally", "ment", "ments", "ness", "al", "ive", "ity",
+    "ies", "y", "ied", "ying", "n", "en",
+)  # fmt: skip
+_IRREGULAR_FINITE = frozenset(
+    {"rose", "fell", "grew", "went", "shrank", "sank", "began", "got", "kept", "became"}
+)
+
+# British spellings folded into American ones, on both sides of every comparison.
+_SPELLING_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"(?<=[a-z]{3})is(e|es|ed|ing|ation|ations|er|ers)$"), r"iz\1"),
+    (re.compile(r"(?<=[a-z]{2})ys(e|es|ed|ing)$"), r"yz\1"),
+    (re.compile(r"(?<=[a-z]{2})ell(ed|ing|er|ers)$"), r"el\1"),
+    (re.compile(r"(?<=[a-z]{2})iour(s?)$"), r"ior\1"),
+)
+
+
+@lru_cache(maxsize=65536)
+def canonical(word: str) -> str:
+    """``word`` with British spellings folded: memorise -> memorize, levelled -> leveled."""
+    if len(word) < 5 or not word.isalpha():
+        return word
+    for pattern, replacement in _SPELLING_RULES:
+        word = pattern.sub(replacement, word)
+    return word
+
+
+# --- tokens -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Token:
+    text: str
+    clause: int
+    sentence: int
+
+
+@dataclass(frozen=True)
+class _Tokens:
+    tokens: tuple[Token, ...]
+    questions: frozenset[int]  # sentences that end with "?"
+    clause_starts: dict[int, int]  # clause -> index of its first token
+    after_colon: frozenset[int]  # clauses that follow a ":" ("Weights: how much ...")
+
+
+def _tokenize(text: str) -> _Tokens:
+    tokens: list[Token] = []
+    clause = sentence = 0
+    questions: set[int] = set()
+    after_colon: set[int] = set()
+    text = _SEPARATING_DASH.sub(" : ", text)
+    for match in TOKEN_RE.finditer(normalize(text)):
+        stop = match.group("stop")
+        if stop is not None:
+            if stop == "?":
+                questions.add(sentence)
+            if stop in _SENTENCE_END:
+                sentence += 1
+            clause += 1
+            if stop == ":":
+                after_colon.add(clause)
+            continue
+        word = match.group("number") or match.group("word")
+        if word in CLAUSE_WORDS:
+            clause += 1
+            continue
+        word = canonical(word)
+        if tokens and tokens[-1].text == "non" and tokens[-1].clause == clause:
+            tokens[-1] = Token("non" + word, clause, sentence)
+            continue
+        tokens.append(Token(word, clause, sentence))
+    starts: dict[int, int] = {}
+    for index, token in enumerate(tokens):
+        starts.setdefault(token.clause, index)
+    return _Tokens(tuple(tokens), frozenset(questions), starts, frozenset(after_colon))
+
+
+# --- phrases ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class Phrase:
+    """One way of saying something: words to match in order, ``*`` for up to two words and
+    nested sets (from ``@name`` references) for any of their phrases."""
+
+    source: str
+    items: tuple[str | PhraseSet, ...]
+
+
+@dataclass(eq=False)
+class PhraseSet:
+    """Alternative phrases; compared and hashed by identity (matches are cached per set)."""
+
+    phrases: tuple[Phrase, ...]
+    first: str  # the first phrase as written, for feedback
+    _letters: dict[str, tuple[Phrase, ...]] | None = None
+
+    def first_letters(self) -> dict[str, tuple[Phrase, ...]]:
+        """The phrases by the first letter of a word they can start with."""
+        if self._letters is None:
+            letters: dict[str, list[Phrase]] = {}
+            for phrase in self.phrases:
+                head = phrase.items[0]
+                heads = head.first_letters() if isinstance(head, PhraseSet) else {head[0]: ()}
+                for letter in heads:
+                    letters.setdefault(letter, []).append(phrase)
+            self._letters = {letter: tuple(items) for letter, items in letters.items()}
+        return self._letters
+
+
+Vocabulary = Mapping[str, Sequence[str]]
+_REF_RE = re.compile(r"@([a-z][a-z0-9_]*)")
+MAX_PHRASES = 400
+
+
+class _Compiler:
+    """Compiles phrases, sharing one ``PhraseSet`` per vocabulary name."""
+
+    def __init__(self, vocabulary: Vocabulary) -> None:
+        self.vocabulary = vocabulary
+        self.named: dict[str, PhraseSet] = {}
+        self.trail: list[str] = []
+
+    def named_set(self, name: str) -> PhraseSet:
+        if name in self.named:
+            return self.named[name]
+        if name in self.trail:
+            raise ValueError(f"the term @{name} refers to itself through @{' -> @'.join(self.trail)}")
+        if name not in self.vocabulary:
+            raise ValueError(f"unknown term @{name}")
+        self.trail.append(name)
+        try:
+            compiled = self.phrase_set(self.vocabulary[name])
+        finally:
+            self.trail.pop()
+        self.named[name] = compiled
+        return compiled
+
+    def phrase_set(self, items: Sequence[str]) -> PhraseSet:
+        items = list(items)
+        if len(items) > MAX_PHRASES:
+            raise ValueError(f"has more than {MAX_PHRASES} phrases")
+        return PhraseSet(tuple(self.phrase(item) for item in items), items[0] if items else "")
+
+    def phrase(self, text: str) -> Phrase:
+        parts: list[str | PhraseSet] = []
+        for index, chunk in enumerate(_REF_RE.split(text.lower())):
+            if index % 2 == 1:
+                parts.append(self.named_set(chunk))
+                continue
+            for piece in re.split(r"(\*)", normalize(chunk)):
+                if piece == "*":
+                    parts.append("*")
+                    continue
+                for match in TOKEN_RE.finditer(piece):
+                    if match.group("stop") is not None:
+                        raise ValueError(f"phrase {text!r} contains punctuation that splits it")
+                    word = match.group("number") or match.group("word")
+                    if word in CLAUSE_WORDS:
+                        raise ValueError(
+                            f"phrase {text!r} contains the clause-breaking word {word!r}"
+                        )
+                    word = canonical(word)
+                    previous = parts[-1] if parts else None
+                    if previous == "non":
+                        parts[-1] = "non" + word  # "non linear" is one word, as in the text
+                    else:
+                        parts.append(word)
+        if not [part for part in parts if part != "*"]:
+            raise ValueError(f"phrase {text!r} has no letters or digits to match")
+        if parts[0] == "*" or parts[-1] == "*":
+            raise ValueError(f"phrase {text!r} may not start or end with the wildcard '*'")
+        return Phrase(text, tuple(parts))
+
+
+def compile_phrases(items: Iterable[str], vocabulary: Vocabulary) -> PhraseSet:
+    """Compile phrases with ``@name`` references into a set. Raises ValueError."""
+    return _Compiler(vocabulary).phrase_set(list(items))
+
+
+class PhraseCompiler(_Compiler):
+    """One compiler per rubric, so each ``@name`` is compiled (and matched) once."""
+
+    def compile(self, items: Iterable[str]) -> PhraseSet:
+        return self.phrase_set(list(items))
+
+
+def known_words(vocabulary: Vocabulary) -> frozenset[str]:
+    """Every literal word of a vocabulary: such a word is itself, never another's slip."""
+    words: set[str] = set()
+    for items in vocabulary.values():
+        for item in items:
+            for part in _REF_RE.split(item)[::2]:
+                for match in TOKEN_RE.finditer(normalize(part)):
+                    word = match.group("word")
+                    if word and word not in CLAUSE_WORDS:
+                        words.add(canonical(word))
+    return frozenset(words)
+
+
+# --- claims -----------------------------------------------------------------------------------
+
+
+TERM_MODES = ("answer", "action", "mention")
+
+
+@dataclass(frozen=True, eq=False)
+class Claim:
+    """A relation (``subject`` + ``predicate``) or a single ``term`` stated as an answer, as an
+    action or in any mention (``mode``); ``negative`` claims are stated negated ("the model
+    does not generalize")."""
+
+    says: str
+    subject: PhraseSet | None = None
+    predicate: PhraseSet | None = None
+    term: PhraseSet | None = None
+    mode: str = "answer"
+    negative: bool = False
+
+
+@dataclass(frozen=True)
+class ClaimHit:
+    """Where a claim was stated (``denied``: stated with the opposite polarity)."""
+
+    claim: Claim
+    start: int
+    end: int
+    evidence: str
+    denied: bool
+    fuzzy: bool
+    inferred_subject: bool = False
+
+
+@dataclass(frozen=True)
+class _Occurrence:
+    start: int
+    end: int
+    fuzzy: bool
+
+
+@dataclass
+class TextClaims:
+    """The claims found in one text, with what lowers confidence in them."""
+
+    hits: dict[int, list[ClaimHit]] = field(default_factory=dict)  # id(claim) -> hits
+    list_clauses: int = 0
+    rubric_words: int = 0
+    dangling_subjects: int = 0
+    token_count: int = 0
+    matcher: _Matcher | None = None
+
+    def stated(self, claim: Claim) -> list[ClaimHit]:
+        return [hit for hit in self.hits.get(id(claim), []) if not hit.denied]
+
+    def denied(self, claim: Claim) -> list[ClaimHit]:
+        return [hit for hit in self.hits.get(id(claim), []) if hit.denied]
+
+
+def _inflection(stem: str, ending: str) -> bool:
+    """Is ``ending`` an inflection of ``stem``, a doubled last letter allowed ("stopping")?"""
+    if ending in _INFLECTIONS:
+        return True
+    return ending[:1] == stem[-1:] and ending[1:] in _INFLECTIONS
+
+
+def _word_matches(pattern: str, word: str, last: bool, known: frozenset[str]) -> tuple[bool, bool]:
+    """Does text ``word`` match phrase word ``pattern``: (matches, by a spelling slip)?
+
+    Whole, or with a plural ending; as a prefix when the pattern has five or more letters
+    (four for a phrase's last word), unless the text word is another vocabulary word that is
+    not an inflection of it ("drop" never matches "dropout"); or, for patterns of six or more
+    letters, with one slip (Damerau-Levenshtein distance 1) unless the word is a vocabulary
+    word in its own right.
+    """
+    if pattern == word:
+        return True, False
+    prefix = len(pattern) >= 5 or (last and len(pattern) >= _SHORT_WORD)
+    if not prefix:
+        return word in (pattern + "s", pattern + "es", pattern + "'s"), False
+    if word.startswith(pattern):
+        return (word not in known or _inflection(pattern, word[len(pattern) :])), False
+    if len(pattern) < _FUZZY_MIN or not word.isalpha() or word in known:
+        return False, False
+    lengths = (len(pattern) - 1, len(pattern), len(pattern) + 1)
+    slip = any(within_one_edit(pattern, word[:n]) for n in lengths if _SHORT_WORD <= n <= len(word))
+    return slip, slip
+
+
+class _Matcher:
+    def __init__(self, tokens: _Tokens, known: frozenset[str]) -> None:
+        self.t = tokens
+        self.tokens = tokens.tokens
+        self.known = known
+        self._cache: dict[int, list[_Occurrence]] = {}
+        self._ends: dict[tuple[int, int], list[tuple[int, bool]]] = {}
+        self._words: dict[tuple[str, str, bool], tuple[bool, bool]] = {}
+        self.shadowing: dict[str, list[tuple[int, int]]] = {}
+
+    def shadowed(self, start: int, end: int, kind: str) -> bool:
+        """Is ``[start, end)`` inside a longer phrase of the rubric: a longer ``kind`` phrase
+        ("generalizes" in "generalizes poorly"), or one of the other kind that begins before
+        it ("generalization" in "poor generalization")?"""
+        return any(
+            s <= start and end <= e and e - s > end - start and (other == kind or s < start)
+            for other, spans in self.shadowing.items()
+            for s, e in spans
+        )
+
+    # words
+
+    def _word(self, pattern: str, word: str, last: bool) -> tuple[bool, bool]:
+        """(matches, by a spelling slip)."""
+        key = (pattern, word, last)
+        cached = self._words.get(key)
+        if cached is None:
+            cached = self._words[key] = _word_matches(pattern, word, last, self.known)
+        return cached
+
+    def _walk(
+        self, items: tuple[str | PhraseSet, ...], p: int, t: int, clause: int, fuzzy: bool
+    ) -> list[tuple[int, bool]]:
+        if p == len(items):
+            return [(t, fuzzy)]
+        item = items[p]
+        if item == "*":
+            results: list[tuple[int, bool]] = []
+            for skip in range(_WILDCARD_MAX + 1):
+                end = t + skip
+                if end > len(self.tokens) or any(
+                    self.tokens[k].clause != clause or self._negator(k) for k in range(t, end)
+                ):
+                    break
+                results.extend(self._walk(items, p + 1, end, clause, fuzzy))
+            return results
+        if t >= len(self.tokens) or self.tokens[t].clause != clause:
+            return []
+        if isinstance(item, PhraseSet):
+            results = []
+            for end, slip in self.ends(item, t):
+                results.extend(self._walk(items, p + 1, end, clause, fuzzy or slip))
+            return results
+        ok, slip = self._word(item, self.tokens[t].text, p == len(items) - 1)
+        return self._walk(items, p + 1, t + 1, clause, fuzzy or slip) if ok else []
+
+    def ends(self, phrases: PhraseSet, start: int) -> list[tuple[int, bool]]:
+        """Where a phrase of ``phrases`` starting at ``start`` ends (and whether by a slip)."""
+        key = (id(phrases), start)
+        cached = self._ends.get(key)
+        if cached is not None:
+            return cached
+        word = self.tokens[start].text
+        letters = phrases.first_letters()
+        candidates: list[Phrase] = list(letters.get(word[0], ()))
+        if len(word) >= _FUZZY_MIN and word not in self.known:
+            for letter in {word[1]} - {word[0]}:  # a slip in the first letter
+                candidates.extend(letters.get(letter, ()))
+        found: dict[int, bool] = {}
+        clause = self.tokens[start].clause
+        for phrase in candidates:
+            for end, fuzzy in self._walk(phrase.items, 0, start, clause, False):
+                found[end] = found.get(end, True) and fuzzy
+        result = sorted(found.items(), key=lambda item: -item[0])
+        self._ends[key] = result
+        return result
+
+    def occurrences(self, phrases: PhraseSet) -> list[_Occurrence]:
+        """Every place one of ``phrases`` matches, longest first at each start."""
+        cached = self._cache.get(id(phrases))
+        if cached is not None:
+            return cached
+        result = [
+            _Occurrence(start, end, fuzzy)
+            for start in range(len(self.tokens))
+            for end, fuzzy in self.ends(phrases, start)
+        ]
+        self._cache[id(phrases)] = result
+        return result
+
+    # negation
+
+    def _negator(self, index: int) -> bool:
+        return self._negation_kind(index) == "not"
+
+    def _negation_kind(self, index: int) -> str | None:
+        """``"not"`` for a negation word, ``"halt"`` for one that only ends what follows
+        ("stops decreasing", "no longer improves"), else None."""
+        tokens = self.tokens
+        word = tokens[index].text
+        nxt = tokens[index + 1] if index + 1 < len(tokens) else None
+        same = nxt is not None and nxt.clause == tokens[index].clause
+        following = nxt.text if nxt is not None and same else ""
+        if word == "not" and following in {"only", "just", "merely"}:
+            return None
+        if word == "no" and following in {"longer", "more"}:
+            return "halt"
+        if word in _HALTING_VERBS and same:
+            return "halt"
+        if is_negation_word(word):
+            return "not"
+        previous = tokens[index - 1].text if index > 0 else ""
+        if (word == "than" and previous == "rather") or (word == "of" and previous == "instead"):
+            return "not"
+        if word in _NEGATING_VERBS and following in {"to", "at", "in"}:
+            return "not"
+        return None
+
+    def negations(
+        self, start: int, end: int, inside: Sequence[tuple[int, int]]
+    ) -> tuple[int, bool]:
+        """How many negation words stand in ``[start, end)`` outside the ``inside`` spans,
+        and whether a halting word ("stops", "no longer") does."""
+        clause = self.tokens[min(start, len(self.tokens) - 1)].clause
+        count, halted = 0, False
+        for index in range(start, end):
+            if self.tokens[index].clause != clause or any(s <= index < e for s, e in inside):
+                continue
+            kind = self._negation_kind(index)
+            count += kind == "not"
+            halted = halted or kind == "halt"
+        return count, halted
+
+    def negated_after(self, end: int) -> bool:
+        """'X is not', 'X isn't', 'X will never': a negated verb right after a term."""
+        if end == 0 or end > len(self.tokens):
+            return False
+        clause = self.tokens[end - 1].clause
+        for linking, index in enumerate(range(end, min(len(self.tokens), end + 4))):
+            token = self.tokens[index]
+            if token.clause != clause:
+                return False
+            if token.text.endswith("n't") or (is_negation_word(token.text) and token.text not in
+                                               {"not", "no", "never", "without", "nor"}):  # fmt: skip
+                return True
+            if token.text in {"not", "never", "no"}:
+                return linking > 0
+            if token.text not in _LINKING:
+                return False
+        return False
+
+    def evidence(self, start: int, end: int) -> str:
+        return " ".join(token.text for token in self.tokens[start:end])
+
+
+_LINKING = frozenset(
+    {
+        "is", "are", "was", "were", "be", "been", "does", "do", "did", "will", "would",
+        "could", "should", "can", "may", "might", "has", "have", "had", "seems", "seem",
+        "really", "definitely", "clearly", "probably", "likely", "actually", "certainly",
+        "simply", "just", "necessarily", "always",
+    }
+)  # fmt: skip
+
+
+def _finite(word: str) -> bool:
+    return word in _IRREGULAR_FINITE or (
+        len(word) > 3 and (word.endswith("ed") or (word.endswith("s") and not word.endswith("ss")))
+    )
+
+
+def _adjectival(word: str) -> bool:
+    return word.endswith(("ing", "er", "ed"))
+
+
+_CONJUNCTIONS = frozenset({"and", "or", "then", "so", "because", "since", "as", "which"})
+# A contradiction is excused in a hypothetical ("if you had more data, an ANN would be
+# better") and in a sequence of states ("the validation loss decreases at first, then rises").
+_HYPOTHETICAL = frozenset({"if", "unless", "once", "otherwise", "only"})
+_SEQUENCE = frozenset(
+    {"first", "initially", "until", "till", "then", "before", "after", "earlier", "beginning",
+     "start", "early", "later", "afterwards", "eventually"}
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class _Binding:
+    subject: _Occurrence
+    inferred: bool
+
+
+@dataclass(frozen=True)
+class Helpers:
+    """The shared phrase sets a term claim is checked with: verbs that propose an action
+    ("use", "add"), that say it works ("helps") or harms ("makes it worse")."""
+
+    action: PhraseSet
+    helps: PhraseSet
+    harms: PhraseSet
+    answer_before: PhraseSet  # "it is", "a sign of", "in the": what presents an answer
+    answer_after: PhraseSet  # "is happening", "is the problem"
+
+
+def analyse(
+    text: str,
+    claims: Sequence[Claim],
+    *,
+    helpers: Helpers,
+    vocabulary_words: frozenset[str],
+) -> TextClaims:
+    """Find where each of ``claims`` is stated or denied in ``text``.
+
+    ``vocabulary_words`` are the words never taken for another word's spelling slip.
+    """
+    tokens = _tokenize(text)
+    matcher = _Matcher(tokens, vocabulary_words)
+    result = TextClaims(token_count=len(tokens.tokens))
+    if not tokens.tokens:
+        return result
+
+    subjects = {id(c.subject): c.subject for c in claims if c.subject is not None}
+    predicates = {id(c.predicate): c.predicate for c in claims if c.predicate is not None}
+    terms = {id(c.term): c.term for c in claims if c.term is not None}
+    spans: list[tuple[int, int]] = []
+    for phrase_set in (*subjects.values(), *predicates.values(), *terms.values()):
+        spans.extend((o.start, o.end) for o in matcher.occurrences(phrase_set))
+    covered = {index for start, end in spans for index in range(start, end)}
+    result.rubric_words = len(covered)
+    predicate_spans = [
+        (o.start, o.end) for p in predicates.values() for o in matcher.occurrences(p)
+    ]
+    list_clauses = _list_clauses(tokens, spans, covered, predicate_spans)
+    result.list_clauses = len(list_clauses)
+    # The longest phrase wins: "generalizes" inside "generalizes poorly" says nothing.
+    matcher.shadowing = {
+        "predicate": sorted(set(predicate_spans)),
+        "term": sorted({(o.start, o.end) for t in terms.values() for o in matcher.occurrences(t)}),
+    }
+    # A subject phrase inside a predicate phrase is its object: "needs large datasets".
+    candidates = sorted(
+        {
+            (o.start, o.end): o
+            for s in subjects.values()
+            for o in matcher.occurrences(s)
+            if tokens.tokens[o.start].clause not in list_clauses
+            and not any(ps <= o.start and o.end <= pe and (ps, pe) != (o.start, o.end)
+                        for ps, pe in predicate_spans)
+        }.values(),
+        key=lambda o: (o.end, -o.start),
+    )  # fmt: skip
+
+    def usable(index: int) -> bool:
+        token = tokens.tokens[index]
+        return token.clause not in list_clauses and token.sentence not in tokens.questions
+
+    for claim in claims:
+        if claim.term is not None:
+            hits = _term_hits(claim, matcher, usable, helpers)
+        else:
+            hits = _relation_hits(claim, matcher, candidates, usable)
+        if hits:
+            result.hits[id(claim)] = hits
+
+    bound = {hit.start for claim_hits in result.hits.values() for hit in claim_hits}
+    result.dangling_subjects = sum(1 for o in candidates if usable(o.start) and o.start not in bound)
+    result.matcher = matcher
+    return result
+
+
+def excused(hit: ClaimHit, result: TextClaims, stated: Sequence[ClaimHit]) -> bool:
+    """Is a contradiction's ``hit`` only hypothetical, or an earlier state followed by the
+    right one in the same sentence ("it decreases at first, then rises")?"""
+    matcher = result.matcher
+    if matcher is None:
+        return False
+    tokens = matcher.tokens
+    clause = tokens[hit.start].clause
+    clause_words = {t.text for t in tokens if t.clause == clause}
+    if clause_words & _HYPOTHETICAL:
+        return True
+    sentence = tokens[hit.start].sentence
+    sentence_words = {t.text for t in tokens if t.sentence == sentence}
+    return bool(sentence_words & _SEQUENCE) and any(
+        tokens[other.start].sentence == sentence and other.start != hit.start for other in stated
+    )
+
+
+def _list_clauses(
+    tokens: _Tokens,
+    spans: list[tuple[int, int]],
+    covered: set[int],
+    predicate_spans: list[tuple[int, int]],
+) -> set[int]:
+    """Clauses that only list rubric words: three or more, or one-item clauses in a row."""
+    by_clause: dict[int, list[int]] = {}
+    for index, token in enumerate(tokens.tokens):
+        by_clause.setdefault(token.clause, []).append(index)
+    items: dict[int, int] = {}
+    bare: dict[int, bool] = {}
+    for clause, indices in by_clause.items():
+        if not all(i in covered or tokens.tokens[i].text in _LIST_FILLERS for i in indices):
+            bare[clause] = False
+            continue
+        count, position = 0, -1
+        for start, end in sorted(spans):
+            if start in indices and start >= position:
+                count += 1
+                position = end
+        items[clause] = count
+        verbs = {i for start, end in predicate_spans for i in range(start, end)}
+        bare[clause] = count > 0 and not any(
+            _finite(tokens.tokens[i].text) for i in indices if i in verbs
+        )
+    listed = {clause for clause, count in items.items() if count >= 3 and bare[clause]}
+    by_sentence: dict[int, list[int]] = {}
+    for clause, indices in by_clause.items():
+        by_sentence.setdefault(tokens.tokens[indices[0]].sentence, []).append(clause)
+    for clauses in by_sentence.values():
+        one_item = [c for c in clauses if bare.get(c) and items.get(c, 0) >= 1]
+        if len(one_item) >= 2:
+            listed.update(one_item)
+    return listed
+
+
+def _nearest(occurrences: list[_Occurrence], clause: int, tokens, before: int, after: int,
+             ) -> _Occurrence | None:  # fmt: skip
+    """The occurrence ending at most ``after`` words before ``before``, in ``clause``."""
+    best = None
+    for o in occurrences:
+        if tokens[o.start].clause == clause and o.end <= before and before - o.end <= after:
+            best = o if best is None or o.end > best.end else best
+    return best
+
+
+def _term_hits(claim: Claim, matcher: _Matcher, usable, helpers: Helpers) -> list[ClaimHit]:
+    assert claim.term is not None
+    tokens = matcher.tokens
+    hits: list[ClaimHit] = []
+    occurrences = matcher.occurrences(claim.term)
+    for occurrence in occurrences:
+        if not usable(occurrence.start) or matcher.shadowed(
+            occurrence.start, occurrence.end, "term"
+        ):
+            continue
+        clause = tokens[occurrence.start].clause
+        clause_start = matcher.t.clause_starts[clause]
+        start, end = occurrence.start, occurrence.end
+        inside = [(start, end)]
+        if claim.mode == "action":
+            verb = _nearest(matcher.occurrences(helpers.action), clause, tokens, start, 4)
+            helper = next(
+                (
+                    o
+                    for o in matcher.occurrences(helpers.helps)
+                    if tokens[o.start].clause == clause and 0 <= o.start - end <= 3
+                ),
+                None,
+            )
+            if verb is not None:
+                start = verb.start
+                inside.append((verb.start, verb.end))
+            elif helper is not None:
+                end = helper.end
+                inside.append((helper.start, helper.end))
+            else:
+                continue
+        elif claim.mode == "answer" and not _as_answer(matcher, occurrence, occurrences, helpers):
+            continue
+        harm = next(
+            (
+                o
+                for o in matcher.occurrences(helpers.harms)
+                if tokens[o.start].clause == clause and 0 <= o.start - occurrence.end <= 3
+            ),
+            None,
+        )
+        window = max(clause_start, _after_conjunction(matcher, clause_start, start),
+                     start - _NEGATION_BEFORE_SUBJECT)  # fmt: skip
+        negations, halted = matcher.negations(window, end, inside)
+        if halted and not claim.negative:
+            continue
+        if halted or harm is not None:
+            negations += 1
+        if claim.mode != "action" and matcher.negated_after(occurrence.end):
+            negations += 1
+        denied = (negations % 2 == 1) != claim.negative
+        hits.append(
+            ClaimHit(claim, start, end, matcher.evidence(start, end), denied, occurrence.fuzzy)
+        )
+    return hits
+
+
+def _as_answer(
+    matcher: _Matcher, occurrence: _Occurrence, siblings: list[_Occurrence], helpers: Helpers
+) -> bool:
+    """Does the term stand as the answer: alone in its clause, after "it is", "a sign of",
+    "in the", or before "is happening"?"""
+    tokens = matcher.tokens
+    clause = tokens[occurrence.start].clause
+    if _nearest(matcher.occurrences(helpers.answer_before), clause, tokens, occurrence.start, 2):
+        return True
+    if any(
+        o.start == occurrence.end and tokens[o.start].clause == clause
+        for o in matcher.occurrences(helpers.answer_after)
+    ):
+        return True
+    clause_start = matcher.t.clause_starts[clause]
+    others = {
+        tokens[i].text
+        for i in range(clause_start, len(tokens))
+        if tokens[i].clause == clause
+        and not (occurrence.start <= i < occurrence.end)
+        and not any(o.start <= i < o.end for o in siblings)
+    }
+    return others <= {"a", "an", "the", "just", "simply", "probably", "likely", "clearly"}
+
+
+def _after_conjunction(matcher: _Matcher, low: int, high: int) -> int:
+    """The index after the last conjunction in ``[low, high)``, or ``low``: negation before a
+    conjunction belongs to the claim before it."""
+    for index in range(high - 1, low - 1, -1):
+        if matcher.tokens[index].text in _CONJUNCTIONS:
+            return index + 1
+    return low
+
+
+def _relation_hits(
+    claim: Claim, matcher: _Matcher, candidates: list[_Occurrence], usable
+) -> list[ClaimHit]:
+    assert claim.subject is not None and claim.predicate is not None
+    tokens = matcher.tokens
+    mine = {(o.start, o.end): o for o in matcher.occurrences(claim.subject)}
+    hits: list[ClaimHit] = []
+    last_in_clause: dict[int, _Occurrence] = {}
+    for candidate in candidates:
+        last_in_clause[tokens[candidate.start].clause] = candidate
+    for predicate in matcher.occurrences(claim.predicate):
+        if not usable(predicate.start) or matcher.shadowed(
+            predicate.start, predicate.end, "predicate"
+        ):
+            continue
+        binding = _bind(predicate, matcher, candidates, last_in_clause)
+        if binding is None:
+            continue
+        subject = mine.get((binding.subject.start, binding.subject.end))
+        if subject is None:
+            continue
+        clause_start = matcher.t.clause_starts[tokens[predicate.start].clause]
+        if binding.inferred:
+            start, end = subject.start, predicate.end
+            window = _after_conjunction(matcher, clause_start, predicate.start)
+        elif subject.start < predicate.start:
+            start, end = subject.start, predicate.end
+            between = _after_conjunction(matcher, subject.end, predicate.start)
+            window = (
+                between
+                if between > subject.end
+                else max(clause_start, start - _NEGATION_BEFORE_SUBJECT)
+            )
+        else:
+            start, end = predicate.start, subject.end
+            window = max(clause_start, start - _NEGATION_BEFORE_SUBJECT)
+        negations, halted = matcher.negations(
+            max(window, clause_start) if not binding.inferred else window,
+            end if subject.start < predicate.start or binding.inferred else end,
+            [(subject.start, subject.end), (predicate.start, predicate.end)],
+        )
+        if halted and not claim.negative:
+            continue
+        negations += halted
+        denied = (negations % 2 == 1) != claim.negative
+        evidence = (
+            f"{matcher.evidence(subject.start, subject.end)} … "
+            f"{matcher.evidence(predicate.start, predicate.end)}"
+            if binding.inferred
+            else matcher.evidence(start, end)
+        )
+        hits.append(
+            ClaimHit(
+                claim, start, end, evidence, denied, subject.fuzzy or predicate.fuzzy,
+                binding.inferred,
+            )
+        )  # fmt: skip
+    return hits
+
+
+def _bind(
+    predicate: _Occurrence,
+    matcher: _Matcher,
+    candidates: list[_Occurrence],
+    last_in_clause: dict[int, _Occurrence],
+) -> _Binding | None:
+    """The subject ``predicate`` says something about, or None."""
+    tokens = matcher.tokens
+    clause = tokens[predicate.start].clause
+    before = [
+        o for o in candidates if o.end <= predicate.start and tokens[o.start].clause == clause
+    ]
+    if before:
+        best_end = max(o.end for o in before)
+        nearest = min((o for o in before if o.end == best_end), key=lambda o: o.start)
+        if predicate.start - nearest.end <= _MAX_BIND_GAP:
+            return _Binding(nearest, False)
+        return None
+    after = [
+        o for o in candidates if o.start >= predicate.end and tokens[o.start].clause == clause
+    ]
+    if after:
+        first_start = min(o.start for o in after)
+        nearest = max((o for o in after if o.start == first_start), key=lambda o: o.end)
+        gap = [tokens[i].text for i in range(predicate.end, nearest.start)]
+        adjective = _adjectival(tokens[predicate.end - 1].text)
+        if (adjective and set(gap) <= {"the", "a", "an", "its", "their"} and len(gap) <= 1) or (
+            gap and gap[0] in {"in", "of"} and len(gap) <= 2 and set(gap[1:]) <= {"the", "a"}
+        ):
+            return _Binding(nearest, False)
+    # No subject of its own: a clause opening with a connective or a pronoun, or following a
+    # colon, continues the subject of the clause before it ("..., and then flattens out").
+    clause_start = matcher.t.clause_starts[clause]
+    opening = [tokens[i].text for i in range(clause_start, predicate.start)]
+    colon = clause in matcher.t.after_colon
+    if not colon and (
+        not opening
+        or not all(word in _CONNECTIVES for word in opening)
+        or not set(opening) - {"the", "a", "an"}
+    ):
+        return None
+    sentence = tokens[predicate.start].sentence
+    for earlier in range(clause - 1, -1, -1):
+        start = matcher.t.clause_starts.get(earlier)
+        if start is None:
+            continue
+        if tokens[start].sentence != sentence and (
+            not set(opening) & _PRONOUNS or tokens[start].sentence != sentence - 1
+        ):
+            return None
+        subject = last_in_clause.get(earlier)
+        if subject is not None:
+            return _Binding(subject, True)
+    return None
