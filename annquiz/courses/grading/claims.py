@@ -546,6 +546,26 @@ def _adjectival(word: str) -> bool:
     return word.endswith(("ing", "er", "ed"))
 
 
+# Closed-class words: a clause with none of them is not a sentence.
+_FUNCTION_WORDS = frozenset(
+    {
+        "the", "a", "an", "is", "are", "was", "were", "be", "been", "being", "has", "have",
+        "had", "does", "do", "did", "will", "would", "can", "could", "should", "may", "might",
+        "must", "it", "its", "it's", "they", "their", "them", "this", "that", "these",
+        "those", "which", "who", "to", "of", "in", "on", "at", "by", "for", "with", "from",
+        "into", "so", "because", "since", "as", "than", "when", "if", "while", "then", "each",
+        "every", "per", "not", "no", "you", "we", "i", "i'd", "i'm", "it's", "there", "but",
+        "after", "before", "until", "over", "up", "down", "out", "off", "too", "very",
+    }
+)  # fmt: skip
+# Words that may stand around a term that is the answer on its own: "an RNN, e.g. an LSTM".
+_BARE_ANSWER_WORDS = frozenset(
+    {
+        "a", "an", "the", "just", "simply", "probably", "likely", "clearly", "definitely",
+        "such", "as", "like", "e", "g", "eg", "i", "ie", "for", "example", "or", "and",
+        "namely", "specifically", "maybe", "perhaps", "surely", "obviously", "most",
+    }
+)  # fmt: skip
 _CONJUNCTIONS = frozenset({"and", "or", "then", "so", "because", "since", "as", "which"})
 # A contradiction is excused in a hypothetical ("if you had more data, an ANN would be
 # better") and in a sequence of states ("the validation loss decreases at first, then rises").
@@ -602,7 +622,12 @@ def analyse(
     predicate_spans = [
         (o.start, o.end) for p in predicates.values() for o in matcher.occurrences(p)
     ]
-    list_clauses = _list_clauses(tokens, spans, covered, predicate_spans)
+    verbs = [
+        (o.start, o.end)
+        for h in (helpers.action, helpers.helps)
+        for o in matcher.occurrences(h)
+    ]
+    list_clauses = _list_clauses(tokens, spans, covered, predicate_spans, verbs)
     result.list_clauses = len(list_clauses)
     # The longest phrase wins: "generalizes" inside "generalizes poorly" says nothing.
     matcher.shadowing = {
@@ -622,6 +647,16 @@ def analyse(
         key=lambda o: (o.end, -o.start),
     )  # fmt: skip
 
+    mentions = sorted(
+        {
+            (o.start, o.end): o
+            for s in subjects.values()
+            for o in matcher.occurrences(s)
+            if tokens.tokens[o.start].clause not in list_clauses
+        }.values(),
+        key=lambda o: (o.end, -o.start),
+    )
+
     def usable(index: int) -> bool:
         token = tokens.tokens[index]
         return token.clause not in list_clauses and token.sentence not in tokens.questions
@@ -630,7 +665,7 @@ def analyse(
         if claim.term is not None:
             hits = _term_hits(claim, matcher, usable, helpers)
         else:
-            hits = _relation_hits(claim, matcher, candidates, usable)
+            hits = _relation_hits(claim, matcher, candidates, mentions, usable)
         if hits:
             result.hits[id(claim)] = hits
 
@@ -648,8 +683,13 @@ def excused(hit: ClaimHit, result: TextClaims, stated: Sequence[ClaimHit]) -> bo
         return False
     tokens = matcher.tokens
     clause = tokens[hit.start].clause
-    clause_words = {t.text for t in tokens if t.clause == clause}
-    if clause_words & _HYPOTHETICAL:
+    clause_tokens = [i for i, t in enumerate(tokens) if t.clause == clause]
+    hypothetical = {
+        tokens[i].text
+        for i in clause_tokens
+        if not (tokens[i].text == "if" and i + 1 < len(tokens) and tokens[i + 1].text == "else")
+    }
+    if hypothetical & _HYPOTHETICAL:
         return True
     sentence = tokens[hit.start].sentence
     sentence_words = {t.text for t in tokens if t.sentence == sentence}
@@ -663,6 +703,7 @@ def _list_clauses(
     spans: list[tuple[int, int]],
     covered: set[int],
     predicate_spans: list[tuple[int, int]],
+    verb_spans: list[tuple[int, int]],
 ) -> set[int]:
     """Clauses that only list rubric words: three or more, or one-item clauses in a row."""
     by_clause: dict[int, list[int]] = {}
@@ -684,6 +725,19 @@ def _list_clauses(
         bare[clause] = count > 0 and not any(
             _finite(tokens.tokens[i].text) for i in indices if i in verbs
         )
+    for clause, indices in by_clause.items():
+        if clause in items:
+            continue
+        # Not every word is the rubric's, but no word makes a sentence of them either:
+        # "noisy fixed learning rate many steps slow".
+        words = {tokens.tokens[i].text for i in indices}
+        count = len({start for start, _ in spans if start in indices})
+        has_verb = any(start in indices for start, _ in verb_spans)
+        if count >= 3 and not has_verb and not words & _FUNCTION_WORDS and 2 * len(
+            [i for i in indices if i in covered]
+        ) >= len(indices):
+            items[clause] = count
+            bare[clause] = True
     listed = {clause for clause, count in items.items() if count >= 3 and bare[clause]}
     by_sentence: dict[int, list[int]] = {}
     for clause, indices in by_clause.items():
@@ -785,7 +839,7 @@ def _as_answer(
         and not (occurrence.start <= i < occurrence.end)
         and not any(o.start <= i < o.end for o in siblings)
     }
-    return others <= {"a", "an", "the", "just", "simply", "probably", "likely", "clearly"}
+    return others <= _BARE_ANSWER_WORDS
 
 
 def _after_conjunction(matcher: _Matcher, low: int, high: int) -> int:
@@ -798,7 +852,11 @@ def _after_conjunction(matcher: _Matcher, low: int, high: int) -> int:
 
 
 def _relation_hits(
-    claim: Claim, matcher: _Matcher, candidates: list[_Occurrence], usable
+    claim: Claim,
+    matcher: _Matcher,
+    candidates: list[_Occurrence],
+    mentions: list[_Occurrence],
+    usable,
 ) -> list[ClaimHit]:
     assert claim.subject is not None and claim.predicate is not None
     tokens = matcher.tokens
@@ -812,7 +870,7 @@ def _relation_hits(
             predicate.start, predicate.end, "predicate"
         ):
             continue
-        binding = _bind(predicate, matcher, candidates, last_in_clause)
+        binding = _bind(predicate, matcher, candidates, last_in_clause, mentions)
         if binding is None:
             continue
         subject = mine.get((binding.subject.start, binding.subject.end))
@@ -857,11 +915,30 @@ def _relation_hits(
     return hits
 
 
+def _antecedent(
+    pronoun: _Occurrence,
+    tokens: Sequence[Token],
+    mentions: list[_Occurrence],
+) -> _Occurrence | None:
+    """What "it" or "they" stands for: the last subject phrase mentioned before it (objects
+    included) in the same sentence or the one before."""
+    sentence = tokens[pronoun.start].sentence
+    earlier = [
+        o
+        for o in mentions
+        if o.end <= pronoun.start
+        and sentence - 1 <= tokens[o.start].sentence <= sentence
+        and not (o.end - o.start == 1 and tokens[o.start].text in _PRONOUNS)
+    ]
+    return max(earlier, key=lambda o: (o.end, -o.start)) if earlier else None
+
+
 def _bind(
     predicate: _Occurrence,
     matcher: _Matcher,
     candidates: list[_Occurrence],
     last_in_clause: dict[int, _Occurrence],
+    mentions: list[_Occurrence],
 ) -> _Binding | None:
     """The subject ``predicate`` says something about, or None."""
     tokens = matcher.tokens
@@ -872,9 +949,13 @@ def _bind(
     if before:
         best_end = max(o.end for o in before)
         nearest = min((o for o in before if o.end == best_end), key=lambda o: o.start)
-        if predicate.start - nearest.end <= _MAX_BIND_GAP:
-            return _Binding(nearest, False)
-        return None
+        if predicate.start - nearest.end > _MAX_BIND_GAP:
+            return None
+        if nearest.end - nearest.start == 1 and tokens[nearest.start].text in _PRONOUNS:
+            antecedent = _antecedent(nearest, tokens, mentions)
+            if antecedent is not None:
+                return _Binding(antecedent, True)
+        return _Binding(nearest, False)
     after = [
         o for o in candidates if o.start >= predicate.end and tokens[o.start].clause == clause
     ]
