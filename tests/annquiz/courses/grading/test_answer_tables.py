@@ -69,10 +69,16 @@ class Case:
 
 @dataclass
 class Agreement:
-    """How many of a question's cases the engine grades as the table expects."""
+    """How many of a question's cases the engine grades as the table expects.
+
+    ``by_kind`` maps a category to (agreeing, total). ``false_pass`` counts answers graded
+    ``correct`` that must not be; ``false_fail`` counts right answers not graded ``correct``.
+    """
 
     agree: int = 0
     total: int = 0
+    false_pass: int = 0
+    false_fail: int = 0
     by_kind: dict[str, tuple[int, int]] = field(default_factory=dict)
 
 
@@ -128,13 +134,18 @@ def table_agreement(
     for key, cases in tables.items():
         agree: Counter[str] = Counter()
         total: Counter[str] = Counter()
+        false_pass = false_fail = 0
         for case in cases:
+            verdict = grade_case(questions[key], case).verdict
             total[case.kind] += 1
-            if grade_case(questions[key], case).verdict == case.expect:
-                agree[case.kind] += 1
+            agree[case.kind] += verdict == case.expect
+            false_pass += verdict == "correct" and case.expect != "correct"
+            false_fail += case.expect == "correct" and verdict != "correct"
         result[key] = Agreement(
             agree=sum(agree.values()),
             total=sum(total.values()),
+            false_pass=false_pass,
+            false_fail=false_fail,
             by_kind={kind: (agree[kind], total[kind]) for kind in sorted(total)},
         )
     return result
