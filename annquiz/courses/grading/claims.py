@@ -45,12 +45,26 @@ __all__ = [
     "canonical",
     "PhraseCompiler",
     "compile_phrases",
+    "covers",
     "excused",
     "known_words",
 ]
 
 # A dash between spaces separates like a colon: "overfitting - add dropout".
 _SEPARATING_DASH = re.compile(r"\s[-\u2012\u2013\u2014\u2015]+\s")
+_ARROW = re.compile(r"-+>|=+>|\u2192|\u27f6|\u21d2")
+_ARROW_WORD = "xxarrowxx"
+_NEGATIVE_PRONOUNS = frozenset({"nothing", "nobody", "noone", "nowhere"})
+# Sentence-opening answers to a yes/no question ("No, ...", "Not always: ...", "no it has to
+# ...") are dropped: they answer the question and negate nothing in the sentence.
+_PARTICLE_RE = re.compile(
+    r"(^|[.!?;:\n]\s*)(?:"
+    r"(?:no|nope|yes|yeah|yep)\b\s*[,.:;!\u2014\u2013-]*(?=\s*(?:$|[,.:;!]|(?:it|its|it's|the|"
+    r"a|an|this|that|they|you|we|i|only|not|high|low|because|since|as)\b))"
+    r"|not\s+(?:always|necessarily|really|quite|exactly|entirely|at all)\b[,.:;!]?"
+    r")",
+    re.IGNORECASE,
+)
 _SENTENCE_END = frozenset({".", "!", "?", ";", "\n"})
 _CLAUSE_STOPS = frozenset({",", ":", "(", ")", "[", "]", "{", "}", "/"})
 CLAUSE_WORDS = frozenset(
@@ -77,7 +91,7 @@ _HALTING_VERBS = frozenset(
     {"stop", "stops", "stopped", "stopping", "cease", "ceases", "ceased", "quits", "quit"}
 )
 _NEGATION_BEFORE_SUBJECT = 3
-_MAX_BIND_GAP = 8
+_MAX_BIND_GAP = 14
 _WILDCARD_MAX = 2
 _FUZZY_MIN = 6
 _SHORT_WORD = 4
@@ -126,6 +140,9 @@ class _Tokens:
     questions: frozenset[int]  # sentences that end with "?"
     clause_starts: dict[int, int]  # clause -> index of its first token
     after_colon: frozenset[int]  # clauses that follow a ":" ("Weights: how much ...")
+    after_arrow: frozenset[int]  # clauses that follow an arrow ("overfitting -> dropout")
+    contrast: frozenset[int]  # clauses opened by "but", "while", "whereas"...
+    asked: frozenset[int]  # every sentence that ends with "?"
 
 
 def _tokenize(text: str) -> _Tokens:
@@ -133,7 +150,12 @@ def _tokenize(text: str) -> _Tokens:
     clause = sentence = 0
     questions: set[int] = set()
     after_colon: set[int] = set()
+    after_arrow: set[int] = set()
+    contrast: set[int] = set()
+    text = _PARTICLE_RE.sub(r"\1 ", text)
+    text = _ARROW.sub(f" : {_ARROW_WORD} ", text)
     text = _SEPARATING_DASH.sub(" : ", text)
+    text = text.replace("\u2191", " rises ").replace("\u2193", " falls ")
     for match in TOKEN_RE.finditer(normalize(text)):
         stop = match.group("stop")
         if stop is not None:
@@ -145,9 +167,13 @@ def _tokenize(text: str) -> _Tokens:
             if stop == ":":
                 after_colon.add(clause)
             continue
+        if match.group(0) == _ARROW_WORD:
+            after_arrow.add(clause)
+            continue
         word = match.group("number") or match.group("word")
         if word in CLAUSE_WORDS:
             clause += 1
+            contrast.add(clause)
             continue
         word = canonical(word)
         if tokens and tokens[-1].text == "non" and tokens[-1].clause == clause:
@@ -157,7 +183,20 @@ def _tokenize(text: str) -> _Tokens:
     starts: dict[int, int] = {}
     for index, token in enumerate(tokens):
         starts.setdefault(token.clause, index)
-    return _Tokens(tuple(tokens), frozenset(questions), starts, frozenset(after_colon))
+    # A question counts as a claim when the answer goes on ("Is the training loss still
+    # falling while the validation loss rises? Then it overfits."), not when it ends with it.
+    last = tokens[-1].sentence if tokens else 0
+    asked = frozenset(questions)
+    questions = {q for q in questions if q >= last}
+    return _Tokens(
+        tuple(tokens),
+        frozenset(questions),
+        starts,
+        frozenset(after_colon),
+        frozenset(after_arrow),
+        frozenset(contrast),
+        asked,
+    )
 
 
 # --- phrases ----------------------------------------------------------------------------------
@@ -270,6 +309,15 @@ class PhraseCompiler(_Compiler):
         return self.phrase_set(list(items))
 
 
+def covers(phrases: PhraseSet, text: str, known: frozenset[str]) -> bool:
+    """Does one of ``phrases`` match the whole of ``text``?"""
+    tokens = _tokenize(text)
+    matcher = _Matcher(tokens, known)
+    return bool(tokens.tokens) and any(
+        end == len(tokens.tokens) for end, _ in matcher.ends(phrases, 0)
+    )
+
+
 def known_words(vocabulary: Vocabulary) -> frozenset[str]:
     """Every literal word of a vocabulary: such a word is itself, never another's slip."""
     words: set[str] = set()
@@ -301,6 +349,7 @@ class Claim:
     term: PhraseSet | None = None
     mode: str = "answer"
     negative: bool = False
+    about_topic: bool = False  # its subject is the question's topic (``rubric.topic``)
 
 
 @dataclass(frozen=True)
@@ -348,7 +397,19 @@ def _inflection(stem: str, ending: str) -> bool:
     return ending[:1] == stem[-1:] and ending[1:] in _INFLECTIONS
 
 
-def _word_matches(pattern: str, word: str, last: bool, known: frozenset[str]) -> tuple[bool, bool]:
+def _transposed(a: str, b: str) -> bool:
+    """Are ``a`` and ``b`` the same but for two neighbouring letters swapped ("hihg")?"""
+    if len(a) != len(b) or a == b:
+        return False
+    diff = [i for i in range(len(a)) if a[i] != b[i]]
+    return len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] and (
+        a[diff[1]] == b[diff[0]]
+    )
+
+
+def _word_matches(
+    pattern: str, word: str, last: bool, known: frozenset[str], multi: bool = False
+) -> tuple[bool, bool]:
     """Does text ``word`` match phrase word ``pattern``: (matches, by a spelling slip)?
 
     Whole, or with a plural ending; as a prefix when the pattern has five or more letters
@@ -364,8 +425,11 @@ def _word_matches(pattern: str, word: str, last: bool, known: frozenset[str]) ->
         return word in (pattern + "s", pattern + "es", pattern + "'s"), False
     if word.startswith(pattern):
         return (word not in known or _inflection(pattern, word[len(pattern) :])), False
-    if len(pattern) < _FUZZY_MIN or not word.isalpha() or word in known:
+    if not word.isalpha() or word in known:
         return False, False
+    if len(pattern) < (_FUZZY_MIN - 1 if multi else _FUZZY_MIN):
+        slip = len(pattern) >= _SHORT_WORD and _transposed(pattern, word)
+        return slip, slip
     lengths = (len(pattern) - 1, len(pattern), len(pattern) + 1)
     slip = any(within_one_edit(pattern, word[:n]) for n in lengths if _SHORT_WORD <= n <= len(word))
     return slip, slip
@@ -378,7 +442,7 @@ class _Matcher:
         self.known = known
         self._cache: dict[int, list[_Occurrence]] = {}
         self._ends: dict[tuple[int, int], list[tuple[int, bool]]] = {}
-        self._words: dict[tuple[str, str, bool], tuple[bool, bool]] = {}
+        self._words: dict[tuple[str, str, bool, bool], tuple[bool, bool]] = {}
         self.shadowing: dict[str, list[tuple[int, int]]] = {}
 
     def shadowed(self, start: int, end: int, kind: str) -> bool:
@@ -393,12 +457,12 @@ class _Matcher:
 
     # words
 
-    def _word(self, pattern: str, word: str, last: bool) -> tuple[bool, bool]:
+    def _word(self, pattern: str, word: str, last: bool, multi: bool) -> tuple[bool, bool]:
         """(matches, by a spelling slip)."""
-        key = (pattern, word, last)
+        key = (pattern, word, last, multi)
         cached = self._words.get(key)
         if cached is None:
-            cached = self._words[key] = _word_matches(pattern, word, last, self.known)
+            cached = self._words[key] = _word_matches(pattern, word, last, self.known, multi)
         return cached
 
     def _walk(
@@ -424,7 +488,7 @@ class _Matcher:
             for end, slip in self.ends(item, t):
                 results.extend(self._walk(items, p + 1, end, clause, fuzzy or slip))
             return results
-        ok, slip = self._word(item, self.tokens[t].text, p == len(items) - 1)
+        ok, slip = self._word(item, self.tokens[t].text, p == len(items) - 1, len(items) > 1)
         return self._walk(items, p + 1, t + 1, clause, fuzzy or slip) if ok else []
 
     def ends(self, phrases: PhraseSet, start: int) -> list[tuple[int, bool]]:
@@ -436,7 +500,7 @@ class _Matcher:
         word = self.tokens[start].text
         letters = phrases.first_letters()
         candidates: list[Phrase] = list(letters.get(word[0], ()))
-        if len(word) >= _FUZZY_MIN and word not in self.known:
+        if len(word) >= _FUZZY_MIN - 1 and word not in self.known:
             for letter in {word[1]} - {word[0]}:  # a slip in the first letter
                 candidates.extend(letters.get(letter, ()))
         found: dict[int, bool] = {}
@@ -480,7 +544,7 @@ class _Matcher:
             return "halt"
         if word in _HALTING_VERBS and same:
             return "halt"
-        if is_negation_word(word):
+        if is_negation_word(word) or word in _NEGATIVE_PRONOUNS:
             return "not"
         previous = tokens[index - 1].text if index > 0 else ""
         if (word == "than" and previous == "rather") or (word == "of" and previous == "instead"):
@@ -536,8 +600,14 @@ _LINKING = frozenset(
 )  # fmt: skip
 
 
+_AUXILIARIES = frozenset(
+    {"is", "are", "was", "were", "has", "have", "had", "does", "do", "did", "can", "could",
+     "will", "would", "should", "may", "might", "must", "isn't", "aren't", "doesn't", "can't"}
+)  # fmt: skip
+
+
 def _finite(word: str) -> bool:
-    return word in _IRREGULAR_FINITE or (
+    return word in _IRREGULAR_FINITE or word in _AUXILIARIES or (
         len(word) > 3 and (word.endswith("ed") or (word.endswith("s") and not word.endswith("ss")))
     )
 
@@ -566,6 +636,19 @@ _BARE_ANSWER_WORDS = frozenset(
         "namely", "specifically", "maybe", "perhaps", "surely", "obviously", "most",
     }
 )  # fmt: skip
+# Adjectives that may stand before a one-word subject without making a compound of it.
+_MODIFIERS = frozenset(
+    {
+        "high", "low", "final", "overall", "total", "average", "current", "whole", "entire",
+        "same", "new", "old", "own", "plain", "simple", "basic", "small", "large", "big",
+        "deep", "trained", "neural", "learned", "additional", "extra", "constant", "single",
+        "any", "our", "my", "your", "his", "her", "one", "such", "both", "all", "good", "bad",
+        "poor", "great", "huge", "tiny", "minimum", "lowest", "highest", "smaller", "larger",
+        "first", "last", "next", "previous", "initial", "resulting", "actual", "real", "true",
+        "full", "fixed", "stochastic", "vanilla", "standard", "regular", "typical", "recurrent",
+        "convolutional", "dense", "hidden", "input", "output", "linear", "logistic",
+    }
+)  # fmt: skip
 _CONJUNCTIONS = frozenset({"and", "or", "then", "so", "because", "since", "as", "which"})
 # A contradiction is excused in a hypothetical ("if you had more data, an ANN would be
 # better") and in a sequence of states ("the validation loss decreases at first, then rises").
@@ -580,6 +663,12 @@ _SEQUENCE = frozenset(
 class _Binding:
     subject: _Occurrence
     inferred: bool
+    topic: bool = False  # the question's own subject, left unsaid ("Shifts the output.")
+
+
+_TOPIC = _Occurrence(-1, -1, False)
+# Words that may open a sentence whose subject is the question's own: "To offset it."
+_TOPIC_OPENERS = frozenset({"to", "by", "just", "simply", "because", "since", "so", "also"})
 
 
 @dataclass(frozen=True)
@@ -592,6 +681,7 @@ class Helpers:
     harms: PhraseSet
     answer_before: PhraseSet  # "it is", "a sign of", "in the": what presents an answer
     answer_after: PhraseSet  # "is happening", "is the problem"
+    reported: PhraseSet  # "many think", "some would say": others' claims, not the answer's
 
 
 def analyse(
@@ -634,6 +724,23 @@ def analyse(
         "predicate": sorted(set(predicate_spans)),
         "term": sorted({(o.start, o.end) for t in terms.values() for o in matcher.occurrences(t)}),
     }
+    reported = {
+        tokens.tokens[o.start].clause for o in matcher.occurrences(helpers.reported)
+    }
+
+    def modified(o: _Occurrence) -> bool:
+        """A one-word subject after a noun of another kind is part of a compound: "media
+        bias", not the bias."""
+        if o.end - o.start != 1 or o.start == 0:
+            return False
+        before = tokens.tokens[o.start - 1]
+        if before.clause != tokens.tokens[o.start].clause or o.start - 1 in covered:
+            return False
+        word = before.text
+        return word.isalpha() and word not in _FUNCTION_WORDS and word not in _MODIFIERS and (
+            not word.endswith("'s")
+        )
+
     # A subject phrase inside a predicate phrase is its object: "needs large datasets".
     candidates = sorted(
         {
@@ -641,6 +748,7 @@ def analyse(
             for s in subjects.values()
             for o in matcher.occurrences(s)
             if tokens.tokens[o.start].clause not in list_clauses
+            and not modified(o)
             and not any(ps <= o.start and o.end <= pe and (ps, pe) != (o.start, o.end)
                         for ps, pe in predicate_spans)
         }.values(),
@@ -659,7 +767,11 @@ def analyse(
 
     def usable(index: int) -> bool:
         token = tokens.tokens[index]
-        return token.clause not in list_clauses and token.sentence not in tokens.questions
+        return (
+            token.clause not in list_clauses
+            and token.clause not in reported
+            and token.sentence not in tokens.questions
+        )
 
     for claim in claims:
         if claim.term is not None:
@@ -684,10 +796,14 @@ def excused(hit: ClaimHit, result: TextClaims, stated: Sequence[ClaimHit]) -> bo
     tokens = matcher.tokens
     clause = tokens[hit.start].clause
     clause_tokens = [i for i, t in enumerate(tokens) if t.clause == clause]
+    def following(i: int) -> str:
+        return tokens[i + 1].text if i + 1 < len(tokens) else ""
+
     hypothetical = {
         tokens[i].text
         for i in clause_tokens
-        if not (tokens[i].text == "if" and i + 1 < len(tokens) and tokens[i + 1].text == "else")
+        if not (tokens[i].text == "if" and following(i) == "else")
+        and not (tokens[i].text == "only" and following(i) not in {"if", "when", "with", "once"})
     }
     if hypothetical & _HYPOTHETICAL:
         return True
@@ -723,7 +839,9 @@ def _list_clauses(
         items[clause] = count
         verbs = {i for start, end in predicate_spans for i in range(start, end)}
         bare[clause] = count > 0 and not any(
-            _finite(tokens.tokens[i].text) for i in indices if i in verbs
+            _finite(tokens.tokens[i].text)
+            for i in indices
+            if i in verbs or tokens.tokens[i].text in _AUXILIARIES
         )
     for clause, indices in by_clause.items():
         if clause in items:
@@ -743,8 +861,12 @@ def _list_clauses(
     for clause, indices in by_clause.items():
         by_sentence.setdefault(tokens.tokens[indices[0]].sentence, []).append(clause)
     for clauses in by_sentence.values():
-        one_item = [c for c in clauses if bare.get(c) and items.get(c, 0) >= 1]
-        if len(one_item) >= 2:
+        one_item = [
+            c
+            for c in clauses
+            if bare.get(c) and items.get(c, 0) == 1 and len(by_clause[c]) <= 2
+        ]
+        if len(one_item) >= 3:
             listed.update(one_item)
     return listed
 
@@ -789,7 +911,7 @@ def _term_hits(claim: Claim, matcher: _Matcher, usable, helpers: Helpers) -> lis
             elif helper is not None:
                 end = helper.end
                 inside.append((helper.start, helper.end))
-            else:
+            elif not _proposed(matcher, occurrence):
                 continue
         elif claim.mode == "answer" and not _as_answer(matcher, occurrence, occurrences, helpers):
             continue
@@ -801,8 +923,7 @@ def _term_hits(claim: Claim, matcher: _Matcher, usable, helpers: Helpers) -> lis
             ),
             None,
         )
-        window = max(clause_start, _after_conjunction(matcher, clause_start, start),
-                     start - _NEGATION_BEFORE_SUBJECT)  # fmt: skip
+        window = _after_conjunction(matcher, clause_start, start)
         negations, halted = matcher.negations(window, end, inside)
         if halted and not claim.negative:
             continue
@@ -811,10 +932,44 @@ def _term_hits(claim: Claim, matcher: _Matcher, usable, helpers: Helpers) -> lis
         if claim.mode != "action" and matcher.negated_after(occurrence.end):
             negations += 1
         denied = (negations % 2 == 1) != claim.negative
+        if denied and claim.mode == "mention":
+            continue  # a negated mention ("unlike fixed rules") states nothing either way
         hits.append(
             ClaimHit(claim, start, end, matcher.evidence(start, end), denied, occurrence.fuzzy)
         )
     return hits
+
+
+_FIX_WORDS = frozenset(
+    {
+        "fix", "fixes", "fixed", "fixing", "remedy", "remedies", "solution", "solutions",
+        "solve", "cure", "prevent", "help", "treatment", "options", "avoid", "counter",
+        "do", "action", "actions", "approach", "handle", "mitigate", "mitigation",
+    }
+)  # fmt: skip
+
+
+def _proposed(matcher: _Matcher, occurrence: _Occurrence) -> bool:
+    """Is a term at the start of its clause proposed by what comes before: an arrow
+    ("overfitting -> dropout"), "Fix:", or a question such as "What would fix it?"."""
+    tokens = matcher.tokens
+    clause = tokens[occurrence.start].clause
+    if matcher.t.clause_starts[clause] != occurrence.start:
+        return False
+    if clause in matcher.t.after_arrow:
+        return True
+    before = [t.text for t in tokens[: occurrence.start]]
+    if clause in matcher.t.after_colon and before:
+        previous = tokens[occurrence.start - 1].clause
+        words = {t.text for t in tokens if t.clause == previous}
+        if words & _FIX_WORDS:
+            return True
+    sentence = tokens[occurrence.start].sentence
+    first = next(i for i, t in enumerate(tokens) if t.sentence == sentence)
+    if first != occurrence.start or sentence == 0:
+        return False
+    asked = {t.text for t in tokens if t.sentence == sentence - 1}
+    return sentence - 1 in matcher.t.asked and bool(asked & _FIX_WORDS)
 
 
 def _as_answer(
@@ -873,29 +1028,38 @@ def _relation_hits(
         binding = _bind(predicate, matcher, candidates, last_in_clause, mentions)
         if binding is None:
             continue
-        subject = mine.get((binding.subject.start, binding.subject.end))
+        if binding.topic:
+            if not claim.about_topic:
+                continue
+            subject = _Occurrence(predicate.start, predicate.start, False)
+        else:
+            subject = mine.get((binding.subject.start, binding.subject.end))
         if subject is None:
             continue
         clause_start = matcher.t.clause_starts[tokens[predicate.start].clause]
-        if binding.inferred:
+        if binding.topic:
+            start, end = predicate.start, predicate.end
+            windows = [(_after_conjunction(matcher, clause_start, start), end)]
+        elif binding.inferred:
             start, end = subject.start, predicate.end
-            window = _after_conjunction(matcher, clause_start, predicate.start)
+            windows = [(_after_conjunction(matcher, clause_start, predicate.start), end)]
         elif subject.start < predicate.start:
             start, end = subject.start, predicate.end
-            between = _after_conjunction(matcher, subject.end, predicate.start)
-            window = (
-                between
-                if between > subject.end
-                else max(clause_start, start - _NEGATION_BEFORE_SUBJECT)
-            )
+            # Negation before the subject reaches every predicate of it ("nothing suggests
+            # the loss goes down and levels off"); between, only up to a conjunction.
+            windows = [
+                (_after_conjunction(matcher, clause_start, subject.start), subject.start),
+                (_after_conjunction(matcher, subject.end, predicate.start), end),
+            ]
         else:
             start, end = predicate.start, subject.end
-            window = max(clause_start, start - _NEGATION_BEFORE_SUBJECT)
-        negations, halted = matcher.negations(
-            max(window, clause_start) if not binding.inferred else window,
-            end if subject.start < predicate.start or binding.inferred else end,
-            [(subject.start, subject.end), (predicate.start, predicate.end)],
-        )
+            windows = [(_after_conjunction(matcher, clause_start, predicate.start), end)]
+        inside = [(subject.start, subject.end), (predicate.start, predicate.end)]
+        negations, halted = 0, False
+        for low, high in windows:
+            count, stop = matcher.negations(low, high, inside)
+            negations += count
+            halted = halted or stop
         if halted and not claim.negative:
             continue
         negations += halted
@@ -903,7 +1067,7 @@ def _relation_hits(
         evidence = (
             f"{matcher.evidence(subject.start, subject.end)} … "
             f"{matcher.evidence(predicate.start, predicate.end)}"
-            if binding.inferred
+            if binding.inferred and not binding.topic
             else matcher.evidence(start, end)
         )
         hits.append(
@@ -920,17 +1084,30 @@ def _antecedent(
     tokens: Sequence[Token],
     mentions: list[_Occurrence],
 ) -> _Occurrence | None:
-    """What "it" or "they" stands for: the last subject phrase mentioned before it (objects
-    included) in the same sentence or the one before."""
+    """What a pronoun stands for: "which" and "that" the subject phrase right before them
+    (objects included); "it", "they" and "this" the sentence's topic, its first subject
+    phrase (the previous sentence's when the pronoun comes first)."""
     sentence = tokens[pronoun.start].sentence
-    earlier = [
-        o
-        for o in mentions
-        if o.end <= pronoun.start
-        and sentence - 1 <= tokens[o.start].sentence <= sentence
-        and not (o.end - o.start == 1 and tokens[o.start].text in _PRONOUNS)
-    ]
-    return max(earlier, key=lambda o: (o.end, -o.start)) if earlier else None
+
+    def named(o: _Occurrence) -> bool:
+        return not (o.end - o.start == 1 and tokens[o.start].text in _PRONOUNS)
+
+    if tokens[pronoun.start].text in {"which", "that"}:
+        earlier = [
+            o
+            for o in mentions
+            if o.end <= pronoun.start and tokens[o.start].sentence == sentence and named(o)
+        ]
+        return max(earlier, key=lambda o: (o.end, -o.start)) if earlier else None
+    for wanted in (sentence, sentence - 1):
+        firsts = [
+            o
+            for o in mentions
+            if tokens[o.start].sentence == wanted and named(o) and o.end <= pronoun.start
+        ]
+        if firsts:
+            return min(firsts, key=lambda o: (o.start, -o.end))
+    return None
 
 
 def _bind(
@@ -963,7 +1140,9 @@ def _bind(
         first_start = min(o.start for o in after)
         nearest = max((o for o in after if o.start == first_start), key=lambda o: o.end)
         gap = [tokens[i].text for i in range(predicate.end, nearest.start)]
-        adjective = _adjectival(tokens[predicate.end - 1].text)
+        adjective = (
+            _adjectival(tokens[predicate.end - 1].text) or predicate.end - predicate.start == 1
+        )
         if (adjective and set(gap) <= {"the", "a", "an", "its", "their"} and len(gap) <= 1) or (
             gap and gap[0] in {"in", "of"} and len(gap) <= 2 and set(gap[1:]) <= {"the", "a"}
         ):
@@ -972,7 +1151,10 @@ def _bind(
     # colon, continues the subject of the clause before it ("..., and then flattens out").
     clause_start = matcher.t.clause_starts[clause]
     opening = [tokens[i].text for i in range(clause_start, predicate.start)]
-    colon = clause in matcher.t.after_colon
+    sentence_start = next(i for i, t in enumerate(tokens) if t.sentence == tokens[clause_start].sentence)
+    if clause_start == sentence_start and set(opening) <= _TOPIC_OPENERS:
+        return _Binding(_TOPIC, True, topic=True)
+    colon = clause in matcher.t.after_colon or clause in matcher.t.contrast
     if not colon and (
         not opening
         or not all(word in _CONNECTIVES for word in opening)

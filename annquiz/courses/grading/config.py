@@ -10,13 +10,14 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, NoReturn
 
 from annquiz.courses.grading.base import QUESTION_KINDS, memoized_by_json
 from annquiz.courses.grading.errors import ConfigError
 from annquiz.courses.grading.claims import (
     TERM_MODES,
+    covers,
     Claim,
     Helpers,
     PhraseCompiler,
@@ -292,6 +293,21 @@ def _terms(value: object, path: str) -> dict[str, list[str]]:
     return result
 
 
+def _about_topic(
+    claims: tuple[Claim, ...], topic: list[str], known: frozenset[str]
+) -> tuple[Claim, ...]:
+    """The claims, each marked whether its subject is the question's topic: a sentence that
+    opens with a predicate ("Shifts the output.") is about the topic."""
+    return tuple(
+        replace(
+            claim,
+            about_topic=claim.subject is not None
+            and any(covers(claim.subject, text, known) for text in topic),
+        )
+        for claim in claims
+    )
+
+
 def _vocabulary(own: dict[str, list[str]], path: str) -> tuple[Vocabulary, PhraseCompiler]:
     vocabulary: dict[str, Any] = {**SHARED_TERMS, **own}
     compiler = PhraseCompiler(vocabulary)
@@ -452,7 +468,7 @@ def parse_free_text(config: Mapping[str, Any]) -> FreeTextConfig:
     rubric = _mapping(root["rubric"], "rubric", "the rubric")
     _keys(
         rubric, "rubric", required=("concepts",),
-        optional=("terms", "contradictions", "pass_threshold"), what="the rubric",
+        optional=("terms", "topic", "contradictions", "pass_threshold"), what="the rubric",
     )  # fmt: skip
     own_terms = _terms(rubric.get("terms", {}), "rubric.terms")
     vocabulary, compiler = _vocabulary(own_terms, "rubric.terms")
@@ -467,6 +483,20 @@ def parse_free_text(config: Mapping[str, Any]) -> FreeTextConfig:
             _list(raw_contradictions, "rubric.contradictions", what="contradictions", min_items=0)
         )
     )
+    known = known_words(vocabulary)
+    topic = [
+        _text(item, join_path("rubric.topic", index), max_length=MAX_PHRASE_LENGTH)
+        for index, item in enumerate(
+            _list(rubric.get("topic", []), "rubric.topic", what="phrases", min_items=0)
+        )
+    ]
+    if topic:
+        concepts = tuple(
+            replace(c, claims=_about_topic(c.claims, topic, known)) for c in concepts
+        )
+        contradictions = tuple(
+            replace(c, claims=_about_topic(c.claims, topic, known)) for c in contradictions
+        )
     seen: set[str] = set()
     keyed = [("concepts", index, c.key) for index, c in enumerate(concepts)]
     keyed += [("contradictions", index, c.key) for index, c in enumerate(contradictions)]
@@ -493,8 +523,9 @@ def parse_free_text(config: Mapping[str, Any]) -> FreeTextConfig:
             harms=compiler.compile(["@harms"]),
             answer_before=compiler.compile(["@answer_before"]),
             answer_after=compiler.compile(["@answer_after"]),
+            reported=compiler.compile(["@reported"]),
         ),
-        known=known_words(vocabulary),
+        known=known,
     )
 
 

@@ -17,7 +17,7 @@ __all__ = ["SHARED_TERMS"]
 _TERMS: dict[str, list[str]] = {
     # --- what is measured -----------------------------------------------------------------
     "loss": [
-        "loss", "error", "cost", "mse", "mean squared error", "cross entropy", "loss value",
+        "loss", "los", "error", "cost", "mse", "mean squared error", "cross entropy", "loss value",
         "loss curve", "error curve", "cost curve", "error rate", "loss function", "loss score",
     ],
     "accuracy": ["accuracy", "accuracies", "performance", "score", "f1", "f1 score", "results"],
@@ -31,10 +31,14 @@ _TERMS: dict[str, list[str]] = {
     "training_data": [
         "@training @data_noun", "data it was trained on", "data it has seen", "seen data",
         "data it learned from", "known data", "data it trained on", "training",
+        "@data_noun it * trained on", "@data_noun it learned from", "@data_noun it learnt from",
+        "@data_noun it has seen", "@data_noun it saw",
     ],
     "validation_data": [
         "@validation @data_noun", "new data", "new examples", "new samples", "new inputs",
-        "fresh data", "other data", "data * has never seen", "data * has not seen",
+        "fresh data", "other data", "examples outside * set", "data outside * set",
+        "data kept aside", "data held back", "data set aside", "examples * has never seen",
+        "examples * has not seen", "examples * hasn't seen", "new ones", "data * has never seen", "data * has not seen",
         "data * hasn't seen", "data * hasnt seen", "data * did not see",
         "data * didn't see", "data * never saw", "data * was not trained on",
         "data * wasn't trained on", "data * has not been trained on", "data not seen",
@@ -73,7 +77,7 @@ _TERMS: dict[str, list[str]] = {
         "creeping up", "turns up", "turns upward", "trends up", "trending up", "heads up",
         "heading up", "bounces back", "bounces up", "rebound", "moves up", "moving up",
         "upward", "upwards", "goes back up", "going back up", "comes back up", "picks up",
-        "skyrocket", "balloons", "explod", "blows up", "soars",
+        "skyrocket", "balloons", "explod", "blows up", "soars", "up",
     ],
     "goes_down": [
         "fall", "falls", "falling", "fell", "fallen", "decreas", "drops", "dropped",
@@ -83,7 +87,7 @@ _TERMS: dict[str, list[str]] = {
         "get smaller", "getting smaller", "got smaller", "lessen", "sinks", "sinking",
         "sank", "descend", "trends down", "trending down", "heads down", "heading down",
         "downward", "downwards", "comes down", "coming down", "came down", "lowers",
-        "lowered", "lowering", "minimiz", "tumbles", "plummet", "dips", "dipping",
+        "lowered", "lowering", "minimiz", "tumbles", "plummet", "dips", "dipping", "down",
     ],
     "gets_better": [
         "improv", "gets better", "get better", "getting better", "got better",
@@ -131,7 +135,8 @@ _TERMS: dict[str, list[str]] = {
     ],
     # --- what the model does ----------------------------------------------------------------
     "overfitting": [
-        "overfit", "over fit", "overtrain", "over train", "overfitted", "high variance",
+        "overfit", "over fit", "over fitting", "over fitted", "overtrain", "over train",
+        "over training", "over trained", "overfitted", "high variance",
     ],
     "underfitting": ["underfit", "under fit", "undertrain", "under train", "high bias"],
     "memorizes": [
@@ -142,7 +147,14 @@ _TERMS: dict[str, list[str]] = {
         "fits the training data too closely", "fits the noise", "fitting the noise",
         "fitted the noise", "learns the noise", "learning the noise", "learned the noise",
         "learnt the noise", "picks up the noise", "picks up noise", "learns noise",
-        "fits noise", "too well", "too closely", "rote", "by heart",
+        "fits noise", "too well", "too closely", "rote", "by heart", "learn * by heart",
+        "learns * by heart", "learned * by heart", "learning * by heart", "fits the quirks",
+        "fitting the quirks", "fit the quirks", "fits the peculiarities",
+        "fitting the peculiarities", "quirks", "peculiarities", "more tightly", "too tightly",
+        "so closely", "recall * training", "recalling the training", "recalls the training",
+        "reproduc * training", "noise of its training", "noise in the training",
+        "noise in its training", "specific to the training", "details of the training",
+        "parrot",
     ],
     "generalizes": [
         "generaliz", "generalization", "performs well on @validation_data",
@@ -165,7 +177,12 @@ _TERMS: dict[str, list[str]] = {
         "worse at @validation_data", "poor performance on @validation_data",
         "bad performance on @validation_data", "worse performance on @validation_data",
         "poor results on @validation_data", "bad results on @validation_data",
-        "worse results on @validation_data",
+        "worse results on @validation_data", "no longer carries over to @validation_data",
+        "doesn't carry over", "does not carry over", "not carry over", "no longer carries over",
+        "worse at handling @validation_data", "worse and worse on @validation_data",
+        "cannot handle @validation_data", "can't handle @validation_data",
+        "cannot handle new ones", "can't handle new ones", "fails to handle @validation_data",
+        "does not work on @validation_data", "doesn't work on @validation_data",
     ],
     # --- remedies, proposed as actions --------------------------------------------------------
     "act": [
@@ -203,6 +220,16 @@ _TERMS: dict[str, list[str]] = {
         "is the best", "is the right", "is the correct", "would be the best",
         "would work best", "works best", "is ideal", "is the way", "because", "since",
         "as it", "as they", "given that",
+    ],
+    "reported": [
+        "many think", "many believe", "many would", "many people", "many students",
+        "some think", "some would", "some people", "some say", "some claim", "some believe",
+        "people think", "people often", "people say", "people believe", "others think",
+        "others would", "others say", "tutorials", "textbooks say", "one might think",
+        "you might think", "you could think", "it is tempting", "it's tempting", "tempting to",
+        "a common mistake", "common misconception", "a misconception", "is a myth",
+        "they say", "it is often said", "often said", "beginners think", "novices think",
+        "one could argue", "might be tempted",
     ],
     "harms": [
         "make * worse", "makes * worse", "made * worse", "worsen", "is a bad idea",
@@ -253,6 +280,23 @@ _TERMS: dict[str, list[str]] = {
         "get more training data", "collect more training data", "add more data",
         "add more training data", "roll back to the best", "go back to the best",
         "keep the best", "keep the weights from", "restore the best", "prune",
+        "switch off * neurons", "switching off * neurons", "switch * neurons off",
+        "turn off * neurons", "turning off * neurons", "randomly drop", "randomly dropping",
+        "randomly switch", "randomly switching", "randomly turn", "randomly turning",
+        "randomly disable", "randomly disabling", "randomly ignore", "randomly ignoring",
+        "disable * neurons", "drop * neurons", "dropping * neurons",
+        "penaliz * large weights", "penaliz * big weights", "penaliz the weights",
+        "penaliz * weights", "keep the weights small", "shrink the weights",
+        "constrain the weights", "limit the weights", "give it more examples",
+        "give it * more examples", "give it more data", "give it * more data",
+        "feed it more data", "feed it more examples", "more examples to learn from",
+        "end the training", "end training", "stop as soon as", "stop when the",
+        "stop once the", "stop training when", "stop training once", "stop before",
+        "stopping before", "stop around", "stop near", "stop at", "stopping at",
+        "cut the training", "cut training short", "train for fewer", "train fewer",
+        "use fewer epochs", "reduce the epochs", "lower the number of epochs",
+        "reduce * capacity", "make * smaller", "make * simpler", "collect more",
+        "gather more", "get more", "add data", "add more examples", "more varied data",
     ],
     # Words that are one slip away from a vocabulary word but mean something else; listed so
     # they are never read as that word.
