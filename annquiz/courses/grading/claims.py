@@ -96,6 +96,7 @@ _WILDCARD_MAX = 2
 _FUZZY_MIN = 6
 _SHORT_WORD = 4
 # Endings that keep a word an inflection of a stem ("increas" -> "increases"), not another word.
+_PLURALS = frozenset({"", "s", "es", "'s", "s'"})
 _INFLECTIONS = (
     "", "s", "es", "e", "ed", "d", "ing", "er", "ers", "est", "ion", "ions", "ation",
     "ations", "ting", "ted", "ter", "ly", "ally", "ment", "ments", "ness", "al", "ive", "ity",
@@ -440,8 +441,8 @@ class _Matcher:
         self.t = tokens
         self.tokens = tokens.tokens
         self.known = known
-        self._cache: dict[int, list[_Occurrence]] = {}
-        self._ends: dict[tuple[int, int], list[tuple[int, bool]]] = {}
+        self._cache: dict[tuple[int, bool], list[_Occurrence]] = {}
+        self._ends: dict[tuple[int, int, bool], list[tuple[int, bool]]] = {}
         self._words: dict[tuple[str, str, bool, bool], tuple[bool, bool]] = {}
         self.shadowing: dict[str, list[tuple[int, int]]] = {}
 
@@ -466,7 +467,13 @@ class _Matcher:
         return cached
 
     def _walk(
-        self, items: tuple[str | PhraseSet, ...], p: int, t: int, clause: int, fuzzy: bool
+        self,
+        items: tuple[str | PhraseSet, ...],
+        p: int,
+        t: int,
+        clause: int,
+        fuzzy: bool,
+        noun: bool = False,
     ) -> list[tuple[int, bool]]:
         if p == len(items):
             return [(t, fuzzy)]
@@ -479,21 +486,25 @@ class _Matcher:
                     self.tokens[k].clause != clause or self._negator(k) for k in range(t, end)
                 ):
                     break
-                results.extend(self._walk(items, p + 1, end, clause, fuzzy))
+                results.extend(self._walk(items, p + 1, end, clause, fuzzy, noun))
             return results
         if t >= len(self.tokens) or self.tokens[t].clause != clause:
             return []
         if isinstance(item, PhraseSet):
             results = []
-            for end, slip in self.ends(item, t):
-                results.extend(self._walk(items, p + 1, end, clause, fuzzy or slip))
+            for end, slip in self.ends(item, t, noun):
+                results.extend(self._walk(items, p + 1, end, clause, fuzzy or slip, noun))
             return results
-        ok, slip = self._word(item, self.tokens[t].text, p == len(items) - 1, len(items) > 1)
-        return self._walk(items, p + 1, t + 1, clause, fuzzy or slip) if ok else []
+        word = self.tokens[t].text
+        ok, slip = self._word(item, word, p == len(items) - 1, len(items) > 1)
+        if ok and noun and not slip and word != item and word.startswith(item):
+            ok = word[len(item) :] in _PLURALS
+        return self._walk(items, p + 1, t + 1, clause, fuzzy or slip, noun) if ok else []
 
-    def ends(self, phrases: PhraseSet, start: int) -> list[tuple[int, bool]]:
-        """Where a phrase of ``phrases`` starting at ``start`` ends (and whether by a slip)."""
-        key = (id(phrases), start)
+    def ends(self, phrases: PhraseSet, start: int, noun: bool = False) -> list[tuple[int, bool]]:
+        """Where a phrase of ``phrases`` starting at ``start`` ends (and whether by a slip);
+        with ``noun``, words match whole or as plurals only ("bias" is not "biased")."""
+        key = (id(phrases), start, noun)
         cached = self._ends.get(key)
         if cached is not None:
             return cached
@@ -506,23 +517,24 @@ class _Matcher:
         found: dict[int, bool] = {}
         clause = self.tokens[start].clause
         for phrase in candidates:
-            for end, fuzzy in self._walk(phrase.items, 0, start, clause, False):
+            for end, fuzzy in self._walk(phrase.items, 0, start, clause, False, noun):
                 found[end] = found.get(end, True) and fuzzy
         result = sorted(found.items(), key=lambda item: -item[0])
         self._ends[key] = result
         return result
 
-    def occurrences(self, phrases: PhraseSet) -> list[_Occurrence]:
+    def occurrences(self, phrases: PhraseSet, noun: bool = False) -> list[_Occurrence]:
         """Every place one of ``phrases`` matches, longest first at each start."""
-        cached = self._cache.get(id(phrases))
+        key = (id(phrases), noun)
+        cached = self._cache.get(key)
         if cached is not None:
             return cached
         result = [
             _Occurrence(start, end, fuzzy)
             for start in range(len(self.tokens))
-            for end, fuzzy in self.ends(phrases, start)
+            for end, fuzzy in self.ends(phrases, start, noun)
         ]
-        self._cache[id(phrases)] = result
+        self._cache[key] = result
         return result
 
     # negation
@@ -649,7 +661,7 @@ _MODIFIERS = frozenset(
         "convolutional", "dense", "hidden", "input", "output", "linear", "logistic",
     }
 )  # fmt: skip
-_CONJUNCTIONS = frozenset({"and", "or", "then", "so", "because", "since", "as", "which"})
+_CONJUNCTIONS = frozenset({"and", "then", "so", "because", "since", "as", "which"})
 # A contradiction is excused in a hypothetical ("if you had more data, an ANN would be
 # better") and in a sequence of states ("the validation loss decreases at first, then rises").
 _HYPOTHETICAL = frozenset({"if", "unless", "once", "otherwise", "only"})
@@ -746,7 +758,7 @@ def analyse(
         {
             (o.start, o.end): o
             for s in subjects.values()
-            for o in matcher.occurrences(s)
+            for o in matcher.occurrences(s, noun=True)
             if tokens.tokens[o.start].clause not in list_clauses
             and not modified(o)
             and not any(ps <= o.start and o.end <= pe and (ps, pe) != (o.start, o.end)
@@ -759,7 +771,7 @@ def analyse(
         {
             (o.start, o.end): o
             for s in subjects.values()
-            for o in matcher.occurrences(s)
+            for o in matcher.occurrences(s, noun=True)
             if tokens.tokens[o.start].clause not in list_clauses
         }.values(),
         key=lambda o: (o.end, -o.start),
@@ -861,6 +873,16 @@ def _list_clauses(
     for clause, indices in by_clause.items():
         by_sentence.setdefault(tokens.tokens[indices[0]].sentence, []).append(clause)
     for clauses in by_sentence.values():
+        # A comma list of short items none of which has a verb: "first layer, features,
+        # columns, input shape".
+        short = [c for c in clauses if len(by_clause[c]) <= 3]
+        if len(clauses) >= 3 and len(short) == len(clauses) and not any(
+            _finite(tokens.tokens[i].text)
+            or any(s <= i < e for s, e in verb_spans)
+            for c in clauses
+            for i in by_clause[c]
+        ):
+            listed.update(clauses)
         one_item = [
             c
             for c in clauses
@@ -1002,6 +1024,8 @@ def _after_conjunction(matcher: _Matcher, low: int, high: int) -> int:
     conjunction belongs to the claim before it."""
     for index in range(high - 1, low - 1, -1):
         if matcher.tokens[index].text in _CONJUNCTIONS:
+            if index > low and matcher._negator(index - 1):
+                return index - 1  # "not because ...": the negation is the reason's
             return index + 1
     return low
 
@@ -1015,7 +1039,7 @@ def _relation_hits(
 ) -> list[ClaimHit]:
     assert claim.subject is not None and claim.predicate is not None
     tokens = matcher.tokens
-    mine = {(o.start, o.end): o for o in matcher.occurrences(claim.subject)}
+    mine = {(o.start, o.end): o for o in matcher.occurrences(claim.subject, noun=True)}
     hits: list[ClaimHit] = []
     last_in_clause: dict[int, _Occurrence] = {}
     for candidate in candidates:
@@ -1079,10 +1103,31 @@ def _relation_hits(
     return hits
 
 
+def _attributive(
+    predicate: _Occurrence, matcher: _Matcher, candidates: list[_Occurrence]
+) -> _Occurrence | None:
+    """The subject a one-word predicate stands right before as its adjective: "a high
+    training loss", "the rising validation loss"."""
+    tokens = matcher.tokens
+    if predicate.end - predicate.start != 1:
+        return None
+    word = tokens[predicate.start].text
+    previous = tokens[predicate.start - 1].text if predicate.start > 0 else ""
+    if word.endswith(("ing", "s", "ed")) and previous not in {"a", "an", "the", "its", "their"}:
+        return None
+    after = [
+        o
+        for o in candidates
+        if o.start == predicate.end and tokens[o.start].clause == tokens[predicate.start].clause
+    ]
+    return max(after, key=lambda o: o.end) if after else None
+
+
 def _antecedent(
     pronoun: _Occurrence,
     tokens: Sequence[Token],
     mentions: list[_Occurrence],
+    subjects: list[_Occurrence],
 ) -> _Occurrence | None:
     """What a pronoun stands for: "which" and "that" the subject phrase right before them
     (objects included); "it", "they" and "this" the sentence's topic, its first subject
@@ -1102,11 +1147,12 @@ def _antecedent(
     for wanted in (sentence, sentence - 1):
         firsts = [
             o
-            for o in mentions
-            if tokens[o.start].sentence == wanted and named(o) and o.end <= pronoun.start
+            for o in subjects
+            if tokens[o.start].sentence == wanted and o.end <= pronoun.start
         ]
         if firsts:
-            return min(firsts, key=lambda o: (o.start, -o.end))
+            first = min(firsts, key=lambda o: (o.start, -o.end))
+            return first if named(first) else None  # "It ..., and it ...": the same it
     return None
 
 
@@ -1123,13 +1169,16 @@ def _bind(
     before = [
         o for o in candidates if o.end <= predicate.start and tokens[o.start].clause == clause
     ]
+    attributive = _attributive(predicate, matcher, candidates)
+    if attributive is not None:
+        return _Binding(attributive, False)
     if before:
         best_end = max(o.end for o in before)
         nearest = min((o for o in before if o.end == best_end), key=lambda o: o.start)
         if predicate.start - nearest.end > _MAX_BIND_GAP:
             return None
         if nearest.end - nearest.start == 1 and tokens[nearest.start].text in _PRONOUNS:
-            antecedent = _antecedent(nearest, tokens, mentions)
+            antecedent = _antecedent(nearest, tokens, mentions, candidates)
             if antecedent is not None:
                 return _Binding(antecedent, True)
         return _Binding(nearest, False)
