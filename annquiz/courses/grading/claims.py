@@ -499,6 +499,8 @@ class _Matcher:
         ok, slip = self._word(item, word, p == len(items) - 1, len(items) > 1)
         if ok and noun and not slip and word != item and word.startswith(item):
             ok = word[len(item) :] in _PLURALS
+        if ok and noun and slip and word[: len(item) - 2] == item[: len(item) - 2]:
+            ok = False  # "biased" is no slip for "biases": nouns differ in their endings
         return self._walk(items, p + 1, t + 1, clause, fuzzy or slip, noun) if ok else []
 
     def ends(self, phrases: PhraseSet, start: int, noun: bool = False) -> list[tuple[int, bool]]:
@@ -661,13 +663,21 @@ _MODIFIERS = frozenset(
         "convolutional", "dense", "hidden", "input", "output", "linear", "logistic",
     }
 )  # fmt: skip
+_ADVERBS = frozenset(
+    {
+        "or", "nor", "also", "even", "still", "yet", "now", "thus", "hence", "maybe", "perhaps",
+        "probably", "possibly", "likely", "certainly", "often", "sometimes", "always", "usually",
+        "typically", "generally", "really", "actually", "basically", "simply", "just", "then",
+        "therefore", "so", "here", "there", "instead", "however", "meanwhile", "again",
+    }
+)  # fmt: skip
 _CONJUNCTIONS = frozenset({"and", "then", "so", "because", "since", "as", "which"})
 # A contradiction is excused in a hypothetical ("if you had more data, an ANN would be
 # better") and in a sequence of states ("the validation loss decreases at first, then rises").
 _HYPOTHETICAL = frozenset({"if", "unless", "once", "otherwise", "only"})
 _SEQUENCE = frozenset(
-    {"first", "initially", "until", "till", "then", "before", "after", "earlier", "beginning",
-     "start", "early", "later", "afterwards", "eventually"}
+    {"first", "initially", "until", "till", "then", "before", "after", "earlier", "later",
+     "afterwards", "eventually"}
 )  # fmt: skip
 
 
@@ -743,14 +753,20 @@ def analyse(
     def modified(o: _Occurrence) -> bool:
         """A one-word subject after a noun of another kind is part of a compound: "media
         bias", not the bias."""
-        if o.end - o.start != 1 or o.start == 0:
+        if o.end - o.start != 1 or o.start == 0 or tokens.tokens[o.start].text in _PRONOUNS:
             return False
         before = tokens.tokens[o.start - 1]
         if before.clause != tokens.tokens[o.start].clause or o.start - 1 in covered:
             return False
         word = before.text
-        return word.isalpha() and word not in _FUNCTION_WORDS and word not in _MODIFIERS and (
-            not word.endswith("'s")
+        return (
+            word.isalpha()
+            and word not in _FUNCTION_WORDS
+            and word not in _MODIFIERS
+            and word not in _CONNECTIVES
+            and word not in _CONJUNCTIONS
+            and word not in _ADVERBS
+            and not word.endswith("ly")
         )
 
     # A subject phrase inside a predicate phrase is its object: "needs large datasets".
@@ -837,6 +853,7 @@ def _list_clauses(
     by_clause: dict[int, list[int]] = {}
     for index, token in enumerate(tokens.tokens):
         by_clause.setdefault(token.clause, []).append(index)
+    predicate_words = {i for start, end in predicate_spans for i in range(start, end)}
     items: dict[int, int] = {}
     bare: dict[int, bool] = {}
     for clause, indices in by_clause.items():
@@ -877,7 +894,8 @@ def _list_clauses(
         # columns, input shape".
         short = [c for c in clauses if len(by_clause[c]) <= 3]
         if len(clauses) >= 3 and len(short) == len(clauses) and not any(
-            _finite(tokens.tokens[i].text)
+            tokens.tokens[i].text in _AUXILIARIES
+            or ((i, i + 1) in predicate_spans and tokens.tokens[i].text.endswith("s"))
             or any(s <= i < e for s, e in verb_spans)
             for c in clauses
             for i in by_clause[c]
