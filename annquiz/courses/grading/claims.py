@@ -219,6 +219,26 @@ class PhraseSet:
     phrases: tuple[Phrase, ...]
     first: str  # the first phrase as written, for feedback
     _letters: dict[str, tuple[Phrase, ...]] | None = None
+    _by_word: dict[str, tuple[Phrase, ...]] = field(default_factory=dict)
+
+    def starting_with(self, word: str, known: frozenset[str]) -> tuple[Phrase, ...]:
+        """The phrases whose first word may match ``word`` (cached per set: a set belongs
+        to one rubric, so ``known`` is always the same for it)."""
+        cached = self._by_word.get(word)
+        if cached is not None:
+            return cached
+        letters = self.first_letters()
+        candidates: list[Phrase] = list(letters.get(word[0], ()))
+        if len(word) >= _FUZZY_MIN - 1 and word not in known:
+            for letter in {word[1]} - {word[0]}:  # a slip in the first letter
+                candidates.extend(letters.get(letter, ()))
+        result = tuple(
+            phrase for phrase in candidates if _may_start(phrase, word, known)
+        )
+        if len(self._by_word) > _WORD_CACHE:
+            self._by_word.clear()
+        self._by_word[word] = result
+        return result
 
     def first_letters(self) -> dict[str, tuple[Phrase, ...]]:
         """The phrases by the first letter of a word they can start with."""
@@ -231,6 +251,20 @@ class PhraseSet:
                     letters.setdefault(letter, []).append(phrase)
             self._letters = {letter: tuple(items) for letter, items in letters.items()}
         return self._letters
+
+
+_WORD_CACHE = 20000
+
+
+def _may_start(phrase: Phrase, word: str, known: frozenset[str]) -> bool:
+    """Can ``phrase`` begin at a text word ``word``?"""
+    head = phrase.items[0]
+    if isinstance(head, PhraseSet):
+        return bool(head.starting_with(word, known))
+    if head == "*":
+        return True
+    last = len(phrase.items) == 1
+    return _word_matches(head, word, last, known, len(phrase.items) > 1)[0]
 
 
 Vocabulary = Mapping[str, Sequence[str]]
@@ -510,12 +544,7 @@ class _Matcher:
         cached = self._ends.get(key)
         if cached is not None:
             return cached
-        word = self.tokens[start].text
-        letters = phrases.first_letters()
-        candidates: list[Phrase] = list(letters.get(word[0], ()))
-        if len(word) >= _FUZZY_MIN - 1 and word not in self.known:
-            for letter in {word[1]} - {word[0]}:  # a slip in the first letter
-                candidates.extend(letters.get(letter, ()))
+        candidates = phrases.starting_with(self.tokens[start].text, self.known)
         found: dict[int, bool] = {}
         clause = self.tokens[start].clause
         for phrase in candidates:
