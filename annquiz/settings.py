@@ -45,6 +45,16 @@ def env_int(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"{name}={raw!r} is not an integer") from None
 
 
+def env_float(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a number") from None
+
+
 def env_list(name: str, default: list[str]) -> list[str]:
     raw = os.environ.get(name)
     if raw is None or raw.strip() == "":
@@ -223,6 +233,12 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 # address's failures against every username, so logging into one's own account between
 # guesses would defeat the limit). The address is REMOTE_ADDR: behind a proxy it is the
 # proxy's, unless the proxy sets it from the client's.
+# A free-text grading whose confidence (0-1, stored with the answer) is below this is flagged
+# for an instructor's review (Answer.needs_review); see docs/questions.md, "Confidence".
+ANNQUIZ_REVIEW_CONFIDENCE = env_float("ANNQUIZ_REVIEW_CONFIDENCE", 0.6)
+if not 0.0 <= ANNQUIZ_REVIEW_CONFIDENCE <= 1.0:
+    raise ImproperlyConfigured("ANNQUIZ_REVIEW_CONFIDENCE must be between 0 and 1")
+
 ANNQUIZ_LOGIN_FAILURE_LIMIT = env_int("ANNQUIZ_LOGIN_FAILURE_LIMIT", 5)
 ANNQUIZ_LOGIN_COOLOFF_SECONDS = env_int("ANNQUIZ_LOGIN_COOLOFF_SECONDS", 300)
 if ANNQUIZ_LOGIN_FAILURE_LIMIT < 1 or ANNQUIZ_LOGIN_COOLOFF_SECONDS < 1:

@@ -128,8 +128,11 @@ class ReadOnlyAdmin(InstructorAccess, admin.ModelAdmin):
 
 @admin.register(Answer)
 class AnswerAdmin(ReadOnlyAdmin):
-    list_display = ("student", "question", "attempt_number", "verdict", "score", "created_at")
-    list_filter = ("verdict", "question__course")
+    list_display = (
+        "student", "question", "attempt_number", "verdict", "score", "confidence",
+        "needs_review", "created_at",
+    )  # fmt: skip
+    list_filter = ("needs_review", "verdict", "question__course")
     search_fields = ("student__username", "question__key")
     list_select_related = ("student", "question")
     date_hierarchy = "created_at"

@@ -195,6 +195,12 @@ class Answer(models.Model):
     verdict = models.CharField(max_length=16, choices=Verdict.choices)
     feedback = models.TextField(blank=True)
     details = models.JSONField(default=dict, blank=True)
+    # How sure the grading is (1 for every kind but free text); null for answers graded
+    # before it was recorded. A free-text grading below ANNQUIZ_REVIEW_CONFIDENCE needs review.
+    confidence = models.FloatField(
+        null=True, blank=True, validators=[MinValueValidator(0.0), MaxValueValidator(1.0)]
+    )
+    needs_review = models.BooleanField(default=False)
     attempt_number = models.PositiveSmallIntegerField()
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from annquiz.core.database_retry import transaction_retrying_once
@@ -235,6 +236,8 @@ def answer_submit_with_progress(
             verdict=result.verdict,
             feedback=result.feedback,
             details=result.details,
+            confidence=result.confidence,
+            needs_review=result.confidence < settings.ANNQUIZ_REVIEW_CONFIDENCE,
             attempt_number=progress.attempts_used + 1,
         )
         progress.attempts_used = answer.attempt_number

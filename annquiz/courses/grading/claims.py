@@ -798,6 +798,20 @@ def analyse(
             and not word.endswith("ly")
         )
 
+    predicate_ends = {end for _, end in predicate_spans}
+
+    def object_of_verb(o: _Occurrence) -> bool:
+        """A subject phrase right after a verb is its object: "memorizes the training data"."""
+        at = o.start
+        if at > 0 and tokens.tokens[at - 1].text in {"the", "a", "an", "its", "their"}:
+            at -= 1
+        return (
+            at in predicate_ends
+            and at > 0
+            and tokens.tokens[at - 1].clause == tokens.tokens[o.start].clause
+            and _finite(tokens.tokens[at - 1].text)
+        )
+
     # A subject phrase inside a predicate phrase is its object: "needs large datasets".
     candidates = sorted(
         {
@@ -806,8 +820,8 @@ def analyse(
             for o in matcher.occurrences(s, noun=True)
             if tokens.tokens[o.start].clause not in list_clauses
             and not modified(o)
-            and not any(ps <= o.start and o.end <= pe and (ps, pe) != (o.start, o.end)
-                        for ps, pe in predicate_spans)
+            and not object_of_verb(o)
+            and not any(ps < o.start and o.end <= pe for ps, pe in predicate_spans)
         }.values(),
         key=lambda o: (o.end, -o.start),
     )  # fmt: skip
@@ -1063,7 +1077,8 @@ def _as_answer(
         and not (occurrence.start <= i < occurrence.end)
         and not any(o.start <= i < o.end for o in siblings)
     }
-    return others <= _BARE_ANSWER_WORDS
+    # "Overfitting is not the problem, underfitting is."
+    return others <= _BARE_ANSWER_WORDS or others == {"is"} or others == {"it", "is"}
 
 
 def _after_conjunction(matcher: _Matcher, low: int, high: int) -> int:

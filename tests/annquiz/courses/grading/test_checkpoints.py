@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from annquiz.courses.grading import grade, public_config, validate_config
-from tests.annquiz.courses.grading.checkpoints import CHECKPOINTS
+from tests.annquiz.courses.grading.checkpoints import CHECKPOINTS, response
 
 
 @pytest.mark.parametrize("name", sorted(CHECKPOINTS))
@@ -309,19 +309,19 @@ CASES: list[Case] = [
 
 
 @pytest.mark.parametrize(
-    ("name", "response", "verdict", "found", "contradictions"),
+    ("name", "sent", "verdict", "found", "contradictions"),
     CASES,
     ids=[f"{case[0]}-{index}" for index, case in enumerate(CASES)],
 )
 def test_realistic_answers_get_the_expected_verdict(
     name: str,
-    response: dict[str, Any],
+    sent: dict[str, Any],
     verdict: str,
     found: list[str],
     contradictions: list[str],
 ) -> None:
     kind, config = CHECKPOINTS[name]
-    result = grade(kind, config, response)
+    result = grade(kind, config, response(name, sent["text"], sent.get("choice")))
     assert result.verdict == verdict, (result.score, result.feedback)
     assert set(found) <= set(result.details["found"])
     assert sorted(result.details["contradictions"]) == sorted(contradictions)
@@ -345,7 +345,7 @@ def test_the_handout_answers_to_all_seven_checkpoints_are_correct() -> None:
         "small_data": {"choice": "logreg", "text": "ANN needs large datasets and may overfit."},
         "validation_rises": {"text": "Overfitting: learning the data too well."},
     }
-    for name, response in model_answers.items():
+    for name, sent in model_answers.items():
         kind, config = CHECKPOINTS[name]
-        result = grade(kind, config, response)
+        result = grade(kind, config, response(name, sent["text"], sent.get("choice")))
         assert result.score >= 0.7, (name, result)
