@@ -5,9 +5,10 @@ misspellings) that must be graded correct, and reversed claims, plausible wrong 
 negated keywords and contradictory keyword lists that must not. For questions with a choice
 part the right choice is sent, so the text alone decides, unless a case names a choice.
 
-Keyword lists without a claim ("overfitting, dropout") count as terse answers: they earn the
-ideas they name. A list that also names the opposite ("overfitting, underfitting") is
-contradictory and never correct.
+A concept is credited only when the answer states it as a claim: keyword lists without a
+claim ("overfitting underfitting dropout") earn nothing, and a remedy must be proposed as an
+action ("add dropout"), not merely named. The answer tables in ``grading/answer_tables`` hold
+many more cases of every kind.
 """
 
 from __future__ import annotations

@@ -39,8 +39,7 @@ def _load() -> dict[str, tuple[str, dict[str, Any]]]:
     course = load_course(COURSE_DIR)
     questions = {q.key: q for lesson in course.lessons for q in lesson.questions}
     return {
-        name: (questions[key].kind, dict(questions[key].config))
-        for name, key in SCENARIOS.items()
+        name: (questions[key].kind, dict(questions[key].config)) for name, key in SCENARIOS.items()
     }
 
 

@@ -19,38 +19,48 @@ def test_every_checkpoint_rubric_is_a_valid_free_text_config(name: str) -> None:
     assert "rubric" not in repr(shown)
 
 
-# (scenario, response, verdict, found concept keys' labels that must appear, contradiction)
+# (scenario, response with its choice by meaning, verdict, labels of the claims found, contradictions)
 Case = tuple[str, dict[str, Any], str, list[str], list[str]]
 
 CASES: list[Case] = [
-    # 1. weather app
     (
         "weather",
         {
             "text": "Because ANN can learn complex, non-linear relationships between temperature, "
-            "humidity, and pressure that are hard to capture using fixed rules. It adapts and "
-            "generalizes better than static rule-based systems."
+            "humidity, and pressure that are hard to capture using fixed rules. It adapts "
+            "and generalizes better than static rule-based systems."
         },
         "correct",
-        ["complex, non-linear relationships", "learning the relationship from data"],
+        [
+            "that the readings relate to rainfall in a complex, non-linear way",
+            "that an ANN learns the relationship from examples",
+            "why fixed rules fall short while an ANN adapts and generalizes",
+        ],
         [],
     ),
     (
         "weather",
         {
-            "text": "Rain depends on how temperature, humidity and pressure interact in "
-            "nonlinear ways. Writing if-else rules for every combination is impossible, a "
-            "neural net learns it from historical data."
+            "text": "Rain depends on how temperature, humidity and pressure interact in nonlinear "
+            "ways. Writing if-else rules for every combination is impossible, a neural net "
+            "learns it from historical data."
         },
         "correct",
-        ["complex, non-linear relationships", "why fixed rules fall short"],
+        [
+            "that the readings relate to rainfall in a complex, non-linear way",
+            "that an ANN learns the relationship from examples",
+            "why fixed rules fall short while an ANN adapts and generalizes",
+        ],
         [],
     ),
     (
         "weather",
         {"text": "Because weather is nonlinaer and the ANN finds the pattern."},
-        "partial",
-        ["complex, non-linear relationships"],
+        "correct",
+        [
+            "that the readings relate to rainfall in a complex, non-linear way",
+            "that an ANN learns the relationship from examples",
+        ],
         [],
     ),
     (
@@ -58,29 +68,36 @@ CASES: list[Case] = [
         {"text": "If-else rules are better because they are easier to understand."},
         "incorrect",
         [],
-        ["preferring the if-else rules"],
+        ["if-else rules are not the better tool here"],
     ),
-    # 2. stock prices
     (
         "stocks",
         {
             "choice": "rnn",
-            "text": "Recurrent Neural Network (RNN) because it can handle sequential data and "
-            "learn from patterns over time.",
+            "text": "Recurrent Neural Network (RNN) because it can handle sequential data and learn "
+            "from patterns over time.",
         },
         "correct",
-        ["that prices are sequential (time-series) data"],
+        [
+            "a recurrent neural network (RNN)",
+            "that stock prices are sequential data, a time series",
+            "that an RNN keeps a memory of earlier steps, so it learns patterns over time",
+        ],
         [],
     ),
     (
         "stocks",
         {
             "choice": "rnn",
-            "text": "An LSTM, since stock prices are a time series and the network has to "
-            "remember previous prices.",
+            "text": "An LSTM, since stock prices are a time series and the network has to remember "
+            "previous prices.",
         },
         "correct",
-        ["that prices are sequential (time-series) data", "that an RNN remembers earlier steps"],
+        [
+            "a recurrent neural network (RNN)",
+            "that stock prices are sequential data, a time series",
+            "that an RNN keeps a memory of earlier steps, so it learns patterns over time",
+        ],
         [],
     ),
     (
@@ -90,7 +107,10 @@ CASES: list[Case] = [
             "text": "RNN, not a CNN: CNNs are for images while prices are sequential.",
         },
         "correct",
-        ["that prices are sequential (time-series) data"],
+        [
+            "a recurrent neural network (RNN)",
+            "that stock prices are sequential data, a time series",
+        ],
         [],
     ),
     (
@@ -98,79 +118,80 @@ CASES: list[Case] = [
         {"choice": "cnn", "text": "A CNN because it detects patterns in the price chart."},
         "incorrect",
         [],
-        ["a CNN"],
+        ["a CNN is for images, not sequences over time"],
     ),
-    (
-        "stocks",
-        {"choice": "rnn", "text": "because it works well"},
-        "partial",
-        [],
-        [],
-    ),
-    # 3. input_dim not specified
+    ("stocks", {"choice": "rnn", "text": "because it works well"}, "partial", [], []),
     (
         "input_dim",
         {
             "choice": "first",
-            "text": "In the first Dense layer. It defines how many input features (columns) "
-            "the model expects.",
+            "text": "In the first Dense layer. It defines how many input features (columns) the "
+            "model expects.",
         },
         "correct",
-        ["the first layer", "the number of input features"],
+        [
+            "the first Dense layer as the place for input_dim",
+            "that it tells the model how many input features (columns) each sample has",
+        ],
         [],
     ),
     (
         "input_dim",
         {
             "choice": "first",
-            "text": "Put input_dim=8 on the first layer so Keras knows the shape of the input "
-            "data (8 columns).",
+            "text": "Put input_dim=8 on the first layer so Keras knows the shape of the input data "
+            "(8 columns).",
         },
         "correct",
-        ["the first layer", "the number of input features"],
+        [
+            "the first Dense layer as the place for input_dim",
+            "that it tells the model how many input features (columns) each sample has",
+        ],
         [],
     ),
     (
         "input_dim",
         {
             "choice": "first",
-            "text": "not in the output layer but in the first hidden layer, since the model "
-            "needs the input shape",
+            "text": "not in the output layer but in the first hidden layer, since the model needs "
+            "the input shape",
         },
         "correct",
-        ["the first layer"],
+        [
+            "the first Dense layer as the place for input_dim",
+            "that it tells the model how many input features (columns) each sample has",
+        ],
         [],
     ),
     (
         "input_dim",
         {"choice": "compile", "text": "You set it in model.compile() with the number of features."},
-        "partial",
-        ["the number of input features"],
-        ["compile(), fit() or the output layer"],
+        "incorrect",
+        ["that it tells the model how many input features (columns) each sample has"],
+        ["compile() and fit() come after the layers are built"],
     ),
     (
         "input_dim",
         {"choice": "last", "text": "in the last layer"},
         "incorrect",
         [],
-        ["compile(), fit() or the output layer"],
+        ["the last (output) layer never sees the input features"],
     ),
-    # 4. loss falls, then rises
     (
         "loss_rises",
         {"text": "Overfitting. You can apply early stopping, dropout, or get more training data."},
         "correct",
-        ["overfitting", "a remedy"],
+        ["overfitting", "a remedy such as early stopping, dropout or more training data"],
         [],
     ),
     (
         "loss_rises",
         {
-            "text": "The model starts to overfit after epoch 5; I'd use early stopping with "
-            "patience and restore the best weights."
+            "text": "The model starts to overfit after epoch 5; I'd use early stopping with patience "
+            "and restore the best weights."
         },
         "correct",
-        ["overfitting", "a remedy"],
+        ["overfitting", "a remedy such as early stopping, dropout or more training data"],
         [],
     ),
     ("loss_rises", {"text": "It's overfiting."}, "partial", ["overfitting"], []),
@@ -179,58 +200,66 @@ CASES: list[Case] = [
         {"text": "The model is underfitting, train for more epochs."},
         "incorrect",
         [],
-        ["underfitting", "training for more epochs"],
+        ["this is not underfitting", "more epochs or a bigger model make the overfitting worse"],
     ),
     (
         "loss_rises",
         {"text": "Overfitting is not the problem, underfitting is. Add more layers."},
         "incorrect",
         [],
-        ["underfitting"],
+        ["this is not underfitting", "more epochs or a bigger model make the overfitting worse"],
     ),
-    # 5. 98 % on training, 60 % on test
     (
         "train_test_gap",
         {"text": "Overfitting. Try adding dropout layers, regularization, or early stopping."},
         "correct",
-        ["overfitting", "a remedy"],
+        ["overfitting", "a remedy such as dropout, regularization or early stopping"],
         [],
     ),
     (
         "train_test_gap",
         {
-            "text": "The model memorizes the training set, it overfits. Add L2 regularisation "
-            "and data augmentation."
+            "text": "The model memorizes the training set, it overfits. Add L2 regularisation and "
+            "data augmentation."
         },
         "correct",
-        ["overfitting", "a remedy"],
+        ["overfitting", "a remedy such as dropout, regularization or early stopping"],
         [],
     ),
-    ("train_test_gap", {"text": "Over-fitting; use drop-out."}, "correct", ["a remedy"], []),
+    (
+        "train_test_gap",
+        {"text": "Over-fitting; use drop-out."},
+        "correct",
+        ["overfitting", "a remedy such as dropout, regularization or early stopping"],
+        [],
+    ),
     (
         "train_test_gap",
         {"text": "Overfitting, so make the model bigger with more layers."},
         "partial",
         ["overfitting"],
-        ["a bigger model or longer training"],
+        ["more epochs or a bigger model make the overfitting worse"],
     ),
     (
         "train_test_gap",
         {"text": "It is not overfitting, it is underfitting - add more neurons"},
         "incorrect",
         [],
-        ["underfitting", "a bigger model or longer training"],
+        ["this is not underfitting", "more epochs or a bigger model make the overfitting worse"],
     ),
-    # 6. 500 samples
     (
         "small_data",
         {
             "choice": "logreg",
-            "text": "Logistic regression. ANN needs large datasets and may overfit with only "
-            "500 rows.",
+            "text": "Logistic regression. ANN needs large datasets and may overfit with only 500 "
+            "rows.",
         },
         "correct",
-        ["that 500 samples is little data for an ANN", "that an ANN would overfit"],
+        [
+            "that the dataset is small (only 500 samples)",
+            "an ANN's need for large datasets",
+            "the risk that an ANN overfits so few rows",
+        ],
         [],
     ),
     (
@@ -241,7 +270,11 @@ CASES: list[Case] = [
             "parameters and would overfit, and LR is simpler to interpret.",
         },
         "correct",
-        ["that logistic regression is simpler and more interpretable"],
+        [
+            "that the dataset is small (only 500 samples)",
+            "an ANN's need for large datasets",
+            "the risk that an ANN overfits so few rows",
+        ],
         [],
     ),
     (
@@ -251,7 +284,7 @@ CASES: list[Case] = [
             "text": "Logistic regression rather than an ANN, since there isn't enough data.",
         },
         "partial",
-        ["that 500 samples is little data for an ANN"],
+        ["that the dataset is small (only 500 samples)"],
         [],
     ),
     (
@@ -259,42 +292,53 @@ CASES: list[Case] = [
         {"choice": "ann", "text": "I would use an ANN because it is more accurate."},
         "incorrect",
         [],
-        ["choosing an ANN"],
+        ["an ANN is the wrong choice for 500 samples"],
     ),
     (
         "small_data",
         {"choice": "ann", "text": "ANN because neural networks are always better"},
         "incorrect",
         [],
-        ["choosing an ANN"],
+        ["an ANN is the wrong choice for 500 samples"],
     ),
-    # 7. validation loss rises after epoch 10
     (
         "validation_rises",
         {
-            "text": "The model is overfitting. It's learning training data too well and "
-            "failing to generalize."
+            "text": "The model is overfitting. It's learning training data too well and failing to "
+            "generalize."
         },
         "correct",
-        ["overfitting", "that it memorizes the training data instead of generalizing"],
+        [
+            "overfitting (the model memorizing the training data)",
+            "that it fails to generalize to data it has not seen",
+        ],
         [],
     ),
     (
         "validation_rises",
         {
-            "text": "After epoch 10 the network overfits: it memorises the training data and "
-            "doesn't generalise to the validation set. Stop at epoch 10."
+            "text": "After epoch 10 the network overfits: it memorises the training data and doesn't "
+            "generalise to the validation set. Stop at epoch 10."
         },
         "correct",
-        ["overfitting"],
+        [
+            "overfitting (the model memorizing the training data)",
+            "that it fails to generalize to data it has not seen",
+        ],
         [],
     ),
-    ("validation_rises", {"text": "overfitting"}, "partial", ["overfitting"], []),
+    (
+        "validation_rises",
+        {"text": "overfitting"},
+        "partial",
+        ["overfitting (the model memorizing the training data)"],
+        [],
+    ),
     (
         "validation_rises",
         {"text": "The model doesn't generalize well to new data"},
         "partial",
-        ["that it memorizes the training data instead of generalizing"],
+        ["that it fails to generalize to data it has not seen"],
         [],
     ),
     (
@@ -302,7 +346,10 @@ CASES: list[Case] = [
         {"text": "Underfitting, so keep training."},
         "incorrect",
         [],
-        ["underfitting", "training for more epochs"],
+        [
+            "this is not underfitting, since the training loss keeps improving",
+            "training longer makes the overfitting worse",
+        ],
     ),
     ("validation_rises", {"text": "It's fine, there is no overfitting"}, "incorrect", [], []),
 ]
@@ -340,10 +387,15 @@ def test_the_handout_answers_to_all_seven_checkpoints_are_correct() -> None:
         "weather": {"text": "Because ANN can learn complex, non-linear relationships."},
         "stocks": {"choice": "rnn", "text": "it can handle sequential data over time"},
         "input_dim": {"choice": "first", "text": "the first Dense layer: number of features"},
-        "loss_rises": {"text": "Overfitting. Early stopping, dropout, or more training data."},
+        "loss_rises": {
+            "text": "Overfitting. You can apply early stopping, dropout, or get more training data."
+        },
         "train_test_gap": {"text": "Overfitting. Try dropout, regularization, early stopping."},
         "small_data": {"choice": "logreg", "text": "ANN needs large datasets and may overfit."},
-        "validation_rises": {"text": "Overfitting: learning the data too well."},
+        "validation_rises": {
+            "text": "The model is overfitting. It's learning training data too well and "
+            "failing to generalize."
+        },
     }
     for name, sent in model_answers.items():
         kind, config = CHECKPOINTS[name]

@@ -44,6 +44,7 @@ def test_the_documented_overfitting_example_grades_as_its_table_says() -> None:
             "correct",
         ),
         "It's overfiting.": (0.5, "partial"),
+        "overfitting dropout early stopping": (0.0, "incorrect"),
         "It is not overfitting, it is underfitting.": (0.0, "incorrect"),
         "Overfitting is not the problem, underfitting is.": (0.0, "incorrect"),
     }
