@@ -479,6 +479,7 @@ class _Matcher:
         self._ends: dict[tuple[int, int, bool], list[tuple[int, bool]]] = {}
         self._words: dict[tuple[str, str, bool, bool], tuple[bool, bool]] = {}
         self.shadowing: dict[str, list[tuple[int, int]]] = {}
+        self.term_words: set[int] = set()  # the words some term of the rubric matches
 
     def shadowed(self, start: int, end: int, kind: str) -> bool:
         """Is ``[start, end)`` inside a longer phrase of the rubric: a longer ``kind`` phrase
@@ -759,6 +760,9 @@ def analyse(
     for phrase_set in (*subjects.values(), *predicates.values(), *terms.values()):
         spans.extend((o.start, o.end) for o in matcher.occurrences(phrase_set))
     covered = {index for start, end in spans for index in range(start, end)}
+    matcher.term_words = {
+        i for t in terms.values() for o in matcher.occurrences(t) for i in range(o.start, o.end)
+    }
     result.rubric_words = len(covered)
     predicate_spans = [
         (o.start, o.end) for p in predicates.values() for o in matcher.occurrences(p)
@@ -1076,7 +1080,9 @@ def _as_answer(
         if tokens[i].clause == clause
         and not (occurrence.start <= i < occurrence.end)
         and not any(o.start <= i < o.end for o in siblings)
+        and not (i in matcher.term_words and not _finite(tokens[i].text))
     }
+    # Other terms may stand beside it ("overfitting or underfitting"), and a final "is":
     # "Overfitting is not the problem, underfitting is."
     return others <= _BARE_ANSWER_WORDS or others == {"is"} or others == {"it", "is"}
 
