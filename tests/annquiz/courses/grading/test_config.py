@@ -87,16 +87,47 @@ BROKEN: list[tuple[str, dict[str, Any], str, str]] = [
      "rubric.concepts[1].weight", "(0, inf]"),
     ("free_text", changed(FREE_TEXT, "rubric.concepts[1].weight", "1"),
      "rubric.concepts[1].weight", "number"),
-    ("free_text", changed(FREE_TEXT, "rubric.concepts[0].patterns", []),
-     "rubric.concepts[0].patterns", "at least 1"),
-    ("free_text", changed(FREE_TEXT, "rubric.concepts[0].patterns", ["ok", "?!"]),
-     "rubric.concepts[0].patterns[1]", "no letters"),
-    ("free_text", changed(FREE_TEXT, "rubric.concepts[0].patterns", ["is not ok"]),
-     "rubric.concepts[0].patterns[0]", "negation word"),
-    ("free_text", changed(FREE_TEXT, "rubric.concepts[0].patterns", ["x" * 201]),
-     "rubric.concepts[0].patterns[0]", "longer than 200"),
-    ("free_text", changed(FREE_TEXT, "rubric.concepts[0].patterns", ["a"] * 101),
-     "rubric.concepts[0].patterns", "more than 100"),
+    ("free_text", changed(FREE_TEXT, "rubric.concepts[0].claims", []),
+     "rubric.concepts[0].claims", "at least 1"),
+    ("free_text", changed(FREE_TEXT, "rubric.concepts[0].claims", [{"term": ["x"]}] * 41),
+     "rubric.concepts[0].claims", "more than 40"),
+    ("free_text", changed(FREE_TEXT, "rubric.concepts[0].claims[0]", "overfit"),
+     "rubric.concepts[0].claims[0]", "mapping"),
+    ("free_text", changed(FREE_TEXT, "rubric.concepts[0].claims[0]", {}),
+     "rubric.concepts[0].claims[0].subject", "required"),
+    ("free_text", changed(FREE_TEXT, "rubric.concepts[0].claims[1].predicate", DELETE),
+     "rubric.concepts[0].claims[1].predicate", "required"),
+    ("free_text", changed(FREE_TEXT, "rubric.concepts[0].claims[1].object", ["x"]),
+     "rubric.concepts[0].claims[1].object", "unknown key"),
+    ("free_text", changed(FREE_TEXT, "rubric.concepts[0].claims[0].as", "noun"),
+     "rubric.concepts[0].claims[0].as", "answer, action, mention"),
+    ("free_text", changed(FREE_TEXT, "rubric.concepts[0].claims[1].polarity", "no"),
+     "rubric.concepts[0].claims[1].polarity", "positive or negative"),
+    ("free_text", changed(FREE_TEXT, "rubric.concepts[0].claims[0].term", []),
+     "rubric.concepts[0].claims[0].term", "at least 1"),
+    ("free_text", changed(FREE_TEXT, "rubric.concepts[0].claims[0].term", ["ok", "_ _"]),
+     "rubric.concepts[0].claims[0].term[1]", "no letters"),
+    ("free_text", changed(FREE_TEXT, "rubric.concepts[0].claims[0].term", ["a, b"]),
+     "rubric.concepts[0].claims[0].term[0]", "punctuation"),
+    ("free_text", changed(FREE_TEXT, "rubric.concepts[0].claims[0].term", ["x but y"]),
+     "rubric.concepts[0].claims[0].term[0]", "clause-breaking"),
+    ("free_text", changed(FREE_TEXT, "rubric.concepts[0].claims[0].term", ["* x"]),
+     "rubric.concepts[0].claims[0].term[0]", "wildcard"),
+    ("free_text", changed(FREE_TEXT, "rubric.concepts[0].claims[0].term", ["x" * 201]),
+     "rubric.concepts[0].claims[0].term[0]", "longer than 200"),
+    ("free_text", changed(FREE_TEXT, "rubric.concepts[0].claims[0].term", ["a"] * 201),
+     "rubric.concepts[0].claims[0].term", "more than 200"),
+    ("free_text", changed(FREE_TEXT, "rubric.concepts[0].claims[1].subject", ["@modle"]),
+     "rubric.concepts[0].claims[1].subject[0]", "unknown term @modle"),
+    ("free_text", changed(FREE_TEXT, "rubric.terms", {"a": ["@b"], "b": ["@a"]}),
+     "rubric.terms.a", "refers to itself"),
+    ("free_text", changed(FREE_TEXT, "rubric.terms", {"Big": ["x"]}),
+     "rubric.terms.Big", "lower-case"),
+    ("free_text", changed(FREE_TEXT, "rubric.terms", {"a": "x"}),
+     "rubric.terms.a", "must be a list"),
+    ("free_text", changed(FREE_TEXT, "rubric.terms", ["x"]), "rubric.terms", "mapping"),
+    ("free_text", changed(FREE_TEXT, "rubric.topic", "the model"), "rubric.topic",
+     "must be a list"),
     ("free_text", changed(FREE_TEXT, "rubric.concepts[0].label", ""),
      "rubric.concepts[0].label", "empty"),
     ("free_text", changed(FREE_TEXT, "rubric.concepts[1].key", "overfitting"),
@@ -109,8 +140,10 @@ BROKEN: list[tuple[str, dict[str, Any], str, str]] = [
      "rubric.contradictions[1].penalty", "(0, 1]"),
     ("free_text", changed(FREE_TEXT, "rubric.contradictions[1].penalty", DELETE),
      "rubric.contradictions[1].penalty", "required"),
-    ("free_text", changed(FREE_TEXT, "rubric.contradictions[1].unless", ["* x"]),
-     "rubric.contradictions[1].unless[0]", "wildcard"),
+    ("free_text", changed(FREE_TEXT, "rubric.contradictions[1].unless", ["x"]),
+     "rubric.contradictions[1].unless", "unknown key"),
+    ("free_text", changed(FREE_TEXT, "rubric.contradictions[1].claims", DELETE),
+     "rubric.contradictions[1].claims", "required"),
     ("free_text", changed(FREE_TEXT, "rubric.contradictions", {}),
      "rubric.contradictions", "must be a list"),
     ("free_text", changed(FREE_TEXT, "rubric.pass_threshold", 0), "rubric.pass_threshold",
@@ -204,7 +237,7 @@ def test_an_unknown_kind_or_a_config_that_is_not_a_mapping_is_refused(
 
 # --- public_config ----------------------------------------------------------------------------
 
-SECRETS = ("correct", "feedback", "rubric", "answer", "tolerance", "patterns", "ranges")
+SECRETS = ("correct", "feedback", "rubric", "answer", "tolerance", "claims", "ranges")
 
 
 @pytest.mark.parametrize(
@@ -221,7 +254,9 @@ def test_public_config_never_leaks_the_answer(kind: str, config: dict[str, Any])
     if kind == "free_text":
         for concept in config["rubric"]["concepts"]:
             assert concept["label"] not in dumped
-            assert all(pattern not in dumped for pattern in concept["patterns"] if len(pattern) > 4)
+            for claim in concept["claims"]:
+                phrases = [p for part in claim.values() if isinstance(part, list) for p in part]
+                assert all(phrase not in dumped for phrase in phrases if len(phrase) > 4)
     for choice in shown["choices"]:
         assert set(choice) == {"key", "text"}
 
