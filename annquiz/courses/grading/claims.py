@@ -54,6 +54,9 @@ __all__ = [
 _SEPARATING_DASH = re.compile(r"\s[-\u2012\u2013\u2014\u2015]+\s")
 _ARROW = re.compile(r"-+>|=+>|\u2192|\u27f6|\u21d2")
 _ARROW_WORD = "xxarrowxx"
+# A line break inside a paragraph (a wrapped line) is a space; a blank line or a list item
+# starts a new sentence.
+_SOFT_BREAK = re.compile(r"(?<![\n.!?;:])\n(?![ \t]*(?:\n|[-*\u2022]|\d+[.)]))")
 _NEGATIVE_PRONOUNS = frozenset({"nothing", "nobody", "noone", "nowhere"})
 # Sentence-opening answers to a yes/no question ("No, ...", "Not always: ...", "no it has to
 # ...") are dropped: they answer the question and negate nothing in the sentence.
@@ -81,7 +84,7 @@ _CONNECTIVES = frozenset(
         "point", "eventually", "ultimately", "over", "time", "epochs", "the", "a", "an",
     }
 )  # fmt: skip
-_PRONOUNS = frozenset({"it", "they", "this", "that", "which"})
+_PRONOUNS = frozenset({"it", "it's", "they", "this", "that", "which"})
 # Words that may stand between the parts of a list without making it a sentence.
 _LIST_FILLERS = frozenset({"and", "or", "etc", "vs", "versus", "plus", "amp"})
 # Verbs that negate what follows them ("fails to generalize") and that end it ("stops
@@ -153,6 +156,7 @@ def _tokenize(text: str) -> _Tokens:
     after_colon: set[int] = set()
     after_arrow: set[int] = set()
     contrast: set[int] = set()
+    text = _SOFT_BREAK.sub(" ", text)
     text = _PARTICLE_RE.sub(r"\1 ", text)
     text = _ARROW.sub(f" : {_ARROW_WORD} ", text)
     text = _SEPARATING_DASH.sub(" : ", text)

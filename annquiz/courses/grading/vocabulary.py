@@ -66,7 +66,7 @@ _TERMS: dict[str, list[str]] = {
     ],
     "model": [
         "model", "network", "net", "ann", "neural network", "neural net", "nn", "classifier",
-        "it", "the system", "learner",
+        "it", "it's", "the system", "learner",
     ],
     # --- which way it goes -----------------------------------------------------------------
     "goes_up": [

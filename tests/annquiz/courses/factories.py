@@ -44,13 +44,16 @@ def free_text_config() -> dict[str, Any]:
                     "key": "overfitting",
                     "label": "overfitting",
                     "weight": 0.6,
-                    "patterns": ["overfit", "memoriz", "memoris"],
+                    "claims": [
+                        {"term": ["@overfitting"]},
+                        {"subject": ["@model"], "predicate": ["@overfitting", "@memorizes"]},
+                    ],
                 },
                 {
                     "key": "remedy",
                     "label": "a remedy such as dropout",
                     "weight": 0.4,
-                    "patterns": ["dropout", "regulari", "early stopping"],
+                    "claims": [{"term": ["dropout", "regulari", "early stopping"], "as": "action"}],
                 },
             ],
             "contradictions": [],

@@ -31,7 +31,7 @@ from tests.factories import DEFAULT_PASSWORD, StudentFactory
 
 pytestmark = pytest.mark.django_db
 
-SECRET_KEYS = {"correct", "rubric", "answer", "tolerance", "patterns", "concepts"}
+SECRET_KEYS = {"correct", "rubric", "answer", "tolerance", "claims", "concepts", "confidence"}
 SECRET_TEXTS = ("MODEL-ANSWER-TEXT", "fb-b", "fb-c")
 
 

@@ -438,8 +438,8 @@ def test_bad_config_points_at_the_offending_entry(copy: Path) -> None:
     path = copy / "lessons" / "04-types-of-neural-networks.md"
     edit(
         path,
-        '            weight: 0.4\n            patterns: ["sequen"',
-        '            weight: -1\n            patterns: ["sequen"',
+        '            weight: 0.4\n            claims:\n              - {subject: ["@prices"]',
+        '            weight: -1\n            claims:\n              - {subject: ["@prices"]',
     )
     error = load_error(copy)
     assert_points_at(
