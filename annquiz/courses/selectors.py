@@ -38,9 +38,7 @@ if TYPE_CHECKING:
 
 # Grade details a student may see before the model answer is earned; everything else in
 # ``Answer.details`` (such as the expected value) waits until it is.
-PUBLIC_DETAIL_KEYS = frozenset(
-    {"found", "missing", "contradictions", "denied", "choice_correct"}
-)
+PUBLIC_DETAIL_KEYS = frozenset({"found", "missing", "contradictions", "denied", "choice_correct"})
 
 
 def _require_user(user: AnyUser) -> None:

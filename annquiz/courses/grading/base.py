@@ -28,7 +28,7 @@ class Grade:
 
     ``score`` is in [0, 1]; ``feedback`` is one to three sentences for the student; ``details``
     is JSON-serialisable and holds only what is safe to show right after grading (it never
-    reveals the expected answer of a response that was not correct). ``confidence`` (0–1) is
+    reveals the expected answer of a response that was not correct). ``confidence`` (0 to 1) is
     how sure the grading is: 1 for every kind but free text, whose doubtful gradings an
     instructor reviews.
     """

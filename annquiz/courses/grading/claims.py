@@ -26,7 +26,7 @@ nothing. Every finding carries the signals that lower the grade's confidence.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -38,12 +38,12 @@ __all__ = [
     "ClaimHit",
     "Helpers",
     "Phrase",
+    "PhraseCompiler",
     "PhraseSet",
     "TextClaims",
     "Vocabulary",
     "analyse",
     "canonical",
-    "PhraseCompiler",
     "compile_phrases",
     "covers",
     "excused",
@@ -81,9 +81,10 @@ _CONNECTIVES = frozenset(
         "it", "they", "this", "starts", "start", "started", "begins", "begin", "began", "to",
         "is", "are", "was", "were", "will", "would", "keeps", "keep", "kept", "continues",
         "continue", "gets", "get", "becomes", "become", "only", "just", "again", "at", "some",
-        "point", "eventually", "ultimately", "over", "time", "epochs", "the", "a", "an",
+        "point", "ultimately", "over", "time", "epochs", "the", "a", "an",
     }
 )  # fmt: skip
+_BARE_NEGATORS = frozenset({"not", "no", "never", "without", "nor"})
 _PRONOUNS = frozenset({"it", "it's", "they", "this", "that", "which"})
 # Words that may stand between the parts of a list without making it a sentence.
 _LIST_FILLERS = frozenset({"and", "or", "etc", "vs", "versus", "plus", "amp"})
@@ -236,9 +237,7 @@ class PhraseSet:
         if len(word) >= _FUZZY_MIN - 1 and word not in known:
             for letter in {word[1]} - {word[0]}:  # a slip in the first letter
                 candidates.extend(letters.get(letter, ()))
-        result = tuple(
-            phrase for phrase in candidates if _may_start(phrase, word, known)
-        )
+        result = tuple(phrase for phrase in candidates if _may_start(phrase, word, known))
         if len(self._by_word) > _WORD_CACHE:
             self._by_word.clear()
         self._by_word[word] = result
@@ -288,7 +287,9 @@ class _Compiler:
         if name in self.named:
             return self.named[name]
         if name in self.trail:
-            raise ValueError(f"the term @{name} refers to itself through @{' -> @'.join(self.trail)}")
+            raise ValueError(
+                f"the term @{name} refers to itself through @{' -> @'.join(self.trail)}"
+            )
         if name not in self.vocabulary:
             raise ValueError(f"unknown term @{name}")
         self.trail.append(name)
@@ -441,8 +442,11 @@ def _transposed(a: str, b: str) -> bool:
     if len(a) != len(b) or a == b:
         return False
     diff = [i for i in range(len(a)) if a[i] != b[i]]
-    return len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] and (
-        a[diff[1]] == b[diff[0]]
+    return (
+        len(diff) == 2
+        and diff[1] == diff[0] + 1
+        and a[diff[0]] == b[diff[1]]
+        and (a[diff[1]] == b[diff[0]])
     )
 
 
@@ -625,11 +629,10 @@ class _Matcher:
             token = self.tokens[index]
             if token.clause != clause:
                 return False
-            if token.text.endswith("n't") or (is_negation_word(token.text) and token.text not in
-                                               {"not", "no", "never", "without", "nor"}):  # fmt: skip
-                return True
             if token.text in {"not", "never", "no"}:
                 return linking > 0
+            if is_negation_word(token.text) and token.text not in _BARE_NEGATORS:
+                return True  # "isn't", "doesn't", "cannot"
             if token.text not in _LINKING:
                 return False
         return False
@@ -655,8 +658,13 @@ _AUXILIARIES = frozenset(
 
 
 def _finite(word: str) -> bool:
-    return word in _IRREGULAR_FINITE or word in _AUXILIARIES or (
-        len(word) > 3 and (word.endswith("ed") or (word.endswith("s") and not word.endswith("ss")))
+    return (
+        word in _IRREGULAR_FINITE
+        or word in _AUXILIARIES
+        or (
+            len(word) > 3
+            and (word.endswith("ed") or (word.endswith("s") and not word.endswith("ss")))
+        )
     )
 
 
@@ -672,7 +680,7 @@ _FUNCTION_WORDS = frozenset(
         "must", "it", "its", "it's", "they", "their", "them", "this", "that", "these",
         "those", "which", "who", "to", "of", "in", "on", "at", "by", "for", "with", "from",
         "into", "so", "because", "since", "as", "than", "when", "if", "while", "then", "each",
-        "every", "per", "not", "no", "you", "we", "i", "i'd", "i'm", "it's", "there", "but",
+        "every", "per", "not", "no", "you", "we", "i", "i'd", "i'm", "there", "but",
         "after", "before", "until", "over", "up", "down", "out", "off", "too", "very",
     }
 )  # fmt: skip
@@ -772,9 +780,7 @@ def analyse(
         (o.start, o.end) for p in predicates.values() for o in matcher.occurrences(p)
     ]
     verbs = [
-        (o.start, o.end)
-        for h in (helpers.action, helpers.helps)
-        for o in matcher.occurrences(h)
+        (o.start, o.end) for h in (helpers.action, helpers.helps) for o in matcher.occurrences(h)
     ]
     list_clauses = _list_clauses(tokens, spans, covered, predicate_spans, verbs)
     result.list_clauses = len(list_clauses)
@@ -783,9 +789,7 @@ def analyse(
         "predicate": sorted(set(predicate_spans)),
         "term": sorted({(o.start, o.end) for t in terms.values() for o in matcher.occurrences(t)}),
     }
-    reported = {
-        tokens.tokens[o.start].clause for o in matcher.occurrences(helpers.reported)
-    }
+    reported = {tokens.tokens[o.start].clause for o in matcher.occurrences(helpers.reported)}
 
     def modified(o: _Occurrence) -> bool:
         """A one-word subject after a noun of another kind is part of a compound: "media
@@ -861,7 +865,9 @@ def analyse(
             result.hits[id(claim)] = hits
 
     bound = {hit.start for claim_hits in result.hits.values() for hit in claim_hits}
-    result.dangling_subjects = sum(1 for o in candidates if usable(o.start) and o.start not in bound)
+    result.dangling_subjects = sum(
+        1 for o in candidates if usable(o.start) and o.start not in bound
+    )
     result.matcher = matcher
     return result
 
@@ -875,6 +881,7 @@ def excused(hit: ClaimHit, result: TextClaims, stated: Sequence[ClaimHit]) -> bo
     tokens = matcher.tokens
     clause = tokens[hit.start].clause
     clause_tokens = [i for i, t in enumerate(tokens) if t.clause == clause]
+
     def following(i: int) -> str:
         return tokens[i + 1].text if i + 1 < len(tokens) else ""
 
@@ -904,7 +911,6 @@ def _list_clauses(
     by_clause: dict[int, list[int]] = {}
     for index, token in enumerate(tokens.tokens):
         by_clause.setdefault(token.clause, []).append(index)
-    predicate_words = {i for start, end in predicate_spans for i in range(start, end)}
     items: dict[int, int] = {}
     bare: dict[int, bool] = {}
     for clause, indices in by_clause.items():
@@ -931,9 +937,12 @@ def _list_clauses(
         words = {tokens.tokens[i].text for i in indices}
         count = len({start for start, _ in spans if start in indices})
         has_verb = any(start in indices for start, _ in verb_spans)
-        if count >= 3 and not has_verb and not words & _FUNCTION_WORDS and 2 * len(
-            [i for i in indices if i in covered]
-        ) >= len(indices):
+        if (
+            count >= 3
+            and not has_verb
+            and not words & _FUNCTION_WORDS
+            and 2 * len([i for i in indices if i in covered]) >= len(indices)
+        ):
             items[clause] = count
             bare[clause] = True
     listed = {clause for clause, count in items.items() if count >= 3 and bare[clause]}
@@ -944,18 +953,20 @@ def _list_clauses(
         # A comma list of short items none of which has a verb: "first layer, features,
         # columns, input shape".
         short = [c for c in clauses if len(by_clause[c]) <= 3]
-        if len(clauses) >= 3 and len(short) == len(clauses) and not any(
-            tokens.tokens[i].text in _AUXILIARIES
-            or ((i, i + 1) in predicate_spans and tokens.tokens[i].text.endswith("s"))
-            or any(s <= i < e for s, e in verb_spans)
-            for c in clauses
-            for i in by_clause[c]
+        if (
+            len(clauses) >= 3
+            and len(short) == len(clauses)
+            and not any(
+                tokens.tokens[i].text in _AUXILIARIES
+                or ((i, i + 1) in predicate_spans and tokens.tokens[i].text.endswith("s"))
+                or any(s <= i < e for s, e in verb_spans)
+                for c in clauses
+                for i in by_clause[c]
+            )
         ):
             listed.update(clauses)
         one_item = [
-            c
-            for c in clauses
-            if bare.get(c) and items.get(c, 0) == 1 and len(by_clause[c]) <= 2
+            c for c in clauses if bare.get(c) and items.get(c, 0) == 1 and len(by_clause[c]) <= 2
         ]
         if len(one_item) >= 3:
             listed.update(one_item)
@@ -972,7 +983,9 @@ def _nearest(occurrences: list[_Occurrence], clause: int, tokens, before: int, a
     return best
 
 
-def _term_hits(claim: Claim, matcher: _Matcher, usable, helpers: Helpers) -> list[ClaimHit]:
+def _term_hits(
+    claim: Claim, matcher: _Matcher, usable: Callable[[int], bool], helpers: Helpers
+) -> list[ClaimHit]:
     assert claim.term is not None
     tokens = matcher.tokens
     hits: list[ClaimHit] = []
@@ -1107,7 +1120,7 @@ def _relation_hits(
     matcher: _Matcher,
     candidates: list[_Occurrence],
     mentions: list[_Occurrence],
-    usable,
+    usable: Callable[[int], bool],
 ) -> list[ClaimHit]:
     assert claim.subject is not None and claim.predicate is not None
     tokens = matcher.tokens
@@ -1124,14 +1137,16 @@ def _relation_hits(
         binding = _bind(predicate, matcher, candidates, last_in_clause, mentions)
         if binding is None:
             continue
+        found: _Occurrence | None
         if binding.topic:
-            if not claim.about_topic:
-                continue
-            subject = _Occurrence(predicate.start, predicate.start, False)
+            found = (
+                _Occurrence(predicate.start, predicate.start, False) if claim.about_topic else None
+            )
         else:
-            subject = mine.get((binding.subject.start, binding.subject.end))
-        if subject is None:
+            found = mine.get((binding.subject.start, binding.subject.end))
+        if found is None:
             continue
+        subject = found
         clause_start = matcher.t.clause_starts[tokens[predicate.start].clause]
         if binding.topic:
             start, end = predicate.start, predicate.end
@@ -1218,9 +1233,7 @@ def _antecedent(
         return max(earlier, key=lambda o: (o.end, -o.start)) if earlier else None
     for wanted in (sentence, sentence - 1):
         firsts = [
-            o
-            for o in subjects
-            if tokens[o.start].sentence == wanted and o.end <= pronoun.start
+            o for o in subjects if tokens[o.start].sentence == wanted and o.end <= pronoun.start
         ]
         if firsts:
             first = min(firsts, key=lambda o: (o.start, -o.end))
@@ -1254,9 +1267,7 @@ def _bind(
             if antecedent is not None:
                 return _Binding(antecedent, True)
         return _Binding(nearest, False)
-    after = [
-        o for o in candidates if o.start >= predicate.end and tokens[o.start].clause == clause
-    ]
+    after = [o for o in candidates if o.start >= predicate.end and tokens[o.start].clause == clause]
     if after:
         first_start = min(o.start for o in after)
         nearest = max((o for o in after if o.start == first_start), key=lambda o: o.end)
@@ -1272,7 +1283,9 @@ def _bind(
     # colon, continues the subject of the clause before it ("..., and then flattens out").
     clause_start = matcher.t.clause_starts[clause]
     opening = [tokens[i].text for i in range(clause_start, predicate.start)]
-    sentence_start = next(i for i, t in enumerate(tokens) if t.sentence == tokens[clause_start].sentence)
+    sentence_start = next(
+        i for i, t in enumerate(tokens) if t.sentence == tokens[clause_start].sentence
+    )
     if clause_start == sentence_start and set(opening) <= _TOPIC_OPENERS:
         return _Binding(_TOPIC, True, topic=True)
     colon = clause in matcher.t.after_colon or clause in matcher.t.contrast

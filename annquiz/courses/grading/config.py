@@ -14,19 +14,19 @@ from dataclasses import dataclass, replace
 from typing import Any, NoReturn
 
 from annquiz.courses.grading.base import QUESTION_KINDS, memoized_by_json
-from annquiz.courses.grading.errors import ConfigError
 from annquiz.courses.grading.claims import (
     TERM_MODES,
-    covers,
     Claim,
     Helpers,
     PhraseCompiler,
     PhraseSet,
     Vocabulary,
+    covers,
     known_words,
 )
-from annquiz.courses.grading.vocabulary import SHARED_TERMS
+from annquiz.courses.grading.errors import ConfigError
 from annquiz.courses.grading.variants import expects_vector, validate_parametrized
+from annquiz.courses.grading.vocabulary import SHARED_TERMS
 from training.validation import as_mapping, check_known_keys, check_required_keys, join_path
 
 __all__ = [
@@ -491,9 +491,7 @@ def parse_free_text(config: Mapping[str, Any]) -> FreeTextConfig:
         )
     ]
     if topic:
-        concepts = tuple(
-            replace(c, claims=_about_topic(c.claims, topic, known)) for c in concepts
-        )
+        concepts = tuple(replace(c, claims=_about_topic(c.claims, topic, known)) for c in concepts)
         contradictions = tuple(
             replace(c, claims=_about_topic(c.claims, topic, known)) for c in contradictions
         )

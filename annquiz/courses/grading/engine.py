@@ -305,10 +305,7 @@ def _grade_free_text(config: Mapping[str, Any], response: Mapping[str, Any]) -> 
         "missing": [concept.label for concept in missing],
         "contradictions": [item.label for item in contradictions],
         "denied": [concept.label for concept in denied_concepts],
-        "claims": [
-            {"claim": hit.claim.says, "evidence": hit.evidence}
-            for hit in credited
-        ],
+        "claims": [{"claim": hit.claim.says, "evidence": hit.evidence} for hit in credited],
         "choice_correct": choice_correct,
         "choice_score": round(choice_score, 4),
         "text_score": round(text_score, 4),

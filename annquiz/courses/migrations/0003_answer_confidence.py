@@ -5,20 +5,26 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('courses', '0002_protect_answered_questions'),
+        ("courses", "0002_protect_answered_questions"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='answer',
-            name='confidence',
-            field=models.FloatField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(0.0), django.core.validators.MaxValueValidator(1.0)]),
+            model_name="answer",
+            name="confidence",
+            field=models.FloatField(
+                blank=True,
+                null=True,
+                validators=[
+                    django.core.validators.MinValueValidator(0.0),
+                    django.core.validators.MaxValueValidator(1.0),
+                ],
+            ),
         ),
         migrations.AddField(
-            model_name='answer',
-            name='needs_review',
+            model_name="answer",
+            name="needs_review",
             field=models.BooleanField(default=False),
         ),
     ]

@@ -6,6 +6,7 @@ import threading
 from typing import Any
 
 import pytest
+from django.conf import settings as django_settings
 from django.db import connection, connections
 
 from annquiz.core.errors import AttemptsExhausted
@@ -94,6 +95,38 @@ class TestAnswerSubmit:
         )
         assert answer.verdict == "correct"
         assert answer.feedback
+
+    def test_a_confident_grading_is_stored_with_its_confidence_and_not_flagged(self) -> None:
+        question = QuestionFactory.create(kind=QuestionKind.FREE_TEXT, config=free_text_config())
+        answer = answer_submit(
+            student=StudentFactory.create(),
+            question=question,
+            response={"text": "The model is overfitting; add dropout."},
+        )
+        answer.refresh_from_db()
+        assert (answer.confidence, answer.needs_review) == (1.0, False)
+
+    def test_a_doubtful_grading_is_flagged_for_review(self) -> None:
+        question = QuestionFactory.create(kind=QuestionKind.FREE_TEXT, config=free_text_config())
+        answer = answer_submit(
+            student=StudentFactory.create(),
+            question=question,
+            response={"text": "The model overfits, and it does not overfit."},
+        )
+        answer.refresh_from_db()
+        assert answer.confidence is not None
+        assert answer.confidence < django_settings.ANNQUIZ_REVIEW_CONFIDENCE
+        assert answer.needs_review is True
+
+    def test_the_review_threshold_is_a_setting(self, settings: Any) -> None:
+        settings.ANNQUIZ_REVIEW_CONFIDENCE = 0.3
+        question = QuestionFactory.create(kind=QuestionKind.FREE_TEXT, config=free_text_config())
+        answer = answer_submit(
+            student=StudentFactory.create(),
+            question=question,
+            response={"text": "The model overfits, and it does not overfit."},
+        )
+        assert answer.needs_review is False
 
     def test_an_inactive_question_cannot_be_answered(self) -> None:
         question = QuestionFactory.create(is_active=False)

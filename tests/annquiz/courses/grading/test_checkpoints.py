@@ -19,7 +19,7 @@ def test_every_checkpoint_rubric_is_a_valid_free_text_config(name: str) -> None:
     assert "rubric" not in repr(shown)
 
 
-# (scenario, response with its choice by meaning, verdict, labels of the claims found, contradictions)
+# (scenario, response with its choice by meaning, verdict, labels found, contradictions)
 Case = tuple[str, dict[str, Any], str, list[str], list[str]]
 
 CASES: list[Case] = [
@@ -74,8 +74,8 @@ CASES: list[Case] = [
         "stocks",
         {
             "choice": "rnn",
-            "text": "Recurrent Neural Network (RNN) because it can handle sequential data and learn "
-            "from patterns over time.",
+            "text": "Recurrent Neural Network (RNN) because it can handle sequential data "
+            "and learn from patterns over time.",
         },
         "correct",
         [
@@ -187,8 +187,8 @@ CASES: list[Case] = [
     (
         "loss_rises",
         {
-            "text": "The model starts to overfit after epoch 5; I'd use early stopping with patience "
-            "and restore the best weights."
+            "text": "The model starts to overfit after epoch 5; I'd use early stopping with "
+            "patience and restore the best weights."
         },
         "correct",
         ["overfitting", "a remedy such as early stopping, dropout or more training data"],
@@ -317,8 +317,8 @@ CASES: list[Case] = [
     (
         "validation_rises",
         {
-            "text": "After epoch 10 the network overfits: it memorises the training data and doesn't "
-            "generalise to the validation set. Stop at epoch 10."
+            "text": "After epoch 10 the network overfits: it memorises the training data and "
+            "doesn't generalise to the validation set. Stop at epoch 10."
         },
         "correct",
         [
