@@ -873,8 +873,8 @@ def analyse(
 
 
 def excused(hit: ClaimHit, result: TextClaims, stated: Sequence[ClaimHit]) -> bool:
-    """Is a contradiction's ``hit`` only hypothetical, or an earlier state followed by the
-    right one in the same sentence ("it decreases at first, then rises")?"""
+    """Is a contradiction's ``hit`` only hypothetical, or an earlier state of the same subject
+    followed by the right one in the same sentence ("it decreases at first, then rises")?"""
     matcher = result.matcher
     if matcher is None:
         return False
@@ -893,10 +893,16 @@ def excused(hit: ClaimHit, result: TextClaims, stated: Sequence[ClaimHit]) -> bo
     }
     if hypothetical & _HYPOTHETICAL:
         return True
+    if hit.claim.subject is None:
+        return False
     sentence = tokens[hit.start].sentence
     sentence_words = {t.text for t in tokens if t.sentence == sentence}
     return bool(sentence_words & _SEQUENCE) and any(
-        tokens[other.start].sentence == sentence and other.start != hit.start for other in stated
+        tokens[other.start].sentence == sentence
+        and other.start != hit.start
+        and other.claim.subject is not None
+        and other.claim.subject.first == hit.claim.subject.first
+        for other in stated
     )
 
 

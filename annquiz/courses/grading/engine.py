@@ -298,7 +298,13 @@ def _grade_free_text(config: Mapping[str, Any], response: Mapping[str, Any]) -> 
     # Denying a required claim is as wrong as stating it is right.
     denial = text_share * sum(c.weight for c in denied_concepts) / total_weight
     penalty = sum(item.penalty for item in contradictions) + denial
-    score = clamp_score(choice_score + text_score - penalty)
+    # A denied claim costs the explanation its share, never a right choice its share; a
+    # stated contradiction costs the answer as a whole. An explanation that argues for a
+    # wrong choice earns nothing.
+    explained = max(0.0, text_score - denial)
+    if choice_correct is False and penalty > 0:
+        explained = 0.0
+    score = clamp_score(choice_score + explained - sum(item.penalty for item in contradictions))
 
     details: dict[str, Any] = {
         "found": [concept.label for concept in found_concepts],
