@@ -95,12 +95,13 @@ _HALTING_VERBS = frozenset(
     {"stop", "stops", "stopped", "stopping", "cease", "ceases", "ceased", "quits", "quit"}
 )
 _NEGATION_BEFORE_SUBJECT = 3
-_MAX_BIND_GAP = 14
+_MAX_BIND_GAP = 18
 _WILDCARD_MAX = 2
 _FUZZY_MIN = 6
 _SHORT_WORD = 4
 # Endings that keep a word an inflection of a stem ("increas" -> "increases"), not another word.
 _PLURALS = frozenset({"", "s", "es", "'s", "s'"})
+_WORD_ENDINGS = ("s", "d", "ed", "er", "ly", "ing", "al", "y")
 _INFLECTIONS = (
     "", "s", "es", "e", "ed", "d", "ing", "er", "ers", "est", "ion", "ions", "ation",
     "ations", "ting", "ted", "ter", "ly", "ally", "ment", "ments", "ness", "al", "ive", "ity",
@@ -191,9 +192,9 @@ def _tokenize(text: str) -> _Tokens:
         starts.setdefault(token.clause, index)
     # A question counts as a claim when the answer goes on ("Is the training loss still
     # falling while the validation loss rises? Then it overfits."), not when it ends with it.
-    last = tokens[-1].sentence if tokens else 0
     asked = frozenset(questions)
-    questions = {q for q in questions if q >= last}
+    answered = {t.sentence for t in tokens if t.sentence not in asked}
+    questions = {q for q in questions if not any(a > q for a in answered)}
     return _Tokens(
         tuple(tokens),
         frozenset(questions),
@@ -543,7 +544,8 @@ class _Matcher:
         if ok and noun and not slip and word != item and word.startswith(item):
             ok = word[len(item) :] in _PLURALS
         if ok and noun and slip and word[: len(item) - 2] == item[: len(item) - 2]:
-            ok = False  # "biased" is no slip for "biases": nouns differ in their endings
+            # "biased" is no slip for "biases": another ending, not a typo ("trainig")
+            ok = not word.endswith(_WORD_ENDINGS)
         return self._walk(items, p + 1, t + 1, clause, fuzzy or slip, noun) if ok else []
 
     def ends(self, phrases: PhraseSet, start: int, noun: bool = False) -> list[tuple[int, bool]]:
@@ -789,7 +791,15 @@ def analyse(
         "predicate": sorted(set(predicate_spans)),
         "term": sorted({(o.start, o.end) for t in terms.values() for o in matcher.occurrences(t)}),
     }
-    reported = {tokens.tokens[o.start].clause for o in matcher.occurrences(helpers.reported)}
+    reported: set[int] = set()
+    for o in matcher.occurrences(helpers.reported):
+        first = tokens.tokens[o.start]
+        for token in tokens.tokens[o.start :]:
+            if token.sentence != first.sentence or (
+                token.clause != first.clause and token.clause in tokens.contrast
+            ):
+                break
+            reported.add(token.clause)
 
     def modified(o: _Occurrence) -> bool:
         """A one-word subject after a noun of another kind is part of a compound: "media
@@ -856,13 +866,26 @@ def analyse(
             and token.sentence not in tokens.questions
         )
 
+    # Relations first: a term is shadowed only by a predicate that says something of a
+    # subject ("the model is overfitting"), not by one left unbound ("the issue is overfitting").
+    for claim in claims:
+        if claim.term is None:
+            hits = _relation_hits(claim, matcher, candidates, mentions, usable)
+            if hits:
+                result.hits[id(claim)] = hits
+    bound_predicates = sorted(
+        {(h.start, h.end) for claim_hits in result.hits.values() for h in claim_hits}
+    )
+    matcher.shadowing["predicate"] = [
+        span
+        for span in matcher.shadowing["predicate"]
+        if any(s <= span[0] and span[1] <= e for s, e in bound_predicates)
+    ]
     for claim in claims:
         if claim.term is not None:
             hits = _term_hits(claim, matcher, usable, helpers)
-        else:
-            hits = _relation_hits(claim, matcher, candidates, mentions, usable)
-        if hits:
-            result.hits[id(claim)] = hits
+            if hits:
+                result.hits[id(claim)] = hits
 
     bound = {hit.start for claim_hits in result.hits.values() for hit in claim_hits}
     result.dangling_subjects = sum(
@@ -1006,7 +1029,7 @@ def _term_hits(
         start, end = occurrence.start, occurrence.end
         inside = [(start, end)]
         if claim.mode == "action":
-            verb = _nearest(matcher.occurrences(helpers.action), clause, tokens, start, 4)
+            verb = _nearest(matcher.occurrences(helpers.action), clause, tokens, start, 6)
             helper = next(
                 (
                     o

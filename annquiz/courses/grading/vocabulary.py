@@ -29,13 +29,15 @@ _TERMS: dict[str, list[str]] = {
     ],
     "data_noun": ["data", "set", "dataset", "data set", "examples", "samples", "points", "split"],
     "training_data": [
-        "@training @data_noun", "data it was trained on", "data it has seen", "seen data",
+        "@training @data_noun", "the @training @data_noun", "its @training @data_noun",
+        "data it was trained on", "data it has seen", "seen data",
         "data it learned from", "known data", "data it trained on", "training",
         "@data_noun it * trained on", "@data_noun it learned from", "@data_noun it learnt from",
         "@data_noun it has seen", "@data_noun it saw",
     ],
     "validation_data": [
-        "@validation @data_noun", "new data", "new examples", "new samples", "new inputs",
+        "@validation @data_noun", "the @validation @data_noun", "a @validation @data_noun",
+        "new data", "new examples", "new samples", "new inputs",
         "fresh data", "other data", "examples outside * set", "data outside * set",
         "data kept aside", "data held back", "data set aside", "examples * has never seen",
         "examples * has not seen", "examples * hasn't seen", "new ones",
@@ -229,7 +231,8 @@ _TERMS: dict[str, list[str]] = {
         "others would", "others say", "tutorials", "textbooks say", "one might think",
         "you might think", "you could think", "it is tempting", "it's tempting", "tempting to",
         "a common mistake", "common misconception", "a misconception", "is a myth",
-        "they say", "it is often said", "often said", "beginners think", "novices think",
+        "it is often said", "often said", "some argue", "many argue", "people argue",
+        "it is argued", "others argue", "some claim", "beginners think", "novices think",
         "one could argue", "might be tempted",
     ],
     "harms": [
@@ -310,7 +313,8 @@ _TERMS: dict[str, list[str]] = {
         "rising", "rinsing", "crises", "crisis", "arise", "arises", "arising", "arose",
         "rely", "reply", "memory", "memo", "generally", "general", "generate", "generated",
         "generating", "generator", "improvise", "prove", "approve", "declare", "decline",
-        "reduce", "produce", "induce", "introduce", "deduce",
+        "reduce", "produce", "induce", "introduce", "deduce", "simply", "simpler",
+        "simplest", "simplify",
     ],
 }  # fmt: skip
 
