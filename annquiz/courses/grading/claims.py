@@ -51,7 +51,7 @@ __all__ = [
 ]
 
 # A dash between spaces separates like a colon: "overfitting - add dropout".
-_SEPARATING_DASH = re.compile(r"\s[-\u2012\u2013\u2014\u2015]+\s")
+_SEPARATING_DASH = re.compile(r"[ \t][-\u2012\u2013\u2014\u2015]+[ \t]")
 _ARROW = re.compile(r"-+>|=+>|\u2192|\u27f6|\u21d2")
 _ARROW_WORD = "xxarrowxx"
 # A line break inside a paragraph (a wrapped line) is a space; a blank line or a list item
