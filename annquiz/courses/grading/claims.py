@@ -1102,7 +1102,16 @@ def _proposed(matcher: _Matcher, occurrence: _Occurrence) -> bool:
     if first != occurrence.start or sentence == 0:
         return False
     asked = {t.text for t in tokens if t.sentence == sentence - 1}
-    return sentence - 1 in matcher.t.asked and bool(asked & _FIX_WORDS)
+    if sentence - 1 in matcher.t.asked and asked & _FIX_WORDS:
+        return True
+    # A list under a heading: "Fix:\n- dropout\n- early stopping".
+    for earlier in range(sentence - 1, max(-1, sentence - 8), -1):
+        heading = [t.text for t in tokens if t.sentence == earlier]
+        if len(heading) <= 2 and set(heading) & _FIX_WORDS:
+            return True
+        if len(heading) > 4:
+            return False
+    return False
 
 
 def _as_answer(
