@@ -258,6 +258,7 @@ class PhraseSet:
 
 
 _WORD_CACHE = 20000
+_NO_ENDS: list[tuple[int, bool]] = []
 
 
 def _may_start(phrase: Phrase, word: str, known: frozenset[str]) -> bool:
@@ -551,11 +552,13 @@ class _Matcher:
     def ends(self, phrases: PhraseSet, start: int, noun: bool = False) -> list[tuple[int, bool]]:
         """Where a phrase of ``phrases`` starting at ``start`` ends (and whether by a slip);
         with ``noun``, words match whole or as plurals only ("bias" is not "biased")."""
+        candidates = phrases.starting_with(self.tokens[start].text, self.known)
+        if not candidates:
+            return _NO_ENDS
         key = (id(phrases), start, noun)
         cached = self._ends.get(key)
         if cached is not None:
             return cached
-        candidates = phrases.starting_with(self.tokens[start].text, self.known)
         found: dict[int, bool] = {}
         clause = self.tokens[start].clause
         for phrase in candidates:
@@ -571,9 +574,11 @@ class _Matcher:
         cached = self._cache.get(key)
         if cached is not None:
             return cached
+        known = self.known
         result = [
             _Occurrence(start, end, fuzzy)
-            for start in range(len(self.tokens))
+            for start, token in enumerate(self.tokens)
+            if phrases.starting_with(token.text, known)
             for end, fuzzy in self.ends(phrases, start, noun)
         ]
         self._cache[key] = result
