@@ -13,7 +13,9 @@ One command, in one fresh process:
    (``tests/annquiz/courses/grading/adversarial_answers.yaml``);
 2. grades every table answer once, cold (the first grading of each question parses its
    rubric and fills the per-word caches), then ``--rounds`` more times warm, timing each
-   ``grade()`` call with ``time.perf_counter`` (target: p99 <= 50 ms per answer, CPU only);
+   ``grade()`` call with ``time.perf_counter`` (target: p99 <= 50 ms per answer, CPU only),
+   and each question's longest table answer repeated to 5,000 characters, the most a student
+   may send;
 3. counts how many verdicts agree with the tables and with the adversarial set, and the two
    errors that matter most: a wrong answer graded ``correct`` (target: none) and a right one
    denied it;
@@ -101,6 +103,14 @@ def main() -> None:
     for _ in range(args.rounds):
         warm.extend(ms for _, ms in (run(case) for case in tables))
 
+    # The longest answer a student may send: each question's longest table answer repeated
+    # up to 5,000 characters.
+    longest: list[float] = []
+    for key in sorted({case["question"] for case in tables}):
+        text = max((c["text"] for c in tables if c["question"] == key), key=len)
+        long_case = {"question": key, "text": ((text + " ") * 5000)[:5000].strip()}
+        longest.extend(run(long_case)[1] for _ in range(3))
+
     def agreement(cases: list[dict[str, Any]], grades: list[Grade]) -> dict[str, int]:
         pairs = list(zip(cases, grades, strict=True))
         return {
@@ -163,6 +173,8 @@ def main() -> None:
         f"| Time per answer, cold (first grading of each answer), p50 / p99 / max | "
         f"{statistics.median(cold_ms):.2f} / {percentile(cold_ms, 0.99):.2f} / "
         f"{max(cold_ms):.2f} ms | | |",
+        f"| Time per 5,000-character answer (the longest allowed), median / max | "
+        f"{statistics.median(longest):.1f} / {max(longest):.1f} ms | | |",
         f"| Agreement with the tables (correct / partial / incorrect) | "
         f"{pct(on_tables['agree'], on_tables['total'])} | >= 90 % | "
         f"{common.verdict(on_tables['agree'] >= 0.9 * on_tables['total'])} |",
