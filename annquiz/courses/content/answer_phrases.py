@@ -9,7 +9,7 @@ reworded copy and loosely enough to let a hint speak about the topic:
   each word is reduced to a crude stem (``overfitting`` = ``overfit``, ``regularization`` =
   ``regulariz``, ``decreases`` = ``decreas``). Function words (``the``, ``is``, ``more``...)
   are dropped; what is left are the *content words*.
-- **Clauses** end at punctuation (``. , ; : ! ? ( ) [ ]``, a dash, a line break), so a
+- **Clauses** end at punctuation (``. , ; : ! ? ( ) [ ]``, a dash, a blank line), so a
   phrase never spans two of them.
 - The **key phrases of an answer text** (a model answer, an explanation's answer-bearing
   sentence) are, per clause: its one content word when it has only one (``Overfitting.``,
@@ -65,7 +65,7 @@ STOPWORDS = frozenset(
 _TAG_RE = re.compile(r"<[^>]+>")
 _DASH_RE = re.compile(r"[\u2010-\u2015\u2212-]")
 # A clause ends at punctuation; a dot or comma between digits (0.622, 1,000) does not end it.
-_CLAUSE_RE = re.compile(r"(?<!\d)[.,](?!\d)|[.,](?=\s|$)|[;:!?()\[\]\n\u2014\u2013]")
+_CLAUSE_RE = re.compile(r"(?<!\d)[.,](?!\d)|[.,](?=\s|$)|[;:!?()\[\]\u2014\u2013]|\n\s*\n")
 _WORD_RE = re.compile(r"[a-z0-9]+(?:\.\d+)?(?:'[a-z]+)?")
 _SUFFIXES = (
     "isations",
@@ -135,6 +135,7 @@ GENERIC = frozenset(
     model models data dataset network networks neural ann anns layer layers dense input inputs
     output outputs train training trained learn learning learns learned value values weight
     weights number numbers loss epoch epochs neuron neurons prediction predictions predict
+    feature features
     """.split()  # noqa: SIM905
 )
 
