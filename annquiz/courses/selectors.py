@@ -529,6 +529,8 @@ def question_block_for_student(
     variant: QuestionVariant | None,
     last_feedback: AnswerFeedback | None = None,
 ) -> QuestionBlockView:
+    if student.pk is None:
+        raise PermissionDenied("log in to read the course")
     return QuestionBlockView(
         question=question,
         status=status,
