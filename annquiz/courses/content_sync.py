@@ -160,6 +160,7 @@ def course_load(*, definition: CourseDef, source: SourceRef | None = None) -> Lo
                     "lesson_id": lesson.pk,
                     "kind": question_def.kind,
                     "prompt_html": question_def.prompt_html,
+                    "hints_html": list(question_def.hints_html),
                     "explanation_html": question_def.explanation_html,
                     "model_answer_html": question_def.model_answer_html,
                     "handout_section": question_def.handout_section,

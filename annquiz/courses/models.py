@@ -63,6 +63,15 @@ def validate_blocks(value: Any) -> None:
             raise ValidationError(f"blocks[{index}].{field} must be text (a key is never empty)")
 
 
+def validate_hints(value: Any) -> None:
+    """A question's hints: a list of HTML texts, none of them blank."""
+    if not isinstance(value, list):
+        raise ValidationError(f"hints must be a JSON list, not {type(value).__name__}")
+    for index, hint in enumerate(value):
+        if not isinstance(hint, str) or not hint.strip():
+            raise ValidationError(f"hints[{index}] must be non-blank text")
+
+
 class Course(models.Model):
     slug = models.SlugField(max_length=100, unique=True)
     title = models.CharField(max_length=200)
@@ -112,6 +121,9 @@ class Question(models.Model):
     key = models.CharField(max_length=100)
     kind = models.CharField(max_length=32, choices=QuestionKind.choices)
     prompt_html = models.TextField()
+    # Hints are shown one by one after wrong attempts and never give the answer away; the
+    # explanation and the model answer are shown only once earned (solved or attempts used).
+    hints_html = models.JSONField(default=list, blank=True, validators=[validate_hints])
     explanation_html = models.TextField(blank=True)
     model_answer_html = models.TextField(blank=True)
     handout_section = models.CharField(max_length=200, blank=True)
@@ -195,6 +207,9 @@ class Answer(models.Model):
     verdict = models.CharField(max_length=16, choices=Verdict.choices)
     feedback = models.TextField(blank=True)
     details = models.JSONField(default=dict, blank=True)
+    # The keys of the question's choices in the order this student was shown them (empty for
+    # a question without choices): see ``courses.choice_order``.
+    choice_order = models.JSONField(default=list, blank=True)
     attempt_number = models.PositiveSmallIntegerField()
     created_at = models.DateTimeField(auto_now_add=True)
 

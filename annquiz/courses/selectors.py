@@ -19,6 +19,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from annquiz.courses import grading
+from annquiz.courses.choice_order import public_config_for_student
 from annquiz.courses.grading.base import SCORE_EPSILON
 from annquiz.courses.models import (
     Answer,
@@ -374,8 +375,10 @@ def course_progress_for_student(*, student: AnyUser, course: Course) -> CoursePr
 class AnswerFeedback:
     """What a student may see about one of their answers.
 
-    ``model_answer_html`` is None until earned: the question is solved or every attempt is
-    used. ``details`` hides what would give the answer away until then.
+    ``explanation_html`` and ``model_answer_html`` are None until earned: the question is
+    solved or every attempt is used. Until then the student gets ``hints_html``, the
+    question's hints revealed so far (one more after each attempt), which never give the
+    answer away; ``details`` hides what would give it away too.
     """
 
     answer: Answer
@@ -383,7 +386,8 @@ class AnswerFeedback:
     score: float
     feedback: str
     details: dict[str, Any]
-    explanation_html: str
+    hints_html: tuple[str, ...]
+    explanation_html: str | None
     model_answer_html: str | None
     attempt_number: int
     attempts_used: int
@@ -407,6 +411,12 @@ class AnswerFeedback:
         return "Incorrect"
 
 
+def hints_revealed(question: Question, attempts_used: int) -> tuple[str, ...]:
+    """The hints a student has earned: the first ``attempts_used`` of the question's."""
+    hints: list[str] = question.hints_html or []
+    return tuple(str(hint) for hint in hints[: max(0, attempts_used)])
+
+
 def _feedback(answer: Answer, status: QuestionStatus) -> AnswerFeedback:
     question = answer.question
     earned = status.model_answer_earned
@@ -421,7 +431,8 @@ def _feedback(answer: Answer, status: QuestionStatus) -> AnswerFeedback:
         score=answer.score,
         feedback=answer.feedback,
         details=details,
-        explanation_html=question.explanation_html,
+        hints_html=hints_revealed(question, status.attempts_used),
+        explanation_html=question.explanation_html if earned else None,
         model_answer_html=question.model_answer_html if earned else None,
         attempt_number=answer.attempt_number,
         attempts_used=status.attempts_used,
@@ -485,7 +496,8 @@ class HtmlBlockView:
 
 @dataclass(frozen=True)
 class QuestionBlockView:
-    """A question as placed in a lesson: only its public part, and the student's standing."""
+    """A question as placed in a lesson: only its public part (its choices in the student's
+    own order), and the student's standing."""
 
     question: Question
     status: QuestionStatus
@@ -511,15 +523,22 @@ class LessonView:
 
 def question_block_for_student(
     *,
+    student: AnyUser,
     question: Question,
     status: QuestionStatus,
     variant: QuestionVariant | None,
     last_feedback: AnswerFeedback | None = None,
 ) -> QuestionBlockView:
+    if student.pk is None:
+        raise PermissionDenied("log in to read the course")
     return QuestionBlockView(
         question=question,
         status=status,
-        public_config=grading.public_config(question.kind, question.config),
+        public_config=public_config_for_student(
+            grading.public_config(question.kind, question.config),
+            student_id=int(student.pk),
+            question_key=question.key,
+        ),
         variant=variant,
         last_feedback=last_feedback,
     )
@@ -551,6 +570,7 @@ def lesson_view_for_student(
             continue
         blocks.append(
             question_block_for_student(
+                student=student,
                 question=question,
                 status=statuses[question.pk],
                 variant=variants.get(question.pk),
@@ -592,6 +612,7 @@ def question_view_for_student(
     statuses = question_statuses_for_student(student=student, questions=[question])
     feedback = _latest_feedback(student=student, questions=[question], statuses=statuses)
     return question_block_for_student(
+        student=student,
         question=question,
         status=statuses[question.pk],
         variant=variant,

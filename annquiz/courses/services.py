@@ -13,6 +13,7 @@ from annquiz.core.errors import AttemptsExhausted
 from annquiz.core.markdown_rendering import render_markdown
 from annquiz.core.static_files import static_prefix
 from annquiz.courses import grading
+from annquiz.courses.choice_order import choice_order
 from annquiz.courses.errors import (
     AnswerConflict,
     InvalidAnswer,
@@ -225,7 +226,8 @@ def answer_submit_with_progress(
     attempts left cannot make us grade. The response is validated against the student's
     variant as well (a vector of the wrong length is InvalidAnswer, like any other misfit).
     The answer and the progress update are stored in the same transaction; nothing is stored
-    when an error is raised.
+    when an error is raised. The answer records the order in which the student was shown the
+    question's choices (``choice_order``).
 
     Raises QuestionInactive, InvalidAnswer, VariantMismatch, AttemptsExhausted, AnswerConflict.
     """
@@ -245,6 +247,12 @@ def answer_submit_with_progress(
         except grading.AnswerError as exc:
             raise InvalidAnswer(exc.message, field=exc.field) from None
         result = grading.grade(question.kind, question.config, cleaned, variant=drawn)
+        public = grading.public_config(question.kind, question.config)
+        shown = choice_order(
+            student_id=student.pk,
+            question_key=question.key,
+            choice_keys=[str(choice["key"]) for choice in public["choices"]],
+        )
         answer = Answer.objects.create(
             student_id=student.pk,
             question=question,
@@ -254,6 +262,7 @@ def answer_submit_with_progress(
             verdict=result.verdict,
             feedback=result.feedback,
             details=result.details,
+            choice_order=shown,
             attempt_number=progress.attempts_used + 1,
         )
         progress.attempts_used = answer.attempt_number

@@ -93,6 +93,7 @@ class QuestionFactory(DjangoModelFactory[Question]):
     key = Sequence(lambda n: f"q{n}")
     kind = QuestionKind.SINGLE_CHOICE
     prompt_html = LazyAttribute(lambda question: f"<p>Prompt of {question.key}</p>")
+    hints_html = LazyFunction(lambda: ["<p>HINT-ONE-TEXT</p>", "<p>HINT-TWO-TEXT</p>"])
     explanation_html = "<p>The explanation from the handout.</p>"
     model_answer_html = "<p>MODEL-ANSWER-TEXT</p>"
     handout_section = "lesson"

@@ -131,12 +131,15 @@ def test_feedback_hides_the_model_answer_until_earned() -> None:
     shown = selectors.feedback_for_answer(answer=first)
     assert shown.model_answer_html is None
     assert not shown.model_answer_earned
-    assert shown.explanation_html == question.explanation_html
+    assert shown.explanation_html is None
+    assert shown.hints_html == ("<p>HINT-ONE-TEXT</p>",)
     assert (shown.attempt_number, shown.attempts_left) == (1, 1)
 
     answer_submit(student=student, question=question, response={"choice": "c"})
     shown = selectors.feedback_for_answer(answer=first)
     assert shown.model_answer_html == question.model_answer_html
+    assert shown.explanation_html == question.explanation_html
+    assert shown.hints_html == ("<p>HINT-ONE-TEXT</p>", "<p>HINT-TWO-TEXT</p>")
     assert shown.attempts_left == 0
 
 
