@@ -240,9 +240,16 @@ AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = False
 AXES_LOCKOUT_CALLABLE = "annquiz.accounts.lockout.lockout_response"
 
+# API tokens (DRF's authtoken, ``Authorization: Token <key>``) last this many hours from when
+# they were made (30 days by default); an expired one is refused with 401, and asking for a
+# token again gives a new one. Every token of a user is deleted when their password changes.
+ANNQUIZ_TOKEN_TTL_HOURS = env_int("ANNQUIZ_TOKEN_TTL_HOURS", 30 * 24)
+if ANNQUIZ_TOKEN_TTL_HOURS < 1:
+    raise ImproperlyConfigured("ANNQUIZ_TOKEN_TTL_HOURS must be at least 1")
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "annquiz.accounts.authentication.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
