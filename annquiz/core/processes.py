@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-import subprocess
+import subprocess  # nosec B404  # serve's supervisor starts fixed commands, no shell
 import sys
 import time
 import urllib.parse
@@ -173,7 +173,7 @@ class Supervisor:
 
     def start(self, name: str, command: Sequence[str]) -> Child:
         try:
-            popen = subprocess.Popen(
+            popen = subprocess.Popen(  # nosec B603  # argv lists from serve, no shell
                 list(command),
                 cwd=self.cwd,
                 env=dict(self.env),
