@@ -1,4 +1,4 @@
-"""Health checks behind ``/healthz``: the database and the Celery broker (Redis)."""
+"""Health checks behind ``/healthz``: the database, the Celery broker (Redis) and the workers."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import redis
 from django.conf import settings
 from django.db import DatabaseError, connection
 
+from annquiz.core import worker_presence
 from annquiz.core.processes import redact_url
 
 logger = logging.getLogger(__name__)
@@ -44,3 +45,9 @@ def check_broker() -> bool:
         return False
     finally:
         client.close()
+
+
+def check_workers() -> str:
+    """ "ok" when at least one Celery worker's heartbeat is fresh, else "down"."""
+    workers = worker_presence.workers_online()
+    return "ok" if workers else "down"

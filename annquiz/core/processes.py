@@ -146,12 +146,30 @@ def check_socket_path(socket_path: Path) -> None:
         )
 
 
+@dataclass(frozen=True)
+class RestartPolicy:
+    """When a dead child is started again: after ``first_delay`` seconds, doubling with each
+    quick death up to ``max_delay``; a child that ran ``stable_after`` seconds starts afresh."""
+
+    first_delay: float = 1.0
+    max_delay: float = 30.0
+    stable_after: float = 60.0
+
+    def delay(self, quick_deaths: int) -> float:
+        return float(min(self.max_delay, self.first_delay * 2 ** max(quick_deaths - 1, 0)))
+
+
 @dataclass
 class Child:
     """One supervised child process, leader of its own process group."""
 
     name: str
+    command: list[str]
     popen: subprocess.Popen[bytes]
+    started_at: float = field(default_factory=time.monotonic)
+    restarts: int = 0
+    quick_deaths: int = 0
+    restart_at: float | None = None
 
     @property
     def pid(self) -> int:
@@ -164,16 +182,23 @@ class Child:
 
 @dataclass
 class Supervisor:
-    """Starts children in their own process groups and stops them all, in reverse order."""
+    """Starts children in their own process groups, restarts the ones that die (``revive``)
+    and stops them all, in reverse order."""
 
     env: Mapping[str, str]
     cwd: Path
     grace_seconds: float = 10.0
+    restart_policy: RestartPolicy = field(default_factory=RestartPolicy)
     children: list[Child] = field(default_factory=list)
 
     def start(self, name: str, command: Sequence[str]) -> Child:
+        child = Child(name=name, command=list(command), popen=self._spawn(name, command))
+        self.children.append(child)
+        return child
+
+    def _spawn(self, name: str, command: Sequence[str]) -> subprocess.Popen[bytes]:
         try:
-            popen = subprocess.Popen(  # nosec B603  # argv lists from serve, no shell
+            return subprocess.Popen(  # nosec B603  # argv lists from serve, no shell
                 list(command),
                 cwd=self.cwd,
                 env=dict(self.env),
@@ -182,9 +207,6 @@ class Supervisor:
             )
         except OSError as exc:
             raise ProcessError(f"could not start {name} ({command[0]}): {exc}") from exc
-        child = Child(name=name, popen=popen)
-        self.children.append(child)
-        return child
 
     def first_dead(self) -> Child | None:
         """The first child that has exited, if any."""
@@ -192,6 +214,37 @@ class Supervisor:
             if child.popen.poll() is not None:
                 return child
         return None
+
+    def revive(self, now: float | None = None) -> list[str]:
+        """Schedule a restart for each child found dead and restart those that are due.
+
+        Returns one line per event, for the log. Whatever the dead leader forked is killed
+        first, so a restarted worker never runs beside its orphaned pool.
+        """
+        now = time.monotonic() if now is None else now
+        events: list[str] = []
+        for child in self.children:
+            if child.popen.poll() is None:
+                continue
+            if child.restart_at is None:
+                child.signal_group(signal.SIGKILL)
+                ran = now - child.started_at
+                child.quick_deaths = (
+                    0 if ran >= self.restart_policy.stable_after else child.quick_deaths
+                ) + 1
+                delay = self.restart_policy.delay(child.quick_deaths)
+                child.restart_at = now + delay
+                events.append(
+                    f"{child.name} (pid {child.pid}) exited with code "
+                    f"{child.popen.returncode} after {ran:.0f} s; restarting it in {delay:.0f} s"
+                )
+            if now >= child.restart_at:
+                child.popen = self._spawn(child.name, child.command)
+                child.started_at = now
+                child.restart_at = None
+                child.restarts += 1
+                events.append(f"{child.name} restarted (pid {child.pid}, restart {child.restarts})")
+        return events
 
     def stop_all(self, *, hurry: Callable[[], bool] = lambda: False) -> None:
         """SIGTERM every child's group (last started first), wait, then SIGKILL the rest.

@@ -54,16 +54,35 @@ def _require_parametrized(question: Question) -> None:
         raise ValueError(f"question {question.key!r} is {question.kind}, not parametrized")
 
 
+_REDRAWN_FIELDS = ("seed", "params", "prompt_text", "prompt_html", "answer", "tolerance")
+
+
+def _still_answerable(variant: QuestionVariant, question: Question) -> QuestionVariant:
+    """``variant``, drawn again in place when a reload changed the shape of the question's
+    answer (a number became softmax's vector, or the reverse), since it could not be graded.
+
+    Earlier answers keep their own response, score and feedback.
+    """
+    if grading.variant_fits(question.config, variant.answer):
+        return variant
+    fresh = _draw(student_id=variant.student_id, question=question)
+    for name in _REDRAWN_FIELDS:
+        setattr(variant, name, getattr(fresh, name))
+    variant.save(update_fields=list(_REDRAWN_FIELDS))
+    return variant
+
+
 def variant_get_or_create(*, student: AbstractBaseUser, question: Question) -> QuestionVariant:
     """The student's own variant of a parametrized question, drawn on first use.
 
     The seed comes from the student's id and the question's key, so the numbers are the same
-    after the course is reloaded; once stored, a variant never changes.
+    after the course is reloaded; once stored, a variant keeps its numbers and answer unless a
+    reload changes the shape of the answer (``_still_answerable``).
     """
     _require_parametrized(question)
     existing = QuestionVariant.objects.filter(question=question, student_id=student.pk).first()
     if existing is not None:
-        return existing
+        return _still_answerable(existing, question)
     drawn = _draw(student_id=student.pk, question=question)
     try:
         with transaction.atomic():
@@ -86,7 +105,7 @@ def variants_get_or_create(
     if not wanted:
         return {}
     found = {
-        v.question_id: v
+        v.question_id: _still_answerable(v, wanted[v.question_id])
         for v in QuestionVariant.objects.filter(student_id=student.pk, question_id__in=wanted)
     }
     missing = [q for pk, q in wanted.items() if pk not in found]
@@ -127,7 +146,7 @@ def _variant_for_answer(
             f"variant {variant_id} belongs to another question, not {question.key!r}",
             field="variant",
         )
-    return variant
+    return _still_answerable(variant, question)
 
 
 def _as_grading_variant(variant: QuestionVariant) -> grading.Variant:

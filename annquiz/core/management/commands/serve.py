@@ -2,8 +2,10 @@
 
 Prepares the database and static files, loads the course, creates the demo users, then runs
 the broker (an embedded Redis on a unix socket when ``REDIS_URL`` is unset), a Celery worker
-and gunicorn, each in its own process group. SIGINT or SIGTERM stops them all and exits 0;
-a child that dies on its own stops the rest and exits non-zero naming it.
+and gunicorn, each in its own process group. SIGINT or SIGTERM stops them all and exits 0.
+Once the service is up, a child that dies on its own is restarted, with a growing delay if it
+keeps dying (``processes.RestartPolicy``), and the others keep serving; a child that dies during
+start-up stops the rest and exits non-zero naming it.
 """
 
 from __future__ import annotations
@@ -215,12 +217,9 @@ class Command(BaseCommand):
 
         self._print_ready(base_url, users)
         while not interrupted():
-            dead = supervisor.first_dead()
-            if dead is not None:
-                return (
-                    f"{dead.name} (pid {dead.pid}) exited unexpectedly with code "
-                    f"{dead.popen.returncode}; stopped the other processes"
-                )
+            for event in supervisor.revive():
+                self.stdout.write(self.style.WARNING(event))
+                self.stdout.flush()
             time.sleep(0.2)
         return None
 
