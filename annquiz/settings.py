@@ -214,6 +214,25 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
+# HTTPS (all off by default, for a local run over plain HTTP; the README's production section
+# turns them on, and `manage.py check --deploy` is clean with it). Behind a TLS-terminating
+# proxy, ANNQUIZ_TRUST_X_FORWARDED_PROTO makes Django take a request as HTTPS when the proxy's
+# X-Forwarded-Proto says "https": without it, the redirect to HTTPS would loop forever. Turn
+# it on only when the proxy sets that header itself (overwriting any the client sent).
+# /healthz is not redirected, so a load balancer may check it over plain HTTP.
+SECURE_SSL_REDIRECT = env_bool("ANNQUIZ_SECURE_SSL_REDIRECT", False)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+if env_bool("ANNQUIZ_TRUST_X_FORWARDED_PROTO", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# HTTP Strict Transport Security: browsers that saw the header refuse plain HTTP to the site
+# for this many seconds. Start small (3600) and raise it (31536000, a year) once HTTPS works
+# everywhere; it cannot be taken back before it runs out.
+SECURE_HSTS_SECONDS = env_int("ANNQUIZ_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("ANNQUIZ_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("ANNQUIZ_HSTS_PRELOAD", False)
+if SECURE_HSTS_SECONDS < 0:
+    raise ImproperlyConfigured("ANNQUIZ_HSTS_SECONDS must be 0 (off) or more")
+
 # Log-in throttling (django-axes): after ANNQUIZ_LOGIN_FAILURE_LIMIT wrong passwords for one
 # username, or from one address (whatever the usernames), the log-in page and the token
 # endpoint answer 429 with Retry-After for ANNQUIZ_LOGIN_COOLOFF_SECONDS, even to the right
@@ -240,9 +259,16 @@ AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = False
 AXES_LOCKOUT_CALLABLE = "annquiz.accounts.lockout.lockout_response"
 
+# API tokens (DRF's authtoken, ``Authorization: Token <key>``) last this many hours from when
+# they were made (30 days by default); an expired one is refused with 401, and asking for a
+# token again gives a new one. Every token of a user is deleted when their password changes.
+ANNQUIZ_TOKEN_TTL_HOURS = env_int("ANNQUIZ_TOKEN_TTL_HOURS", 30 * 24)
+if ANNQUIZ_TOKEN_TTL_HOURS < 1:
+    raise ImproperlyConfigured("ANNQUIZ_TOKEN_TTL_HOURS must be at least 1")
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "annquiz.accounts.authentication.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-import subprocess
+import subprocess  # nosec B404  # serve's supervisor starts fixed commands, no shell
 import sys
 import time
 import urllib.parse
@@ -198,7 +198,7 @@ class Supervisor:
 
     def _spawn(self, name: str, command: Sequence[str]) -> subprocess.Popen[bytes]:
         try:
-            return subprocess.Popen(
+            return subprocess.Popen(  # nosec B603  # argv lists from serve, no shell
                 list(command),
                 cwd=self.cwd,
                 env=dict(self.env),

@@ -563,7 +563,9 @@ def draw_variant(config: Mapping[str, Any], *, seed: int) -> Variant:
     if isinstance(seed, bool) or not isinstance(seed, int):
         raise TypeError(f"seed must be an int, got {type(seed).__name__}")
     plan = _plan(config)
-    rng = random.Random(seed)
+    # Bandit B311 (not a cryptographic generator): a variant must be reproducible from its
+    # seed, not unpredictable.
+    rng = random.Random(seed)  # nosec B311
     params = _draw_params(plan, rng)
     answer = compute_answer(plan.template_name, params)
     values = answer if isinstance(answer, list) else [answer]
