@@ -175,12 +175,12 @@ def _linear_activations(spec: ModelSpec, dataset_task: str) -> _Mutation:
 
 def _dropout(spec: ModelSpec, dataset_task: str) -> _Mutation:
     if any(isinstance(layer, Dropout) for layer in spec.layers):
-        layers = [layer for layer in spec.layers if not isinstance(layer, Dropout)]
+        kept: list[Layer] = [layer for layer in spec.layers if not isinstance(layer, Dropout)]
         return (
             "dropout",
             "dropout removed",
             "every Dropout layer removed",
-            _replace_layers(spec, layers),
+            _replace_layers(spec, kept),
         )
     last = _trainable_indexes(spec)[-1]
     on_inputs = len(_trainable_indexes(spec)) == 1
