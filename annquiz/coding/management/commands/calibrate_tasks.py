@@ -290,7 +290,11 @@ class Command(BaseCommand):
             "seeds; `passed` counts seeds on which the check passed; a margin is the distance "
             "of the worst reference seed (or the best broken seed) from the threshold, "
             "positive when on the expected side. The broken solution only has to fail one "
-            "check per seed. Produced by `manage.py calibrate_tasks`; do not edit by hand.",
+            "check per seed. Each task's mutation family (variants of the reference, "
+            "`mutations.yaml`) follows: expected verdict, verdict on the grading seeds, each "
+            "seed's own outcome, and the threshold margins, ⚑ flagging any under 0.03 "
+            '(docs/judging.md, "Mutation tests"; the TensorFlow tasks on fewer seeds). '
+            "Produced by `manage.py calibrate_tasks`; do not edit by hand.",
             "",
             f"- Last run: {now}, `{command}` ({n_seeds} seeds: 0..{n_seeds - 1})",
             f"- Machine: {machine}",
