@@ -129,13 +129,7 @@ def _seed_entry(run: SeedRun) -> dict[str, Any]:
         except DataError:
             onset = None
     result = run.result
-    test: dict[str, float] | None = None
-    if result is not None and not run.diverged:
-        try:
-            x, y = run.dataset.split("test")
-            test = {k: float(v) for k, v in result.model.evaluate(x, y).items()}
-        except (TrainingError, FloatingPointError, ValueError):
-            test = None
+    test = None if result is None or run.diverged else run.figures("test")
     best = None if result is None or result.best_epoch is None else result.best_epoch + 1
     return {
         "seed": run.seed,
