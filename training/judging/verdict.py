@@ -17,7 +17,12 @@ import numpy as np
 
 from training import checks as core_checks
 from training.checks import CheckResult, json_safe
-from training.diagnostics import diagnose, learning_rate_diagnosis
+from training.diagnostics import (
+    causes_named,
+    diagnose,
+    evidence_only,
+    learning_rate_diagnosis,
+)
 from training.errors import DataError, TrainingError
 from training.judging.admission import effective_learning_rate
 from training.judging.figures import with_figures
@@ -143,7 +148,21 @@ def _seed_entry(run: SeedRun) -> dict[str, Any]:
     }
 
 
-def _diagnostics(run: SeedRun) -> list[dict[str, Any]]:
+def _gradient_ratio(task: TaskDefinition) -> float:
+    """The vanishing-gradient threshold: the task's own check's, so that the diagnostic and
+    the check read the same figure against the same line; else the diagnostic's default."""
+    for check in task.checks:
+        if check.kind == "first_layer_gradient_at_least":
+            return float(check.params["min_ratio"])
+    return 0.01
+
+
+def _diagnostics(
+    task: TaskDefinition, run: SeedRun, failed: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """The representative seed's diagnostics, consistent with the checks: a diagnostic that
+    found nothing about a cause a failed check's explanation names (``causes_named``) states
+    its evidence only (``evidence_only``), never that the cause is fine."""
     rate = effective_learning_rate(run.spec)
     found: list[CheckResult] = []
     model = run.model
@@ -151,7 +170,15 @@ def _diagnostics(run: SeedRun) -> list[dict[str, Any]]:
         x = run.dataset.x_val[:DIAGNOSTIC_ROWS]
         y = run.dataset.y_val[:DIAGNOSTIC_ROWS]
         try:
-            found = diagnose(model, run.spec, run.history, x, y, learning_rate=rate)
+            found = diagnose(
+                model,
+                run.spec,
+                run.history,
+                x,
+                y,
+                learning_rate=rate,
+                min_gradient_ratio=_gradient_ratio(task),
+            )
         except (TrainingError, FloatingPointError, ValueError):
             found = []
     if not found and len(run.history.get("loss", [])) >= 2:
@@ -159,9 +186,16 @@ def _diagnostics(run: SeedRun) -> list[dict[str, Any]]:
             found = [learning_rate_diagnosis(run.history, learning_rate=rate)]
         except DataError:
             found = []
+    blamed: set[str] = set()
+    for check in failed:
+        blamed |= causes_named(check["message"])
     out = []
     for result in found:
+        if result.passed and result.name in blamed:
+            result = evidence_only(result)
         entry = result.to_dict()
+        if result.details.get("conclusive") is False:
+            entry["passed"] = None  # neither "no problem found" nor a problem
         entry["section"] = DEFAULT_SECTIONS.get(result.name)
         out.append(entry)
     return out
@@ -227,7 +261,7 @@ def assemble_judgement(task: TaskDefinition, runs: list[SeedRun], *, started: fl
         verdict=verdict,
         summary=_summary(verdict, checks, task, diverged),
         checks=checks,
-        diagnostics=_diagnostics(runs[rep]),
+        diagnostics=_diagnostics(task, runs[rep], [c for c in checks if not c["passed"]]),
         seeds=[_seed_entry(run) for run in runs],
         representative=rep,
         seconds=time.perf_counter() - started,
