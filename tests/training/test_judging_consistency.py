@@ -95,14 +95,16 @@ def variant(task: TaskFile, name: str) -> ModelSpec | None:
 
 def assert_consistent(judgement: Judgement) -> None:
     failed = [c for c in judgement.checks if not c["passed"]]
-    blamed = {cause for c in failed for cause, words in BLAMES.items() if words.search(c["message"])}
+    blamed = {
+        cause for c in failed for cause, words in BLAMES.items() if words.search(c["message"])
+    }
     for diagnostic in judgement.diagnostics:
         if diagnostic["name"] in blamed:
             assert diagnostic["passed"] is not True, (diagnostic, failed)
             assert not SAYS_FINE.search(diagnostic["message"]), (diagnostic, failed)
-        cannot_tell = "cannot be judged" in diagnostic["message"] or "no ReLU" in diagnostic[
-            "message"
-        ]
+        cannot_tell = (
+            "cannot be judged" in diagnostic["message"] or "no ReLU" in diagnostic["message"]
+        )
         if not cannot_tell and diagnostic["details"].get("nonfinite_epoch") is None:
             assert FIGURE_AND_THRESHOLD.search(diagnostic["message"]), diagnostic
 
