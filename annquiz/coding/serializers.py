@@ -95,6 +95,7 @@ class SubmissionSerializer(serializers.Serializer[Any]):
     architecture = serializers.JSONField()
     result = serializers.JSONField(
         allow_null=True,
-        help_text="Once judged: verdict, summary, checks (figure, threshold, explanation, "
+        help_text="Once judged: verdict, summary, checks (figure, threshold, the figure in "
+        "words with its unit and the direction that passes, explanation, "
         "handout section), diagnostics, per-seed curves with best epoch and overfitting onset.",
     )

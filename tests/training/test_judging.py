@@ -625,12 +625,15 @@ def test_to_dict_is_plain_json() -> None:
         "passed",
         "measured",
         "threshold",
+        "figure",
         "message",
         "section",
         "seeds_passed",
         "n_seeds",
         "per_seed",
     }
+    assert data["checks"][0]["figure"].startswith("validation accuracy ")
+    assert data["checks"][0]["figure"].endswith(" % (needs ≥ 50.0 %)")
 
 
 # --------------------------------------------------------------------------- divergence

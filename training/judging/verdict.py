@@ -25,7 +25,7 @@ from training.diagnostics import (
 )
 from training.errors import DataError, TrainingError
 from training.judging.admission import effective_learning_rate
-from training.judging.figures import with_figures
+from training.judging.figures import check_figure, with_figures
 from training.judging.runners import run_check
 from training.judging.seed_run import DIAGNOSTIC_ROWS, SeedRun
 from training.judging.task import DEFAULT_SECTIONS, CheckSpec, TaskDefinition
@@ -106,6 +106,7 @@ def _aggregate(
                 "passed": passes >= task.required_passes,
                 "measured": measured,
                 "threshold": threshold,
+                "figure": check_figure(spec, measured, threshold),
                 "message": chosen.message,
                 "section": spec.section,
                 "seeds_passed": passes,
@@ -115,6 +116,7 @@ def _aggregate(
                         "seed": run.seed,
                         "passed": bool(r.passed),
                         "measured": _finite(r.measured),
+                        "figure": check_figure(spec, _finite(r.measured), r.threshold),
                         "message": r.message,
                     }
                     for run, r in zip(runs, per_seed, strict=True)

@@ -81,3 +81,25 @@ def test_a_row_stored_before_the_admitted_spec_gets_the_record_its_spec_was_admi
     assert admitted_spec_load(old.admitted_spec) == spec
     recorded.refresh_from_db()
     assert recorded.admitted_spec == {"format": 1, "kept": True}
+
+
+fill_check_figures = importlib.import_module(
+    "annquiz.coding.migrations.0005_check_figures"
+).fill_check_figures
+
+
+def test_a_stored_check_is_given_its_figure_in_words(handout_task: CodingTask) -> None:
+    old = {
+        "verdict": "failed",
+        "checks": [
+            {"kind": "metric_at_least", "label": "Accuracy", "measured": 0.6, "threshold": 0.72}
+        ],
+        "seeds": [],
+    }
+    submission = stored(handout_task, old)
+
+    fill_check_figures(apps, None)
+
+    submission.refresh_from_db()
+    assert submission.result["checks"][0]["figure"] == "Accuracy: 0.6 (needs ≥ 0.72)"
+    assert submission.result == with_figures(old)
