@@ -101,5 +101,6 @@ def test_a_stored_check_is_given_its_figure_in_words(handout_task: CodingTask) -
     fill_check_figures(apps, None)
 
     submission.refresh_from_db()
+    assert submission.result is not None
     assert submission.result["checks"][0]["figure"] == "Accuracy: 0.6 (needs ≥ 0.72)"
     assert submission.result == with_figures(old)
