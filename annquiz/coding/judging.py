@@ -35,7 +35,7 @@ from annquiz.core.database_retry import (
 )
 from training.checks import json_safe
 from training.judging import judge, training_progress
-from training.spec import parse_spec
+from training.solutions import admitted_spec_load
 
 logger = logging.getLogger(__name__)
 
@@ -211,7 +211,8 @@ def submission_judge(*, submission_id: int) -> JudgeOutcome:
     try:
         submission = Submission.objects.select_related("task").get(pk=submission_id)
         definition = task_definition(submission.task)
-        spec = parse_spec(submission.spec)
+        # The spec as it was admitted at submit time, in the context it was parsed in.
+        spec = admitted_spec_load(submission.admitted_record())
         recorder = _progress_recorder(
             submission_id,
             token,

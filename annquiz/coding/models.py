@@ -13,11 +13,14 @@ claim's token, so a re-delivered message can never judge a submission twice.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 
 from annquiz.coding.querysets import SubmissionQuerySet
 from annquiz.coding.statuses import SERVICE_FAILURE_STATUSES, Status
+from training.solutions import canonical_spec_record
 
 
 class Backend(models.TextChoices):
@@ -89,6 +92,9 @@ class Submission(models.Model):
     source = models.TextField()
     # The parsed network (training.spec.spec_to_dict) and its diagram rows.
     spec = models.JSONField()
+    # What the worker judges: the spec as it was admitted, with the context it was parsed in
+    # (training.solutions.admitted_spec_record). Stored once, at submit time.
+    admitted_spec = models.JSONField(null=True, blank=True)
     architecture = models.JSONField(default=dict)
     status = models.CharField(
         max_length=16, choices=Status.choices, default=Status.QUEUED, db_index=True
@@ -131,6 +137,14 @@ class Submission(models.Model):
 
     def __str__(self) -> str:
         return f"submission {self.pk} of {self.task_id} by {self.student_id}: {self.status}"
+
+    def admitted_record(self) -> dict[str, Any]:
+        """``admitted_spec``; for a row stored without one (before the field existed), the
+        record its canonical ``spec`` was admitted as: every submission was parsed by
+        ``training.solutions.parse_solution``, with the task's validation rows."""
+        if self.admitted_spec is not None:
+            return dict(self.admitted_spec)
+        return canonical_spec_record(self.spec)
 
     @property
     def counts_as_attempt(self) -> bool:

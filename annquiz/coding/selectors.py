@@ -24,6 +24,7 @@ from annquiz.core.roles import is_instructor
 from annquiz.courses.models import Course, Lesson
 from training.datasets import load_dataset
 from training.judging import TaskDefinition, parse_task_definition
+from training.judging.figures import check_requirement
 
 AnyUser = AbstractBaseUser | AnonymousUser
 
@@ -271,6 +272,7 @@ def task_rules(task: CodingTask, definition: TaskDefinition) -> dict[str, Any]:
                     "kind": check.kind,
                     "label": check.label,
                     "threshold": check.params.get("threshold"),
+                    "needs": check_requirement(check),
                     "section": check.section,
                 }
                 for check in definition.checks

@@ -7,7 +7,7 @@ from typing import Any
 
 from rest_framework import serializers
 
-from annquiz.core.serializers import ClosedInputSerializer
+from annquiz.core.serializers import ClosedInputSerializer, FiniteJSONField
 
 MAX_SPEC_JSON_CHARS = 50_000
 
@@ -16,7 +16,7 @@ class SubmissionInputSerializer(ClosedInputSerializer):
     """Exactly one of ``spec`` (a JSON spec in Keras vocabulary) or ``keras`` (a snippet); any
     other top-level field is an error."""
 
-    spec = serializers.JSONField(
+    spec = FiniteJSONField(
         required=False, help_text="The network as a JSON object (see docs/spec.md)."
     )
     keras = serializers.CharField(
@@ -95,6 +95,7 @@ class SubmissionSerializer(serializers.Serializer[Any]):
     architecture = serializers.JSONField()
     result = serializers.JSONField(
         allow_null=True,
-        help_text="Once judged: verdict, summary, checks (figure, threshold, explanation, "
+        help_text="Once judged: verdict, summary, checks (figure, threshold, the figure in "
+        "words with its unit and the direction that passes, explanation, "
         "handout section), diagnostics, per-seed curves with best epoch and overfitting onset.",
     )

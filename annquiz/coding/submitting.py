@@ -33,7 +33,7 @@ from annquiz.core.database_retry import transaction_retrying_once
 from annquiz.core.errors import AttemptsExhausted
 from training.errors import TrainingError
 from training.judging import admit
-from training.solutions import parse_solution
+from training.solutions import admitted_spec_record, parse_solution
 from training.spec import ModelSpec, spec_to_dict
 
 MAX_SOURCE_CHARS = 50_000
@@ -189,6 +189,7 @@ def submission_create(
             source_kind=source_kind,
             source=source,
             spec=spec_to_dict(spec),
+            admitted_spec=admitted_spec_record(spec),
             architecture=architecture_diagram(spec),
             queue=task.queue,
             idempotency_key=key,

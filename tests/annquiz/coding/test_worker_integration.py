@@ -164,6 +164,25 @@ def test_the_handout_snippet_passes_and_the_broken_one_fails(
     assert sorted(outcomes_logged(celery_worker_process)) == ["'failed'", "'passed'"]
 
 
+def test_early_stopping_on_val_loss_without_validation_split_is_graded_by_the_worker(
+    celery_worker_process: WorkerProcess, api: APIClient
+) -> None:
+    """Accepted at submit time because the task supplies the validation rows, and judged
+    in the worker from the spec stored as admitted (it used to end "error" there)."""
+    task = store_task("fix-overfitting")
+    stop = {"monitor": "val_loss", "patience": 10, "restore_best_weights": True}
+    body = {"spec": reference_spec(task, early_stopping=stop, metrics=[])}
+    assert body["spec"]["validation_split"] == 0.0
+
+    submitted = submit(api, task, body)
+    graded = celery_worker_process.wait_for(submitted["id"], FINISHED, GRADE_TIMEOUT)
+
+    assert graded.status in JUDGED_STATUSES, graded.message
+    assert graded.status == Status.PASSED, graded.message
+    assert graded.admitted_spec["spec"]["early_stopping"]["monitor"] == "val_loss"
+    assert outcomes_logged(celery_worker_process) == ["'passed'"]
+
+
 def test_the_same_idempotency_key_twice_is_one_submission_graded_once(
     celery_worker_process: WorkerProcess, api: APIClient, student: User
 ) -> None:
