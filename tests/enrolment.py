@@ -1,4 +1,4 @@
-"""Enrolment for the tests that are not about it.
+"""Enrolment for the tests that are not about it (a pytest plugin of tests/conftest.py).
 
 Reading a course needs a membership (docs/courses.md). Most tests are about something else
 (grading, judging, pages), so in them every non-staff user is a student of every offering:
