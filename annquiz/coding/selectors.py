@@ -25,10 +25,10 @@ from annquiz.coding.statuses import (
     SERVICE_FAILURE_STATUSES,
     Status,
 )
+from annquiz.core.ordinals import ordinal
 from annquiz.courses.models import Lesson
 from annquiz.enrolment import selectors as enrolment
 from annquiz.enrolment.models import Offering, Role, TaskSettings
-from annquiz.core.ordinals import ordinal
 from training.datasets import load_dataset
 from training.judging import TaskDefinition, parse_task_definition
 
@@ -77,7 +77,7 @@ def _max_attempts_by_task(student: AnyUser) -> dict[int, int]:
         offering__memberships__role=Role.STUDENT,
         max_attempts__isnull=False,
     ).values_list("task_id", "max_attempts")
-    return {task_id: int(allowed) for task_id, allowed in settings}
+    return {task_id: int(allowed) for task_id, allowed in settings if allowed is not None}
 
 
 def task_list_for_user(*, user: AnyUser) -> list[dict[str, Any]]:

@@ -115,9 +115,7 @@ def lesson_get_for_user(*, user: AnyUser, lesson_id: int) -> Lesson:
 def lesson_get_in_course(*, course: Offering, lesson_slug: str) -> Lesson:
     """The active lesson ``lesson_slug`` of a course the caller got from
     ``course_get_for_user`` (so already checked), like ``lesson_get_for_user``."""
-    lesson = (
-        _lessons_with_questions().filter(course_id=course.course_id, slug=lesson_slug).first()
-    )
+    lesson = _lessons_with_questions().filter(course_id=course.course_id, slug=lesson_slug).first()
     if lesson is None:
         raise Http404(f"no lesson {lesson_slug!r} in course {course.slug!r}")
     return lesson
@@ -146,8 +144,9 @@ class LessonPageVersion:
     """What a cached rendering of a lesson page for one student depends on.
 
     ``content`` changes when the course (the offering's title or the content), any of its
-    lessons (the previous/next links) or any of this lesson's questions is saved; ``student`` changes with each answer the student
-    stores in this lesson (answers are never updated in place, so the latest id suffices).
+    lessons (the previous/next links) or any of this lesson's questions is saved;
+    ``student`` changes with each answer the student stores in this lesson (answers are
+    never updated in place, so the latest id suffices).
     """
 
     lesson_id: int

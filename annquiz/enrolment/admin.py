@@ -6,7 +6,10 @@ manage them here; per-course instructors need no admin access for their own cour
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
+from django.http import HttpRequest
 
 from annquiz.core.admin_access import ContentAccess
 from annquiz.enrolment.models import (
@@ -57,7 +60,7 @@ class InvitationAdmin(ContentAccess, admin.ModelAdmin):
     list_filter = ("role", "offering")
     readonly_fields = ("token", "uses", "created_by")
 
-    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         if not change and request.user.is_authenticated:
             obj.created_by = request.user
         super().save_model(request, obj, form, change)

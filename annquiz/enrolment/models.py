@@ -9,6 +9,8 @@ per content whose slug is the content's slug. See docs/courses.md.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -49,7 +51,7 @@ class Offering(models.Model):
         """The content's description: what the course pages show under the title."""
         return str(self.course.description_html)
 
-    def takes_joins_by_code(self, *, now: timezone.datetime | None = None) -> bool:
+    def takes_joins_by_code(self, *, now: datetime | None = None) -> bool:
         moment = now or timezone.now()
         return self.is_open and (self.ends_at is None or moment < self.ends_at)
 

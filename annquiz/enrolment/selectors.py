@@ -86,7 +86,7 @@ def offering_get_for_user(*, user: AnyUser, slug: str) -> Offering:
     return offering
 
 
-def readable_course_ids(*, user: AnyUser) -> QuerySet[Offering] | None:
+def readable_course_ids(*, user: AnyUser) -> QuerySet[Offering, int] | None:
     """The ids of the contents ``user`` reads through an offering (``values_list`` for a
     subquery), or None for staff, who read every content."""
     if is_staff(user):

@@ -134,9 +134,7 @@ def demo_users_enrol() -> list[Offering]:
     Returns those offerings; safe to run any number of times."""
     users = {
         user.get_username(): user
-        for user in get_user_model().objects.filter(
-            username__in=[DEMO_INSTRUCTOR, DEMO_STUDENT]
-        )
+        for user in get_user_model().objects.filter(username__in=[DEMO_INSTRUCTOR, DEMO_STUDENT])
     }
     offerings = list(
         Offering.objects.filter(slug=F("course__slug")).select_related("course").order_by("slug")

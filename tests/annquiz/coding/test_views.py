@@ -759,7 +759,9 @@ def test_progress_page_shows_each_tasks_best_verdict_and_attempts(
     )
     make_submission(task=task, student=alice, status=Status.DIVERGED, result=verdicts["diverged"])
     make_submission(task=task, student=alice, status=Status.ERROR, message="lost")
-    other = make_task(course=task.course, lesson=None, slug="other", title="OTHER-TASK", max_attempts=5)
+    other = make_task(
+        course=task.course, lesson=None, slug="other", title="OTHER-TASK", max_attempts=5
+    )
     make_submission(task=other, student=bob, status=Status.FAILED, result=verdicts["failed"])
     make_submission(task=other, student=alice, status=Status.QUEUED)
 

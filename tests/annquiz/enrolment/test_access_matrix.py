@@ -107,7 +107,7 @@ Args = Callable[[World], list[Any]]
 @dataclass(frozen=True)
 class Row:
     audience: str
-    args: Args = lambda w: []  # noqa: E731
+    args: Args = lambda w: []
     missing: Args | None = None  # the same URL naming something that does not exist
     method: str = "get"
 
@@ -265,7 +265,6 @@ def test_who_may_open_each_url(world: World, name: str, row: Row, reader: str) -
     missing_args = row.missing(world)
     missing = _request(client, name, row, missing_args)
     assert missing.status_code == 404
-    assert _normalised(response, row.args(world), api) == _normalised(
-        missing, missing_args, api
-    ), "someone else's object must read exactly like a missing one"
-
+    assert _normalised(response, row.args(world), api) == _normalised(missing, missing_args, api), (
+        "someone else's object must read exactly like a missing one"
+    )
