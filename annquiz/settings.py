@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     "annquiz.accounts",
     "annquiz.courses",
     "annquiz.coding",
+    "annquiz.enrolment",
 ]
 
 MIDDLEWARE = [

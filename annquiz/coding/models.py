@@ -88,6 +88,19 @@ class Submission(models.Model):
     student = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="submissions"
     )
+    # The offering the student submitted in (docs/courses.md); empty only for submissions
+    # made before offerings existed to a task that belongs to no course.
+    offering = models.ForeignKey(
+        "enrolment.Offering",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="submissions",
+    )
+    # The student's 1st, 2nd, … submission to the task (what pages and the API call it).
+    number = models.PositiveIntegerField()
+    # Made after the offering's deadline of the task.
+    is_late = models.BooleanField(default=False)
     source_kind = models.CharField(max_length=8, choices=SourceKind.choices)
     source = models.TextField()
     # The parsed network (training.spec.spec_to_dict) and its diagram rows.
@@ -128,6 +141,12 @@ class Submission(models.Model):
                 fields=["student", "idempotency_key"],
                 condition=~models.Q(idempotency_key=""),
                 name="coding_submission_unique_idempotency_key",
+            ),
+            models.UniqueConstraint(
+                fields=["student", "task", "number"], name="coding_submission_unique_number"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(number__gte=1), name="coding_submission_number_gte_1"
             ),
         ]
         indexes = [

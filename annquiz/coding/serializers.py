@@ -77,6 +77,11 @@ class TaskDetailSerializer(TaskSummarySerializer):
 
 class SubmissionSerializer(serializers.Serializer[Any]):
     id = serializers.IntegerField()
+    number = serializers.IntegerField(
+        help_text="The student's 1st, 2nd, … submission to the task (not the global id)."
+    )
+    ordinal = serializers.CharField(help_text='``number`` as words use it: "1st", "2nd".')
+    is_late = serializers.BooleanField(help_text="Made after the course's deadline of the task.")
     url = serializers.CharField()
     page_url = serializers.CharField()
     task = serializers.CharField()

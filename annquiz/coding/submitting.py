@@ -27,10 +27,12 @@ from annquiz.coding.errors import (
 )
 from annquiz.coding.models import CodingTask, SourceKind, Submission
 from annquiz.coding.queueing import submission_enqueue
-from annquiz.coding.selectors import task_definition
+from annquiz.coding.selectors import max_attempts_in, task_definition, task_offering
 from annquiz.coding.statuses import SERVICE_FAILURE_STATUSES
 from annquiz.core.database_retry import transaction_retrying_once
-from annquiz.core.errors import AttemptsExhausted
+from annquiz.core.errors import AttemptsExhausted, NotEnrolled
+from annquiz.enrolment.models import Offering
+from annquiz.enrolment.selectors import task_settings_of
 from training.errors import TrainingError
 from training.judging import admit
 from training.solutions import admitted_spec_record, parse_solution
@@ -116,6 +118,31 @@ def attempts_used(*, student: AbstractBaseUser, task: CodingTask) -> int:
     )
 
 
+def _next_number(student: AbstractBaseUser, task: CodingTask) -> int:
+    """The number of the student's next submission to ``task``: read under the same lock on
+    the student as the attempts, so two concurrent submissions never get the same one (the
+    unique constraint on student, task and number is the last line of defence)."""
+    last = (
+        Submission.objects.filter(student_id=student.pk, task=task)
+        .order_by("-number")
+        .values_list("number", flat=True)
+        .first()
+    )
+    return (last or 0) + 1
+
+
+def _offering_of(
+    student: AbstractBaseUser, task: CodingTask, offering: Offering | None
+) -> Offering:
+    """The course the submission belongs to: ``offering``, or the one the student works on
+    the task's content in; ``NotEnrolled`` (404) when there is none."""
+    if offering is None:
+        offering = task_offering(user=student, task=task)
+    if offering is None or offering.course_id != task.course_id:
+        raise NotEnrolled(f"no task called {task.slug!r}", field="task")
+    return offering
+
+
 @dataclass(frozen=True)
 class SubmissionCreated:
     submission: Submission
@@ -145,15 +172,22 @@ def submission_create(
     source_kind: str,
     source: str,
     idempotency_key: str = "",
+    offering: Offering | None = None,
 ) -> SubmissionCreated:
     """Store a new submission and queue its judging once the transaction commits.
 
-    Refusals, with nothing stored or queued: ``InvalidSubmission`` (400), ``TaskClosed``
-    (400), ``AttemptsExhausted`` (409), ``IdempotencyKeyReused`` (409), ``RateLimited`` (429).
+    The submission belongs to ``offering`` (by default the course the student takes the
+    task's content in), whose settings give the attempts allowed and the deadline after
+    which it is marked late; it gets the student's next number for the task.
+
+    Refusals, with nothing stored or queued: ``NotEnrolled`` (404), ``InvalidSubmission``
+    (400), ``TaskClosed`` (400), ``AttemptsExhausted`` (409), ``IdempotencyKeyReused`` (409),
+    ``RateLimited`` (429).
     A request repeated with the same ``idempotency_key`` returns the first submission; a
     network the student already submitted to the task (same kind and source) returns that
     earlier submission and its verdict, using no attempt (``identical``).
     """
+    course = _offering_of(student, task, offering)
     key = _check_idempotency_key(idempotency_key)
     fingerprint = _fingerprint(task, source_kind, source)
     first = _replayed(student, key, fingerprint)
@@ -165,6 +199,9 @@ def submission_create(
     if earlier is not None:
         return SubmissionCreated(earlier, created=False, identical=True)
     spec = submission_spec_parse(task=task, source_kind=source_kind, source=source)
+    max_attempts = max_attempts_in(task=task, offering=course)
+    settings_here = task_settings_of(offering_id=course.pk, task_id=task.pk)
+    due_at = settings_here.due_at if settings_here is not None else None
 
     def store() -> SubmissionCreated:
         # One student's submissions are made one at a time, so the rate limit and the
@@ -178,14 +215,17 @@ def submission_create(
         # Attempts first: a student with none left is told so at once, not asked to wait
         # out the rate limit only to hear it afterwards.
         used = attempts_used(student=student, task=task)
-        if used >= task.max_attempts:
+        if used >= max_attempts:
             raise AttemptsExhausted(
-                f"all {task.max_attempts} attempts at {task.slug!r} are used", field="task"
+                f"all {max_attempts} attempts at {task.slug!r} are used", field="task"
             )
         _check_rate(student, now)
         submission = Submission.objects.create(
             task=task,
             student_id=student.pk,
+            offering=course,
+            number=_next_number(student, task),
+            is_late=due_at is not None and now > due_at,
             source_kind=source_kind,
             source=source,
             spec=spec_to_dict(spec),

@@ -17,7 +17,7 @@ DEFAULT_DEMO_PASSWORD = "annquiz-demo"  # nosec B105
 DEMO_INSTRUCTOR = "instructor"
 DEMO_STUDENT = "student"
 # Instructors manage the course content in the admin.
-INSTRUCTOR_APP_LABELS = ("courses", "coding")
+INSTRUCTOR_APP_LABELS = ("courses", "coding", "enrolment")
 
 
 @dataclass(frozen=True)

@@ -211,6 +211,12 @@ class Answer(models.Model):
     # a question without choices): see ``courses.choice_order``.
     choice_order = models.JSONField(default=list, blank=True)
     attempt_number = models.PositiveSmallIntegerField()
+    # The offering the student answered in (docs/courses.md); ``is_late``: after the
+    # offering's deadline of the lesson.
+    offering = models.ForeignKey(
+        "enrolment.Offering", on_delete=models.PROTECT, related_name="answers"
+    )
+    is_late = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = AnswerQuerySet.as_manager()

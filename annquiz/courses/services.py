@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from annquiz.core.database_retry import transaction_retrying_once
-from annquiz.core.errors import AttemptsExhausted
+from annquiz.core.errors import AttemptsExhausted, NotEnrolled
 from annquiz.core.markdown_rendering import render_markdown
 from annquiz.core.static_files import static_prefix
 from annquiz.courses import grading
@@ -28,9 +29,12 @@ from annquiz.courses.models import (
     QuestionVariant,
     Verdict,
 )
+from annquiz.enrolment import selectors as enrolment
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
+
+    from annquiz.enrolment.models import Offering
 
 
 def _draw(*, student_id: int, question: Question) -> QuestionVariant:
@@ -199,14 +203,31 @@ def answer_submit(
     question: Question,
     response: object,
     variant_id: int | None = None,
+    offering: Offering | None = None,
 ) -> Answer:
     """Grade ``response`` and store it as the student's next attempt at ``question``.
 
     See ``answer_submit_with_progress``, which also returns the progress row.
     """
     return answer_submit_with_progress(
-        student=student, question=question, response=response, variant_id=variant_id
+        student=student,
+        question=question,
+        response=response,
+        variant_id=variant_id,
+        offering=offering,
     ).answer
+
+
+def _offering_of(
+    *, student: AbstractBaseUser, question: Question, offering: Offering | None
+) -> Offering:
+    """The course the answer belongs to: ``offering`` (the course of the page answered on,
+    which the view checked), or the one the student takes the content in."""
+    if offering is None:
+        offering = enrolment.offering_for_content(user=student, course_id=question.course_id)
+    if offering is None or offering.course_id != question.course_id:
+        raise NotEnrolled(f"no question {question.pk}", field="question")
+    return offering
 
 
 def answer_submit_with_progress(
@@ -215,6 +236,7 @@ def answer_submit_with_progress(
     question: Question,
     response: object,
     variant_id: int | None = None,
+    offering: Offering | None = None,
 ) -> SubmittedAnswer:
     """Grade ``response``, store it as the student's next attempt at ``question`` and return
     it with the student's progress on the question after it.
@@ -229,10 +251,16 @@ def answer_submit_with_progress(
     when an error is raised. The answer records the order in which the student was shown the
     question's choices (``choice_order``).
 
-    Raises QuestionInactive, InvalidAnswer, VariantMismatch, AttemptsExhausted, AnswerConflict.
+    The answer belongs to ``offering`` (see ``_offering_of``) and is late after the
+    offering's deadline of the lesson.
+
+    Raises NotEnrolled, QuestionInactive, InvalidAnswer, VariantMismatch, AttemptsExhausted,
+    AnswerConflict.
     """
     if not question.is_active or not question.lesson.is_active:
         raise QuestionInactive(f"question {question.key!r} is no longer part of the course")
+    course = _offering_of(student=student, question=question, offering=offering)
+    deadline = enrolment.lesson_due_at(offering_id=course.pk, lesson_id=question.lesson_id)
     variant = _variant_for_answer(student=student, question=question, variant_id=variant_id)
 
     def store() -> SubmittedAnswer:
@@ -264,6 +292,8 @@ def answer_submit_with_progress(
             details=result.details,
             choice_order=shown,
             attempt_number=progress.attempts_used + 1,
+            offering=course,
+            is_late=deadline is not None and timezone.now() > deadline.due_at,
         )
         progress.attempts_used = answer.attempt_number
         progress.best_score = max(progress.best_score, answer.score)

@@ -26,6 +26,7 @@ def stored(task: CodingTask, result: dict[str, Any] | None) -> Submission:
     return Submission.objects.create(
         task=task,
         student=StudentFactory.create(),
+        number=1,
         source_kind="keras",
         source=task.starter_source,
         spec={},

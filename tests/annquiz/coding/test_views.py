@@ -21,6 +21,7 @@ from django.urls import reverse
 from annquiz.coding.architecture import architecture_diagram
 from annquiz.coding.catalog_sync import lesson_pages_refresh, task_catalog_load
 from annquiz.coding.models import Backend, CodingTask, SourceKind, Submission
+from annquiz.coding.selectors import task_offering
 from annquiz.coding.statuses import Status
 from annquiz.courses.models import Course, Lesson
 from tests.annquiz.coding.conftest import catalog_task
@@ -143,6 +144,8 @@ def make_submission(
     submission: Submission = Submission.objects.create(
         task=task,
         student=student,
+        number=Submission.objects.filter(task=task, student=student).count() + 1,
+        offering=task_offering(user=student, task=task),
         source_kind=SourceKind.KERAS,
         source=source,
         spec=spec_to_dict(spec),
@@ -758,7 +761,9 @@ def test_progress_page_shows_each_tasks_best_verdict_and_attempts(
     )
     make_submission(task=task, student=alice, status=Status.DIVERGED, result=verdicts["diverged"])
     make_submission(task=task, student=alice, status=Status.ERROR, message="lost")
-    other = make_task(course=None, lesson=None, slug="other", title="OTHER-TASK", max_attempts=5)
+    other = make_task(
+        course=task.course, lesson=None, slug="other", title="OTHER-TASK", max_attempts=5
+    )
     make_submission(task=other, student=bob, status=Status.FAILED, result=verdicts["failed"])
     make_submission(task=other, student=alice, status=Status.QUEUED)
 

@@ -18,6 +18,7 @@ import time
 import urllib.error
 import urllib.request
 from argparse import ArgumentParser
+from io import StringIO
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -69,6 +70,7 @@ class Command(BaseCommand):
             raise CommandError(f"--port {port} is not a TCP port (1-65535)")
         self._stop_signal: int | None = None
         self._hurry = False
+        self._course_codes: list[str] = []
         self._started_socket: Path | None = None
 
         var_dir = Path(settings.VAR_DIR)
@@ -132,7 +134,13 @@ class Command(BaseCommand):
         if "load_tasks" in get_commands():
             self.stdout.write("Loading the coding tasks…")
             call_command("load_tasks", verbosity=verbosity)
-        return demo_users_ensure(password=demo_password())
+        users = demo_users_ensure(password=demo_password())
+        if "enrol_demo_users" in get_commands():
+            # The demo accounts join each default course; its output is each course's code.
+            codes = StringIO()
+            call_command("enrol_demo_users", stdout=codes)
+            self._course_codes = codes.getvalue().splitlines()
+        return users
 
     def _warn_if_workers_oversubscribe(self) -> None:
         """TensorFlow threads x worker processes should not exceed the cores."""
@@ -284,6 +292,9 @@ class Command(BaseCommand):
             "  Demo logins:",
         ]
         lines += [f"    {user.role:<11} {user.username} / {user.password}" for user in users]
+        if self._course_codes:
+            lines += ["  Courses (students join with the code at /join/):"]
+            lines += [f"    {line}" for line in self._course_codes]
         lines += ["Press Ctrl-C to stop.", "=" * 64, ""]
         self.stdout.write("\n".join(lines))
         self.stdout.flush()
