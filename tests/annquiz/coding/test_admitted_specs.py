@@ -17,9 +17,9 @@ import pytest
 
 from annquiz.coding import judging, submitting
 from annquiz.coding.catalog import TaskFile, load_catalog
-from annquiz.coding.catalog_sync import task_catalog_load
 from annquiz.coding.models import CodingTask, Submission
 from annquiz.coding.statuses import JUDGED_STATUSES, Status
+from tests.annquiz.coding.conftest import store_task
 from tests.factories import StudentFactory
 from tests.keras_source import keras_source
 from training.keras_snippet import parse_keras_snippet
@@ -56,8 +56,7 @@ def variants(task: TaskFile) -> list[tuple[str, str, str]]:
 
 
 def stored_task(slug: str) -> CodingTask:
-    task_catalog_load(catalog=[task for task in CATALOG if task.slug == slug])
-    return CodingTask.objects.get(slug=slug)
+    return store_task(slug)
 
 
 def submitted_and_judged(task: CodingTask, kind: str, source: str) -> Submission:

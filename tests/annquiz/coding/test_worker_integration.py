@@ -18,10 +18,9 @@ import pytest
 from django.contrib.auth.models import User
 from rest_framework.test import APIClient
 
-from annquiz.coding.catalog import load_task_folder
-from annquiz.coding.catalog_sync import task_catalog_load
 from annquiz.coding.models import CodingTask, Submission
 from annquiz.coding.statuses import JUDGED_STATUSES, Status
+from tests.annquiz.coding.conftest import store_task
 from tests.factories import StudentFactory
 from tests.worker import FAST_SWEEP, SHORT_LEASE, CeleryStack, WorkerOptions, WorkerProcess
 from training.solutions import parse_solution
@@ -42,11 +41,6 @@ MAX_TF_CHILD_THREADS = 24
 SUCCEEDED = re.compile(
     r"Task annquiz\.coding\.grade_submission\[[0-9a-f-]+\] succeeded in [^:]+: (.*)"
 )
-
-
-def store_task(slug: str) -> CodingTask:
-    task_catalog_load(catalog=[load_task_folder(CATALOG / slug)])
-    return CodingTask.objects.get(slug=slug)
 
 
 def reference_spec(task: CodingTask, **changes: Any) -> dict[str, Any]:
