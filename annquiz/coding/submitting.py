@@ -40,8 +40,15 @@ MAX_SOURCE_CHARS = 50_000
 MAX_IDEMPOTENCY_KEY_CHARS = 255
 
 
+def judging_time_budget() -> float:
+    """Seconds a judging may be estimated to take: a quarter of the worker's soft time limit,
+    so that an admitted network finishes long before it even on a busy machine."""
+    return settings.ANNQUIZ_GRADE_SOFT_TIME_LIMIT / 4
+
+
 def submission_spec_parse(*, task: CodingTask, source_kind: str, source: str) -> ModelSpec:
-    """The network ``source`` describes, checked against ``task``'s rules and limits.
+    """The network ``source`` describes, checked against ``task``'s rules and limits and the
+    time a judging may take (``judging_time_budget``).
 
     Raises ``InvalidSubmission`` whose ``field`` is ``spec`` (a JSON spec) or ``keras`` (a
     snippet) and whose message names the path or line that is wrong.
@@ -58,7 +65,7 @@ def submission_spec_parse(*, task: CodingTask, source_kind: str, source: str) ->
         )
     try:
         spec = parse_solution(source_kind, source)
-        admit(task_definition(task), spec)
+        admit(task_definition(task), spec, time_budget=judging_time_budget())
     except TrainingError as error:
         raise InvalidSubmission(str(error), field=field) from None
     return spec
