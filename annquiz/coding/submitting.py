@@ -24,6 +24,7 @@ from annquiz.coding.errors import (
     InvalidSubmission,
     RateLimited,
     TaskClosed,
+    TooManyActive,
 )
 from annquiz.coding.models import CodingTask, SourceKind, Submission
 from annquiz.coding.queueing import submission_enqueue
@@ -117,6 +118,21 @@ def _check_rate(student: AbstractBaseUser, now: datetime) -> None:
         )
 
 
+def _check_active(student: AbstractBaseUser) -> None:
+    """At most ``ANNQUIZ_MAX_ACTIVE_SUBMISSIONS_PER_STUDENT`` of a student's submissions, over
+    every task, may be queued or running at once, so that no student can hold the workers."""
+    cap: int = settings.ANNQUIZ_MAX_ACTIVE_SUBMISSIONS_PER_STUDENT
+    active = Submission.objects.filter(student_id=student.pk).pending().count()
+    if active >= cap:
+        wait = judging_time_budget()
+        raise TooManyActive(
+            f"{active} of your submissions are still waiting for or in grading, and at most "
+            f"{cap} may be at once: submit again when one of them has its result (each takes "
+            f"at most about {wait:.0f} s once its turn comes)",
+            retry_after=wait,
+        )
+
+
 def attempts_used(*, student: AbstractBaseUser, task: CodingTask) -> int:
     return (
         Submission.objects.filter(student_id=student.pk, task=task).counting_as_attempts().count()
@@ -156,7 +172,8 @@ def submission_create(
     """Store a new submission and queue its judging once the transaction commits.
 
     Refusals, with nothing stored or queued: ``InvalidSubmission`` (400), ``TaskClosed``
-    (400), ``AttemptsExhausted`` (409), ``IdempotencyKeyReused`` (409), ``RateLimited`` (429).
+    (400), ``AttemptsExhausted`` (409), ``IdempotencyKeyReused`` (409), ``TooManyActive``
+    (429: too many of the student's submissions queued or running) and ``RateLimited`` (429).
     A request repeated with the same ``idempotency_key`` returns the first submission; a
     network the student already submitted to the task (same kind and source) returns that
     earlier submission and its verdict, using no attempt (``identical``).
@@ -174,8 +191,8 @@ def submission_create(
     spec = submission_spec_parse(task=task, source_kind=source_kind, source=source)
 
     def store() -> SubmissionCreated:
-        # One student's submissions are made one at a time, so the rate limit and the
-        # attempt count hold under concurrent requests.
+        # One student's submissions are made one at a time, so the attempt count, the cap on
+        # active submissions and the rate limit hold under concurrent requests.
         get_user_model().objects.select_for_update().filter(pk=student.pk).first()
         # A retry after a commit whose reply was lost finds the submission it stored.
         replayed = _replayed(student, key, fingerprint)
@@ -189,6 +206,7 @@ def submission_create(
             raise AttemptsExhausted(
                 f"all {task.max_attempts} attempts at {task.slug!r} are used", field="task"
             )
+        _check_active(student)
         _check_rate(student, now)
         submission = Submission.objects.create(
             task=task,
