@@ -20,6 +20,7 @@ from annquiz.coding.statuses import (
     SERVICE_FAILURE_STATUSES,
     Status,
 )
+from annquiz.coding.turns import turn_position
 from annquiz.core.roles import is_instructor
 from annquiz.courses.models import Course, Lesson
 from training.datasets import load_dataset
@@ -100,10 +101,11 @@ def submission_list_for_student(*, student: AnyUser, task: CodingTask) -> QueryS
 
 
 def queue_position(*, submission: Submission) -> int | None:
-    """1 for the next submission a worker takes from its queue; None once it is not queued."""
+    """1 for the next submission a worker takes from its queue (the students take turns:
+    ``annquiz.coding.turns``); None once it is not queued."""
     if submission.status != Status.QUEUED:
         return None
-    return Submission.objects.queued_ahead_of(submission).count() + 1
+    return turn_position(submission=submission)
 
 
 _HEADING_RE = r'<h[1-6][^>]*\bid="{anchor}"[^>]*>(.*?)</h[1-6]>'
