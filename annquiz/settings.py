@@ -317,11 +317,15 @@ if ANNQUIZ_GRADE_HARD_TIME_LIMIT <= ANNQUIZ_GRADE_SOFT_TIME_LIMIT:
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": max(3600, 4 * ANNQUIZ_GRADE_HARD_TIME_LIMIT)
 }
+# The sweeper has a queue of its own ("maintenance"), served by a light worker that runs no
+# judging (annquiz.core.processes.maintenance_worker_command): behind a judging, a sweep
+# would wait for minutes and then expire.
+CELERY_TASK_ROUTES = {"annquiz.coding.sweep_submissions": {"queue": "maintenance"}}
 CELERY_BEAT_SCHEDULE = {
     "sweep-submissions": {
         "task": "annquiz.coding.sweep_submissions",
         "schedule": float(ANNQUIZ_SWEEP_INTERVAL),
-        "options": {"queue": "celery", "expires": float(ANNQUIZ_SWEEP_INTERVAL)},
+        "options": {"queue": "maintenance", "expires": float(ANNQUIZ_SWEEP_INTERVAL)},
     }
 }
 
