@@ -136,10 +136,11 @@ def _changes_that_fit(task: TaskDefinition, spec: ModelSpec, fit_rows: int, fits
     if size > 1:
         units = _largest(1, size - 1, lambda u: fits(_capped(spec, u)))
         if units is not None:
+            conv = any(layer.type == "conv2d" for layer in spec.layers)
             what = (
-                "units or filters"
-                if any(layer.type == "conv2d" for layer in spec.layers)
-                else "units"
+                ("unit or filter" if conv else "unit")
+                if units == 1
+                else ("units or filters" if conv else "units")
             )
             options.append(f"at most {units} {what} in each hidden layer")
     if not options:
