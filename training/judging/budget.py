@@ -166,9 +166,8 @@ def _no_single_change(task: TaskDefinition, spec: ModelSpec, fit_rows: int, fits
                 "fewer is, or use fewer layers."
             )
     return (
-        "No change of the epochs, the batch size or the units is enough: even one epoch costs "
-        "too much with this many layers (each one is built and traced before training, and "
-        "recurrent layers run once per timestep), so use fewer layers."
+        "No change of the epochs, the batch size or the units is enough: even one epoch of "
+        "this network costs too much, so use fewer layers."
     )
 
 
