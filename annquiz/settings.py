@@ -332,6 +332,12 @@ ANNQUIZ_GRADE_MAX_WORKER_ATTEMPTS = env_int("ANNQUIZ_GRADE_MAX_WORKER_ATTEMPTS",
 ANNQUIZ_SWEEP_INTERVAL = env_int("ANNQUIZ_SWEEP_INTERVAL", 30)
 ANNQUIZ_SUBMISSION_RATE_LIMIT = env_int("ANNQUIZ_SUBMISSION_RATE_LIMIT", 10)
 ANNQUIZ_SUBMISSION_RATE_WINDOW = env_int("ANNQUIZ_SUBMISSION_RATE_WINDOW", 60)
+# At most this many of a student's submissions may be queued or running at once (429 beyond).
+ANNQUIZ_MAX_ACTIVE_SUBMISSIONS_PER_STUDENT = env_int(
+    "ANNQUIZ_MAX_ACTIVE_SUBMISSIONS_PER_STUDENT", 3
+)
+if ANNQUIZ_MAX_ACTIVE_SUBMISSIONS_PER_STUDENT < 1:
+    raise ImproperlyConfigured("ANNQUIZ_MAX_ACTIVE_SUBMISSIONS_PER_STUDENT must be at least 1")
 if ANNQUIZ_GRADE_HARD_TIME_LIMIT <= ANNQUIZ_GRADE_SOFT_TIME_LIMIT:
     raise ImproperlyConfigured(
         "ANNQUIZ_GRADE_HARD_TIME_LIMIT must be above ANNQUIZ_GRADE_SOFT_TIME_LIMIT"
@@ -341,11 +347,15 @@ if ANNQUIZ_GRADE_HARD_TIME_LIMIT <= ANNQUIZ_GRADE_SOFT_TIME_LIMIT:
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": max(3600, 4 * ANNQUIZ_GRADE_HARD_TIME_LIMIT)
 }
+# The sweeper has a queue of its own ("maintenance"), served by a light worker that runs no
+# judging (annquiz.core.processes.maintenance_worker_command): behind a judging, a sweep
+# would wait for minutes and then expire.
+CELERY_TASK_ROUTES = {"annquiz.coding.sweep_submissions": {"queue": "maintenance"}}
 CELERY_BEAT_SCHEDULE = {
     "sweep-submissions": {
         "task": "annquiz.coding.sweep_submissions",
         "schedule": float(ANNQUIZ_SWEEP_INTERVAL),
-        "options": {"queue": "celery", "expires": float(ANNQUIZ_SWEEP_INTERVAL)},
+        "options": {"queue": "maintenance", "expires": float(ANNQUIZ_SWEEP_INTERVAL)},
     }
 }
 

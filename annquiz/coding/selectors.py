@@ -25,6 +25,7 @@ from annquiz.coding.statuses import (
     SERVICE_FAILURE_STATUSES,
     Status,
 )
+from annquiz.coding.turns import turn_position
 from annquiz.core.ordinals import ordinal
 from annquiz.courses.models import Lesson
 from annquiz.enrolment import selectors as enrolment
@@ -150,10 +151,11 @@ def submission_list_for_student(*, student: AnyUser, task: CodingTask) -> QueryS
 
 
 def queue_position(*, submission: Submission) -> int | None:
-    """1 for the next submission a worker takes from its queue; None once it is not queued."""
+    """1 for the next submission a worker takes from its queue (the students take turns:
+    ``annquiz.coding.turns``); None once it is not queued."""
     if submission.status != Status.QUEUED:
         return None
-    return Submission.objects.queued_ahead_of(submission).count() + 1
+    return turn_position(submission=submission)
 
 
 _HEADING_RE = r'<h[1-6][^>]*\bid="{anchor}"[^>]*>(.*?)</h[1-6]>'

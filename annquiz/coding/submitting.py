@@ -24,6 +24,7 @@ from annquiz.coding.errors import (
     InvalidSubmission,
     RateLimited,
     TaskClosed,
+    TooManyActive,
 )
 from annquiz.coding.models import CodingTask, SourceKind, Submission
 from annquiz.coding.queueing import submission_enqueue
@@ -42,8 +43,15 @@ MAX_SOURCE_CHARS = 50_000
 MAX_IDEMPOTENCY_KEY_CHARS = 255
 
 
+def judging_time_budget() -> float:
+    """Seconds a judging may be estimated to take: a quarter of the worker's soft time limit,
+    so that an admitted network finishes long before it even on a busy machine."""
+    return settings.ANNQUIZ_GRADE_SOFT_TIME_LIMIT / 4
+
+
 def submission_spec_parse(*, task: CodingTask, source_kind: str, source: str) -> ModelSpec:
-    """The network ``source`` describes, checked against ``task``'s rules and limits.
+    """The network ``source`` describes, checked against ``task``'s rules and limits and the
+    time a judging may take (``judging_time_budget``).
 
     Raises ``InvalidSubmission`` whose ``field`` is ``spec`` (a JSON spec) or ``keras`` (a
     snippet) and whose message names the path or line that is wrong.
@@ -60,7 +68,7 @@ def submission_spec_parse(*, task: CodingTask, source_kind: str, source: str) ->
         )
     try:
         spec = parse_solution(source_kind, source)
-        admit(task_definition(task), spec)
+        admit(task_definition(task), spec, time_budget=judging_time_budget())
     except TrainingError as error:
         raise InvalidSubmission(str(error), field=field) from None
     return spec
@@ -109,6 +117,21 @@ def _check_rate(student: AbstractBaseUser, now: datetime) -> None:
             f"at most {limit} submissions per {window} seconds; try again in "
             f"{max(1, round(retry_after))} s",
             retry_after=retry_after,
+        )
+
+
+def _check_active(student: AbstractBaseUser) -> None:
+    """At most ``ANNQUIZ_MAX_ACTIVE_SUBMISSIONS_PER_STUDENT`` of a student's submissions, over
+    every task, may be queued or running at once, so that no student can hold the workers."""
+    cap: int = settings.ANNQUIZ_MAX_ACTIVE_SUBMISSIONS_PER_STUDENT
+    active = Submission.objects.filter(student_id=student.pk).pending().count()
+    if active >= cap:
+        wait = judging_time_budget()
+        raise TooManyActive(
+            f"{active} of your submissions are still waiting for or in grading, and at most "
+            f"{cap} may be at once: submit again when one of them has its result (each takes "
+            f"at most about {wait:.0f} s once its turn comes)",
+            retry_after=wait,
         )
 
 
@@ -182,6 +205,7 @@ def submission_create(
 
     Refusals, with nothing stored or queued: ``NotEnrolled`` (404), ``InvalidSubmission``
     (400), ``TaskClosed`` (400), ``AttemptsExhausted`` (409), ``IdempotencyKeyReused`` (409),
+    ``TooManyActive`` (429: too many of the student's submissions queued or running) and
     ``RateLimited`` (429).
     A request repeated with the same ``idempotency_key`` returns the first submission; a
     network the student already submitted to the task (same kind and source) returns that
@@ -204,8 +228,8 @@ def submission_create(
     due_at = settings_here.due_at if settings_here is not None else None
 
     def store() -> SubmissionCreated:
-        # One student's submissions are made one at a time, so the rate limit and the
-        # attempt count hold under concurrent requests.
+        # One student's submissions are made one at a time, so the attempt count, the cap on
+        # active submissions and the rate limit hold under concurrent requests.
         get_user_model().objects.select_for_update().filter(pk=student.pk).first()
         # A retry after a commit whose reply was lost finds the submission it stored.
         replayed = _replayed(student, key, fingerprint)
@@ -219,6 +243,7 @@ def submission_create(
             raise AttemptsExhausted(
                 f"all {max_attempts} attempts at {task.slug!r} are used", field="task"
             )
+        _check_active(student)
         _check_rate(student, now)
         submission = Submission.objects.create(
             task=task,

@@ -74,8 +74,10 @@ def redis_server_command(executable: Path, socket_path: Path) -> list[str]:
     ]
 
 
-# Judgings go to the queue of their training backend; the sweeper to the default queue.
+# Judgings go to the queue of their training backend (and anything unrouted to the default
+# queue); the sweeper to its own queue, served by a light worker that no judging can block.
 WORKER_QUEUES = ("celery", "numpy", "tensorflow")
+MAINTENANCE_QUEUES = ("maintenance",)
 
 
 def celery_worker_command(
@@ -86,8 +88,10 @@ def celery_worker_command(
     loglevel: str = "info",
     beat_schedule: Path | None = None,
     quiet_cluster: bool = False,
+    pool: str = "prefork",
 ) -> list[str]:
-    """Command line of a prefork ``celery -A annquiz worker`` with this interpreter.
+    """Command line of a ``celery -A annquiz worker`` (``pool``: prefork or solo) with this
+    interpreter.
 
     ``beat_schedule`` also runs the embedded beat (the sweeper's schedule) with that file;
     ``quiet_cluster`` leaves out gossip and mingle, which only matter with other workers.
@@ -100,7 +104,7 @@ def celery_worker_command(
         "annquiz",
         "worker",
         "--pool",
-        "prefork",
+        pool,
         "--concurrency",
         str(concurrency),
         "--queues",
@@ -115,6 +119,21 @@ def celery_worker_command(
     if quiet_cluster:
         command += ["--without-gossip", "--without-mingle"]
     return command
+
+
+def maintenance_worker_command(
+    *, beat_schedule: Path | None, hostname: str | None = None, quiet_cluster: bool = False
+) -> list[str]:
+    """The light worker of the maintenance queue (the sweeper): one process (``solo`` pool),
+    which never imports TensorFlow; ``beat_schedule`` also runs the embedded beat."""
+    return celery_worker_command(
+        concurrency=1,
+        queues=MAINTENANCE_QUEUES,
+        hostname=hostname,
+        beat_schedule=beat_schedule,
+        quiet_cluster=quiet_cluster,
+        pool="solo",
+    )
 
 
 def redis_answers(url: str, *, timeout: float = 0.5) -> bool:

@@ -10,20 +10,23 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from annquiz.core import health
+from annquiz.core.processes import MAINTENANCE_QUEUES
 
 
 @never_cache
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
     """Each part of the service, "ok" or "down": 503 when the web side cannot serve (the
-    database or the broker is down). Workers that are down leave the lessons servable, so they
-    are reported with a 200; "unknown" when the broker, which holds their heartbeats, is down."""
+    database or the broker is down). Judging workers ("workers") or the sweeper's worker
+    ("maintenance") being down leaves the lessons servable, so they are reported with a 200;
+    both are "unknown" while the broker, which holds their heartbeats, is down."""
     database = health.check_database()
     broker = health.check_broker()
     status = {
         "database": "ok" if database else "down",
         "broker": "ok" if broker else "down",
-        "workers": health.check_workers() if broker else "unknown",
+        "workers": health.check_workers(health.JUDGING_QUEUES) if broker else "unknown",
+        "maintenance": health.check_workers(MAINTENANCE_QUEUES) if broker else "unknown",
     }
     return JsonResponse(status, status=200 if database and broker else 503)
 

@@ -317,7 +317,7 @@ def test_admit_applies_the_tasks_cost_limits_for_all_its_seeds() -> None:
     task = task_of({"kind": "not_diverged"}, limits={"max_training_flops": 1e6})
     with pytest.raises(LimitExceeded) as error:
         admit(task, small_pima())
-    assert "3 seeds" in str(error.value)
+    assert "3 times (once per seed)" in str(error.value)
     assert "1e+06" in str(error.value)
 
 

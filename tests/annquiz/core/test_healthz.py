@@ -24,7 +24,12 @@ def test_healthz_reports_ok_when_database_and_broker_answer(
     response = client.get("/healthz")
 
     assert response.status_code == 200
-    assert response.json() == {"database": "ok", "broker": "ok", "workers": "down"}
+    assert response.json() == {
+        "database": "ok",
+        "broker": "ok",
+        "workers": "down",
+        "maintenance": "down",
+    }
     assert "no-cache" in response["Cache-Control"] or "max-age=0" in response["Cache-Control"]
 
 
@@ -38,7 +43,12 @@ def test_healthz_reports_workers_ok_while_a_heartbeat_is_fresh(
     response = client.get("/healthz")
 
     assert response.status_code == 200
-    assert response.json() == {"database": "ok", "broker": "ok", "workers": "ok"}
+    assert response.json() == {
+        "database": "ok",
+        "broker": "ok",
+        "workers": "ok",
+        "maintenance": "down",
+    }
     (worker,) = workers_online() or []
     assert (worker.hostname, worker.queues) == ("grader@test", ("numpy",))
     assert 0 < redis_client.ttl(KEY_PREFIX + "grader@test") <= 30
@@ -56,7 +66,12 @@ def test_healthz_is_503_when_the_broker_does_not_answer(
     response = client.get("/healthz")
 
     assert response.status_code == 503
-    assert response.json() == {"database": "ok", "broker": "down", "workers": "unknown"}
+    assert response.json() == {
+        "database": "ok",
+        "broker": "down",
+        "workers": "unknown",
+        "maintenance": "unknown",
+    }
 
 
 def test_healthz_is_503_when_the_database_fails(
@@ -75,7 +90,12 @@ def test_healthz_is_503_when_the_database_fails(
     response = client.get("/healthz")
 
     assert response.status_code == 503
-    assert response.json() == {"database": "down", "broker": "ok", "workers": "down"}
+    assert response.json() == {
+        "database": "down",
+        "broker": "ok",
+        "workers": "down",
+        "maintenance": "down",
+    }
 
 
 def test_healthz_needs_no_login_and_only_answers_get(client: Client) -> None:

@@ -114,7 +114,7 @@ def test_a_process_that_dies_is_restarted_while_the_site_keeps_serving(
     wait_for_text(log, READY_LINE, process, STARTUP_SECONDS)
     assert wait_for_health(base, workers="ok", timeout=90), log.read_text(errors="replace")
 
-    worker = child_running(process, "celery")
+    worker = child_running(process, "numpy")  # the judging worker
     worker.kill()
     # The site answers throughout, and /healthz says when the worker is gone.
     statuses = []
@@ -127,7 +127,7 @@ def test_a_process_that_dies_is_restarted_while_the_site_keeps_serving(
     assert "celery worker (pid" in log.read_text(errors="replace")
     assert worker_answers_ping(f"redis+socket://{socket_path}", timeout=120)
     assert wait_for_health(base, workers="ok", timeout=60)
-    assert child_running(process, "celery").pid != worker.pid
+    assert child_running(process, "numpy").pid != worker.pid
 
     web = child_running(process, "gunicorn")
     web.kill()
@@ -161,7 +161,8 @@ def wait_for_health(base: str, *, workers: str, timeout: float) -> bool:
             status, body = get(f"{base}/healthz")
         except urllib.error.URLError:  # nothing listens while gunicorn restarts
             status, body = 0, b"{}"
-        if status == 200 and json.loads(body).get("workers") == workers:
+        parts = json.loads(body)
+        if status == 200 and parts.get("workers") == parts.get("maintenance") == workers:
             return True
         time.sleep(0.5)
     return False

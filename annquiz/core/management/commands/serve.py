@@ -1,11 +1,12 @@
 """``manage.py serve``: the whole service on embedded defaults, stopped with Ctrl-C.
 
 Prepares the database and static files, loads the course, creates the demo users, then runs
-the broker (an embedded Redis on a unix socket when ``REDIS_URL`` is unset), a Celery worker
-and gunicorn, each in its own process group. SIGINT or SIGTERM stops them all and exits 0.
-Once the service is up, a child that dies on its own is restarted, with a growing delay if it
-keeps dying (``processes.RestartPolicy``), and the others keep serving; a child that dies during
-start-up stops the rest and exits non-zero naming it.
+the broker (an embedded Redis on a unix socket when ``REDIS_URL`` is unset), the Celery worker
+that judges submissions, a light Celery worker with the beat that runs the sweeper on its own
+queue (so no judging can hold it up), and gunicorn, each in its own process group. SIGINT or
+SIGTERM stops them all and exits 0. Once the service is up, a child that dies on its own is
+restarted, with a growing delay if it keeps dying (``processes.RestartPolicy``), and the others
+keep serving; a child that dies during start-up stops the rest and exits non-zero naming it.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from annquiz.core.processes import (
     celery_worker_command,
     check_socket_path,
     find_redis_server,
+    maintenance_worker_command,
     redact_url,
     redis_answers,
     redis_server_command,
@@ -49,7 +51,7 @@ class Command(BaseCommand):
     help = (
         "Start annquiz: migrate, collect static files, load the course, create the demo users, "
         "load the coding tasks, then run the broker (embedded Redis unless REDIS_URL is set), "
-        "a Celery worker with the sweeper's beat and "
+        "a Celery worker for the judgings, a light one with the sweeper's beat, and "
         "gunicorn until Ctrl-C."
     )
 
@@ -181,10 +183,15 @@ class Command(BaseCommand):
 
         supervisor.start(
             "celery worker",
-            celery_worker_command(
-                concurrency=settings.ANNQUIZ_WORKER_CONCURRENCY,
+            celery_worker_command(concurrency=settings.ANNQUIZ_WORKER_CONCURRENCY),
+        )
+        supervisor.start(
+            "celery maintenance worker",
+            maintenance_worker_command(
                 # The embedded beat runs the sweeper that recovers lost judgings; one beat per
                 # deployment (run `celery beat` on its own when there are several workers).
+                # The sweep goes to the maintenance queue, which this worker alone serves, so
+                # it runs on time however long the judgings of the other worker take.
                 beat_schedule=Path(settings.VAR_DIR) / "celerybeat-schedule",
             ),
         )
