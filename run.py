@@ -1,36 +1,61 @@
 #!/usr/bin/env python3
-"""annquiz's two commands, for a machine with nothing but Python 3.11+ and pip.
+"""annquiz's commands, for a machine with nothing but Python 3.11+ and pip.
 
     python3 run.py serve [--port 8000] [--host 127.0.0.1]   start the whole service
     python3 run.py test [pytest args]                       run the test suite
+    python3 run.py lock                                     re-pin constraints.txt (deliberately)
 
-Both create ``.venv`` when it is missing and install the project into it
-(``pip install -e '.[dev]'``) whenever pyproject.toml changed since the last install.
-Standard library only: this file runs before anything is installed.
+``serve`` and ``test`` create ``.venv`` when it is missing. ``serve`` installs the runtime
+dependencies only (``pip install -e . -c constraints.txt``); ``test`` installs the dev extras as
+well (``pip install -e '.[dev]' -c constraints.txt``) and, for the browser tests, axe-core from
+the npm registry (``npm ci`` in tests/browser/). Each install is remembered by a stamp in .venv
+(or node_modules/) holding the hash of the files it came from, so it is repeated only when one of
+them changed: ``serve`` after ``test`` installs nothing, and ``test`` after ``serve`` only adds
+the dev extras. Standard library only: this file runs before anything is installed.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from types import FrameType
 
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 VENV_PYTHON = VENV / "bin" / "python"
-STAMP = VENV / ".annquiz-install-stamp"
 PYPROJECT = ROOT / "pyproject.toml"
+CONSTRAINTS = ROOT / "constraints.txt"
+RUNTIME_STAMP = VENV / ".annquiz-runtime-stamp"
+DEV_STAMP = VENV / ".annquiz-dev-stamp"
+BROWSER_TESTS = ROOT / "tests" / "browser"
+NPM_LOCK = BROWSER_TESTS / "package-lock.json"
+NODE_MODULES = BROWSER_TESTS / "node_modules"
+AXE_STAMP = NODE_MODULES / ".annquiz-npm-stamp"
 CHROMIUM = Path("/usr/bin/chromium")
 PYTEST_NO_TESTS_COLLECTED = 5
 MIN_PYTHON = (3, 11)
+RUNTIME, DEV = ".", ".[dev]"
 
 USAGE = """usage: python3 run.py serve [serve options]   start annquiz (see: run.py serve --help)
-       python3 run.py test [pytest args]        run the tests (e.g. run.py test -m 'not slow')"""
+       python3 run.py test [pytest args]        run the tests (e.g. run.py test -m 'not slow')
+       python3 run.py lock                      re-pin constraints.txt to the newest versions
+                                                pyproject.toml allows (then run the tests)"""
+
+LOCK_HEADER = """\
+# The exact version of every package annquiz installs, dependencies of dependencies included:
+# `python3 run.py serve` installs the runtime ones and `python3 run.py test` the dev extras too,
+# both with `-c constraints.txt`. Pinned because a new TensorFlow or Keras release can move the
+# NumPy/Keras parity figures. Update deliberately: `python3 run.py lock` (a fresh virtualenv with
+# the newest versions pyproject.toml allows, frozen here), then `python3 run.py test`, then
+# commit this file saying why.
+"""
 
 
 def say(message: str) -> None:
@@ -46,12 +71,54 @@ def in_ci() -> bool:
     return os.environ.get("CI", "").strip().lower() == "true"
 
 
-def pyproject_hash() -> str:
-    return hashlib.sha256(PYPROJECT.read_bytes()).hexdigest()
+def files_hash(*paths: Path) -> str:
+    """One hash of the files an install came from (a missing file counts as empty)."""
+    digest = hashlib.sha256()
+    for path in paths:
+        digest.update(path.name.encode() + b"\0")
+        digest.update(path.read_bytes() if path.exists() else b"")
+        digest.update(b"\0")
+    return digest.hexdigest()
 
 
-def ensure_venv() -> None:
-    """Create .venv when missing and (re)install the project when pyproject.toml changed."""
+def read_stamp(path: Path) -> str:
+    return path.read_text().strip() if path.exists() else ""
+
+
+def requirement_to_install(command: str, *, wanted: str, runtime: str, dev: str) -> str | None:
+    """What ``pip install -e`` must install before ``command`` runs, or None when nothing.
+
+    ``wanted`` is the hash of pyproject.toml and constraints.txt now; ``runtime`` and ``dev``
+    are the hashes stamped by the last runtime-only and the last runtime-plus-dev install.
+    A dev install holds the runtime one, so ``serve`` after ``test`` installs nothing.
+    """
+    if command == "test":
+        return None if dev == wanted else DEV
+    return None if wanted in {runtime, dev} else RUNTIME
+
+
+def pip_install_command(python: Path, requirement: str) -> list[str]:
+    return [
+        str(python),
+        "-m",
+        "pip",
+        "install",
+        "--disable-pip-version-check",
+        "--progress-bar",
+        "off",
+        "-e",
+        requirement,
+        "-c",
+        CONSTRAINTS.name,
+    ]
+
+
+def stamps_written(requirement: str) -> tuple[Path, ...]:
+    return (RUNTIME_STAMP, DEV_STAMP) if requirement == DEV else (RUNTIME_STAMP,)
+
+
+def ensure_venv(command: str) -> None:
+    """Create .venv when missing; install what ``command`` needs when its inputs changed."""
     if not VENV_PYTHON.exists():
         say(f"creating the virtualenv {VENV}")
         result = subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=False)
@@ -62,26 +129,69 @@ def ensure_venv() -> None:
                     "(on Debian/Ubuntu install the python3-venv package)"
                 )
             )
-    wanted = pyproject_hash()
-    installed = STAMP.read_text().strip() if STAMP.exists() else ""
-    if installed == wanted:
+    if not CONSTRAINTS.exists():
+        raise SystemExit(fail(f"{CONSTRAINTS} is missing: it pins every installed version"))
+    wanted = files_hash(PYPROJECT, CONSTRAINTS)
+    requirement = requirement_to_install(
+        command, wanted=wanted, runtime=read_stamp(RUNTIME_STAMP), dev=read_stamp(DEV_STAMP)
+    )
+    if requirement is None:
         return
-    say("installing annquiz and its dependencies into .venv (pip install -e '.[dev]')")
-    command = [
-        str(VENV_PYTHON),
-        "-m",
-        "pip",
-        "install",
-        "--disable-pip-version-check",
-        "--progress-bar",
-        "off",
-        "-e",
-        ".[dev]",
-    ]
-    result = subprocess.run(command, cwd=ROOT, check=False)
+    what = "with the dev extras" if requirement == DEV else "runtime dependencies only"
+    say(
+        f"installing annquiz into .venv, {what} "
+        f"(pip install -e '{requirement}' -c {CONSTRAINTS.name})"
+    )
+    result = subprocess.run(pip_install_command(VENV_PYTHON, requirement), cwd=ROOT, check=False)
     if result.returncode != 0:
         raise SystemExit(fail(f"pip install failed with exit code {result.returncode}"))
-    STAMP.write_text(wanted + "\n")
+    for stamp in stamps_written(requirement):
+        stamp.write_text(wanted + "\n")
+
+
+def constraints_text(freeze_output: str) -> str:
+    """constraints.txt from ``pip freeze`` output: exact pins, sorted, annquiz itself left out."""
+    pins = []
+    for line in freeze_output.splitlines():
+        line = line.strip()
+        if not line or line.startswith(("#", "-e ")):
+            continue
+        name = re.split(r"\s*(?:==|@)\s*", line, maxsplit=1)[0].lower()
+        if name == "annquiz":
+            continue
+        if "==" not in line:
+            raise ValueError(f"not an exact pin in pip freeze's output: {line!r}")
+        pins.append(line)
+    return LOCK_HEADER + "".join(f"{pin}\n" for pin in sorted(pins, key=str.lower))
+
+
+def lock() -> int:
+    """Freeze the newest versions pyproject.toml allows, installed into a scratch virtualenv."""
+    with tempfile.TemporaryDirectory(prefix="annquiz-lock-") as scratch:
+        venv = Path(scratch) / "venv"
+        python = venv / "bin" / "python"
+        say(f"installing '.[dev]' without constraints into a scratch virtualenv ({venv})")
+        steps = [
+            [sys.executable, "-m", "venv", str(venv)],
+            [str(python), "-m", "pip", "install", "--disable-pip-version-check", "-q", ".[dev]"],
+        ]
+        for step in steps:
+            if subprocess.run(step, cwd=ROOT, check=False).returncode != 0:
+                return fail(f"`{' '.join(step)}` failed; constraints.txt is unchanged")
+        freeze = subprocess.run(
+            [str(python), "-m", "pip", "freeze", "--disable-pip-version-check"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if freeze.returncode != 0:
+            return fail(f"pip freeze failed: {freeze.stderr.strip()}")
+    CONSTRAINTS.write_text(constraints_text(freeze.stdout))
+    say(
+        f"wrote {CONSTRAINTS.name}: review `git diff {CONSTRAINTS.name}`, run "
+        "`python3 run.py test` (it installs the new pins), and commit it saying why"
+    )
+    return 0
 
 
 def ensure_browser() -> None:
@@ -110,8 +220,40 @@ def ensure_browser() -> None:
     )
 
 
+def npm_install_needed(*, lock_hash: str, stamp: str, installed: bool) -> bool:
+    """``npm ci`` is due when axe-core is missing or package-lock.json changed since."""
+    return not installed or stamp != lock_hash
+
+
+def ensure_axe() -> None:
+    """axe-core, pinned by tests/browser/package-lock.json, for the accessibility tests."""
+    lock_hash = files_hash(NPM_LOCK)
+    installed = (NODE_MODULES / "axe-core" / "axe.min.js").exists()
+    if not npm_install_needed(
+        lock_hash=lock_hash, stamp=read_stamp(AXE_STAMP), installed=installed
+    ):
+        return
+    npm = shutil.which("npm")
+    if npm is None:
+        message = (
+            "npm is missing, so axe-core cannot be installed for the accessibility tests "
+            "(Debian package npm)"
+        )
+        if in_ci():
+            raise SystemExit(fail(message))
+        say(f"note: {message}; they will be skipped")
+        return
+    say("installing axe-core for the accessibility tests (npm ci in tests/browser/)")
+    command = [npm, "ci", "--no-audit", "--no-fund", "--ignore-scripts"]
+    result = subprocess.run(command, cwd=BROWSER_TESTS, check=False)
+    if result.returncode != 0:
+        raise SystemExit(fail(f"npm ci failed with exit code {result.returncode}"))
+    AXE_STAMP.write_text(lock_hash + "\n")
+
+
 def run_tests(args: list[str]) -> int:
     ensure_browser()
+    ensure_axe()
     child = subprocess.Popen([str(VENV_PYTHON), "-m", "pytest", *args], cwd=ROOT)
 
     def forward(signum: int, frame: FrameType | None) -> None:
@@ -140,10 +282,12 @@ def main(argv: list[str]) -> int:
         print(USAGE)
         return 0 if argv else 2
     command, rest = argv[0], argv[1:]
-    if command not in {"serve", "test"}:
+    if command not in {"serve", "test", "lock"}:
         print(USAGE, file=sys.stderr)
-        return fail(f"unknown command {command!r}: use serve or test", code=2)
-    ensure_venv()
+        return fail(f"unknown command {command!r}: use serve, test or lock", code=2)
+    if command == "lock":
+        return lock()
+    ensure_venv(command)
     if command == "serve":
         return serve(rest)
     return run_tests(rest)

@@ -108,6 +108,7 @@ INSTALLED_APPS = [
     "annquiz.accounts",
     "annquiz.courses",
     "annquiz.coding",
+    "annquiz.enrolment",
 ]
 
 MIDDLEWARE = [
@@ -224,6 +225,25 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
+# HTTPS (all off by default, for a local run over plain HTTP; the README's production section
+# turns them on, and `manage.py check --deploy` is clean with it). Behind a TLS-terminating
+# proxy, ANNQUIZ_TRUST_X_FORWARDED_PROTO makes Django take a request as HTTPS when the proxy's
+# X-Forwarded-Proto says "https": without it, the redirect to HTTPS would loop forever. Turn
+# it on only when the proxy sets that header itself (overwriting any the client sent).
+# /healthz is not redirected, so a load balancer may check it over plain HTTP.
+SECURE_SSL_REDIRECT = env_bool("ANNQUIZ_SECURE_SSL_REDIRECT", False)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+if env_bool("ANNQUIZ_TRUST_X_FORWARDED_PROTO", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# HTTP Strict Transport Security: browsers that saw the header refuse plain HTTP to the site
+# for this many seconds. Start small (3600) and raise it (31536000, a year) once HTTPS works
+# everywhere; it cannot be taken back before it runs out.
+SECURE_HSTS_SECONDS = env_int("ANNQUIZ_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("ANNQUIZ_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("ANNQUIZ_HSTS_PRELOAD", False)
+if SECURE_HSTS_SECONDS < 0:
+    raise ImproperlyConfigured("ANNQUIZ_HSTS_SECONDS must be 0 (off) or more")
+
 # Log-in throttling (django-axes): after ANNQUIZ_LOGIN_FAILURE_LIMIT wrong passwords for one
 # username, or from one address (whatever the usernames), the log-in page and the token
 # endpoint answer 429 with Retry-After for ANNQUIZ_LOGIN_COOLOFF_SECONDS, even to the right
@@ -256,9 +276,16 @@ AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = False
 AXES_LOCKOUT_CALLABLE = "annquiz.accounts.lockout.lockout_response"
 
+# API tokens (DRF's authtoken, ``Authorization: Token <key>``) last this many hours from when
+# they were made (30 days by default); an expired one is refused with 401, and asking for a
+# token again gives a new one. Every token of a user is deleted when their password changes.
+ANNQUIZ_TOKEN_TTL_HOURS = env_int("ANNQUIZ_TOKEN_TTL_HOURS", 30 * 24)
+if ANNQUIZ_TOKEN_TTL_HOURS < 1:
+    raise ImproperlyConfigured("ANNQUIZ_TOKEN_TTL_HOURS must be at least 1")
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "annquiz.accounts.authentication.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -271,6 +298,9 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Lessons, checkpoint questions, answers and grades.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # No deep links: Swagger UI would put each operation's link inside the button that opens
+    # it, a focusable control nested in another (the docs page is checked by axe-core).
+    "SWAGGER_UI_SETTINGS": {"deepLinking": False},
 }
 
 # Redis: an external server when REDIS_URL is set; otherwise the embedded server that
@@ -318,6 +348,12 @@ ANNQUIZ_GRADE_MAX_WORKER_ATTEMPTS = env_int("ANNQUIZ_GRADE_MAX_WORKER_ATTEMPTS",
 ANNQUIZ_SWEEP_INTERVAL = env_int("ANNQUIZ_SWEEP_INTERVAL", 30)
 ANNQUIZ_SUBMISSION_RATE_LIMIT = env_int("ANNQUIZ_SUBMISSION_RATE_LIMIT", 10)
 ANNQUIZ_SUBMISSION_RATE_WINDOW = env_int("ANNQUIZ_SUBMISSION_RATE_WINDOW", 60)
+# At most this many of a student's submissions may be queued or running at once (429 beyond).
+ANNQUIZ_MAX_ACTIVE_SUBMISSIONS_PER_STUDENT = env_int(
+    "ANNQUIZ_MAX_ACTIVE_SUBMISSIONS_PER_STUDENT", 3
+)
+if ANNQUIZ_MAX_ACTIVE_SUBMISSIONS_PER_STUDENT < 1:
+    raise ImproperlyConfigured("ANNQUIZ_MAX_ACTIVE_SUBMISSIONS_PER_STUDENT must be at least 1")
 if ANNQUIZ_GRADE_HARD_TIME_LIMIT <= ANNQUIZ_GRADE_SOFT_TIME_LIMIT:
     raise ImproperlyConfigured(
         "ANNQUIZ_GRADE_HARD_TIME_LIMIT must be above ANNQUIZ_GRADE_SOFT_TIME_LIMIT"
@@ -327,11 +363,15 @@ if ANNQUIZ_GRADE_HARD_TIME_LIMIT <= ANNQUIZ_GRADE_SOFT_TIME_LIMIT:
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": max(3600, 4 * ANNQUIZ_GRADE_HARD_TIME_LIMIT)
 }
+# The sweeper has a queue of its own ("maintenance"), served by a light worker that runs no
+# judging (annquiz.core.processes.maintenance_worker_command): behind a judging, a sweep
+# would wait for minutes and then expire.
+CELERY_TASK_ROUTES = {"annquiz.coding.sweep_submissions": {"queue": "maintenance"}}
 CELERY_BEAT_SCHEDULE = {
     "sweep-submissions": {
         "task": "annquiz.coding.sweep_submissions",
         "schedule": float(ANNQUIZ_SWEEP_INTERVAL),
-        "options": {"queue": "celery", "expires": float(ANNQUIZ_SWEEP_INTERVAL)},
+        "options": {"queue": "maintenance", "expires": float(ANNQUIZ_SWEEP_INTERVAL)},
     }
 }
 

@@ -9,5 +9,6 @@ urlpatterns = [
     path("api/", include("annquiz.api_urls")),
     path("courses/", include("annquiz.courses.urls")),
     path("tasks/", include("annquiz.coding.urls")),
+    path("join/", include("annquiz.enrolment.urls")),
     path("", include("annquiz.core.urls")),
 ]

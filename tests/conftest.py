@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 CHROMIUM = Path("/usr/bin/chromium")
 
-pytest_plugins = ["tests.worker"]
+pytest_plugins = ["tests.worker", "tests.enrolment"]
 
 
 @pytest.fixture(scope="session")

@@ -4,7 +4,8 @@ Registered as a pytest plugin by ``tests/conftest.py``. The worker runs against 
 PostgreSQL database (the test must be ``@pytest.mark.django_db(transaction=True)``, so that
 what the test writes is committed and the worker can see it) and a private Redis database,
 flushed before and after. It is a prefork worker consuming the queues ``celery``, ``numpy``
-and ``tensorflow``, exactly as deployed; never eager mode.
+and ``tensorflow``, exactly as deployed (with beat, also the sweeper's ``maintenance``
+queue); never eager mode.
 
 Fixtures:
 
@@ -38,7 +39,7 @@ import pytest
 import redis
 from kombu import pools as kombu_pools
 
-from annquiz.core.processes import WORKER_QUEUES, celery_worker_command
+from annquiz.core.processes import MAINTENANCE_QUEUES, WORKER_QUEUES, celery_worker_command
 
 DEFAULT_REDIS_SERVER = "redis://127.0.0.1:6379"
 # Redis databases 1..15 are tried for a private one; 0 is left to development servers.
@@ -150,9 +151,11 @@ class WorkerOptions:
     short settings for tests."""
 
     concurrency: int = 1
+    # Also run the embedded beat and serve the sweeper's maintenance queue.
     beat: bool = False
     env: dict[str, str] = field(default_factory=dict)
     queues: tuple[str, ...] = WORKER_QUEUES
+    pool: str = "prefork"
 
 
 SHORT_LEASE = {"ANNQUIZ_GRADE_LEASE_SECONDS": "3"}
@@ -289,9 +292,13 @@ def _alive(proc: psutil.Process) -> bool:
 
 
 def worker_command(options: WorkerOptions, hostname: str, tmp_dir: Path) -> list[str]:
+    queues = options.queues
+    if options.beat:
+        queues = (*queues, *(q for q in MAINTENANCE_QUEUES if q not in queues))
     return celery_worker_command(
         concurrency=options.concurrency,
-        queues=options.queues,
+        queues=queues,
+        pool=options.pool,
         hostname=hostname,
         beat_schedule=tmp_dir / "celerybeat-schedule" if options.beat else None,
         quiet_cluster=True,

@@ -203,18 +203,19 @@ def _figure(
     best_is_max: bool,
     evaluation: Mapping[str, float] | None,
 ) -> tuple[float, int | None]:
-    """The figure a threshold check compares, and its 1-based epoch (None for a test figure)."""
+    """The figure a threshold check compares, and its 1-based epoch (None for a figure of
+    ``evaluation``: the final model evaluated on ``split``, which is always used when given)."""
     if split not in _SPLIT_LABELS:
         raise DataError(f"split must be 'train', 'validation' or 'test', got {split!r}")
     if at not in ("final", "best"):
         raise DataError(f"at must be 'final' or 'best', got {at!r}")
-    if split == "test":
+    if evaluation is not None or split == "test":
         base = _base_metric(metric)
         if evaluation is None:
             raise DataError("a test-split check needs the test evaluation figures (evaluation=)")
         if base not in evaluation:
             known = ", ".join(sorted(evaluation)) or "nothing"
-            raise DataError(f"the test evaluation has no {base!r} (it has: {known})")
+            raise DataError(f"the {split} evaluation has no {base!r} (it has: {known})")
         return float(evaluation[base]), None
     if history is None:
         raise DataError(f"a {split}-split check needs the training history")
@@ -248,7 +249,7 @@ def _threshold_check(
         history, metric, split=split, at=at, best_is_max=not at_most, evaluation=evaluation
     )
     key = _figure_key(metric, split)
-    where = "" if split == "test" else ("Final " if at == "final" else "Best ")
+    where = "" if split == "test" else ("Final " if at == "final" or epoch is None else "Best ")
     subject = f"{where}{_SPLIT_LABELS[split]} {_label(metric)}"
     subject = subject[0].upper() + subject[1:]
     if epoch is not None and at == "best":
@@ -265,7 +266,7 @@ def _threshold_check(
             "well enough yet — check the learning rate, the optimizer, the number of epochs "
             "and the model's size, as the handout suggests."
         )
-    check_name = name or f"{'best_' if at == 'best' and split != 'test' else ''}{key}_at_" + (
+    check_name = name or f"{'best_' if at == 'best' and epoch is not None else ''}{key}_at_" + (
         "most" if at_most else "least"
     )
     return CheckResult(
@@ -290,9 +291,10 @@ def metric_at_most(
 ) -> CheckResult:
     """Pass when ``metric`` on ``split`` is ≤ ``threshold`` (a loss or an error target).
 
-    ``metric`` is the plain name (``"loss"``, ``"mae"``); ``split`` picks ``loss`` /
-    ``val_loss`` from the history, or ``evaluation[metric]`` for ``"test"``. ``at="final"``
-    takes the last epoch, ``at="best"`` the lowest value over all epochs.
+    ``metric`` is the plain name (``"loss"``, ``"mae"``). With ``evaluation`` (the final
+    model's figures on ``split``, required for ``"test"``) the figure is
+    ``evaluation[metric]``; without it ``split`` picks ``loss`` / ``val_loss`` from the
+    history, where ``at="final"`` takes the last epoch and ``at="best"`` the lowest value.
     """
     return _threshold_check(
         history,
@@ -693,6 +695,34 @@ def train_val_gap(
     )
 
 
+def _evaluation_gap(
+    train_evaluation: Mapping[str, float],
+    other_evaluation: Mapping[str, float],
+    metric: str,
+    *,
+    other: str,
+    max_gap: float,
+) -> CheckResult:
+    max_gap = _non_negative("max_gap", max_gap)
+    base = _base_metric(metric)
+    values = []
+    for which, evaluation in (("training", train_evaluation), (other, other_evaluation)):
+        if not isinstance(evaluation, Mapping) or base not in evaluation:
+            known = ", ".join(sorted(evaluation)) if isinstance(evaluation, Mapping) else "?"
+            raise DataError(f"the {which} evaluation has no {base!r} (it has: {known})")
+        values.append(float(evaluation[base]))
+    short = "val" if other == "validation" else other
+    return _gap_result(
+        name=f"train_{short}_gap",
+        metric=base,
+        train_value=values[0],
+        other_value=values[1],
+        other_label=other,
+        max_gap=max_gap,
+        details={},
+    )
+
+
 def train_test_gap(
     train_evaluation: Mapping[str, float],
     test_evaluation: Mapping[str, float],
@@ -704,22 +734,20 @@ def train_test_gap(
 
     This is the handout's "98 % accurate in training, only 60 % on test data" check.
     """
-    max_gap = _non_negative("max_gap", max_gap)
-    base = _base_metric(metric)
-    values = []
-    for which, evaluation in (("training", train_evaluation), ("test", test_evaluation)):
-        if not isinstance(evaluation, Mapping) or base not in evaluation:
-            known = ", ".join(sorted(evaluation)) if isinstance(evaluation, Mapping) else "?"
-            raise DataError(f"the {which} evaluation has no {base!r} (it has: {known})")
-        values.append(float(evaluation[base]))
-    return _gap_result(
-        name="train_test_gap",
-        metric=base,
-        train_value=values[0],
-        other_value=values[1],
-        other_label="test",
-        max_gap=max_gap,
-        details={},
+    return _evaluation_gap(train_evaluation, test_evaluation, metric, other="test", max_gap=max_gap)
+
+
+def train_validation_gap(
+    train_evaluation: Mapping[str, float],
+    validation_evaluation: Mapping[str, float],
+    metric: str = "accuracy",
+    *,
+    max_gap: float = 0.1,
+) -> CheckResult:
+    """Like ``train_val_gap`` on the final model's figures of the training and validation
+    rows (what the judge measures: inference mode, the weights training ended with)."""
+    return _evaluation_gap(
+        train_evaluation, validation_evaluation, metric, other="validation", max_gap=max_gap
     )
 
 

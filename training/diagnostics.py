@@ -102,11 +102,15 @@ def dead_relu_fraction(
     details["detected"] = detected
     worst = max(per_layer, key=lambda item: item["dead"] / item["units"])
     counts = f"{dead_total} of {units_total} ReLU units ({fraction * 100:.0f} %)"
+    details["evidence"] = (
+        f"{counts} output 0 for every sample (more than {max_fraction * 100:.0f} % means "
+        "they have died)"
+    )
     if detected:
         message = (
-            f"{counts} output 0 for every sample, worst in {worst['layer']}: they have died "
-            "(the dying ReLU problem) and no longer learn — use Leaky ReLU or ELU, or a "
-            "smaller learning rate."
+            f"{counts} output 0 for every sample (more than {max_fraction * 100:.0f} % means "
+            f"they have died), worst in {worst['layer']}: the dying ReLU problem, they no "
+            "longer learn — use Leaky ReLU or ELU, or a smaller learning rate."
         )
     else:
         message = (
@@ -178,6 +182,10 @@ def vanishing_gradients(
     ratio = first / last
     detected = ratio < min_ratio
     details["detected"] = detected
+    details["evidence"] = (
+        f"the first layer's gradient is {ratio:.2g} times the last layer's (below "
+        f"{min_ratio:g} means the gradients vanish)"
+    )
     if detected:
         message = (
             f"The first layer's gradient is {ratio:.2g} times the last layer's (below "
@@ -187,8 +195,8 @@ def vanishing_gradients(
         )
     else:
         message = (
-            f"The first layer's gradient is {ratio:.2g} times the last layer's (at least "
-            f"{min_ratio:g} needed): no vanishing gradients."
+            f"The first layer's gradient is {ratio:.2g} times the last layer's (below "
+            f"{min_ratio:g} means the gradients vanish): no vanishing gradients."
         )
     return CheckResult(
         name="vanishing_gradients",
@@ -200,25 +208,32 @@ def vanishing_gradients(
     )
 
 
+# The loss "barely falls" when its best value is less than this fraction below the first.
+MIN_LOSS_IMPROVEMENT = 0.10
+
+
 def learning_rate_diagnosis(
     history: History,
     *,
     key: str = "loss",
-    min_improvement: float = 0.01,
+    min_improvement: float = MIN_LOSS_IMPROVEMENT,
     jump: float = 0.1,
     max_jump_fraction: float = 0.2,
     learning_rate: float | None = None,
 ) -> CheckResult:
-    """Is the learning rate too high, too low, or fine, judged from the loss curve?
+    """Does the loss curve point to a learning rate too high or too low?
 
     - too high: the loss becomes NaN/infinite, ends above where it started, or oscillates —
       more than ``max_jump_fraction`` of the epochs raise it by over ``jump`` (relative);
-    - too low: the best loss is less than ``min_improvement`` (relative) below the first one;
-    - otherwise fine.
+    - too low: the loss barely falls — its best value is less than ``min_improvement``
+      (relative, 10 %) below the first one;
+    - otherwise neither: the curve gives no sign of a learning-rate problem (which does not
+      make the rate right: the curve cannot tell).
 
     ``measured`` is the relative improvement ``(first - best) / |first|``;
-    ``details["verdict"]`` is ``"too_high"``, ``"too_low"`` or ``"ok"``.
-    ``learning_rate`` (optional) is only quoted in the message.
+    ``details["verdict"]`` is ``"too_high"``, ``"too_low"`` or ``"ok"``, and
+    ``details["evidence"]`` the figures read with their thresholds. ``learning_rate``
+    (optional) is only quoted in the message.
     """
     values = history_values(history, key)
     for name, value in (
@@ -229,7 +244,7 @@ def learning_rate_diagnosis(
         if not value >= 0.0:
             raise DataError(f"{name} must be a number of at least 0, got {value!r}")
     rate = f" ({learning_rate:g})" if learning_rate is not None else ""
-    details: dict[str, Any] = {"key": key, "epochs": int(values.size)}
+    details: dict[str, Any] = {"key": key, "epochs": int(values.size), "cause": "learning_rate"}
 
     def result(verdict: str, measured: float | None, message: str) -> CheckResult:
         details["verdict"] = verdict
@@ -246,6 +261,7 @@ def learning_rate_diagnosis(
     bad = np.flatnonzero(~np.isfinite(values))
     if bad.size:
         details["nonfinite_epoch"] = int(bad[0]) + 1
+        details["evidence"] = f"the loss became NaN or infinite at epoch {int(bad[0]) + 1}"
         return result(
             "too_high",
             None,
@@ -262,13 +278,23 @@ def learning_rate_diagnosis(
     previous = np.maximum(np.abs(values[:-1]), 1e-12)
     jumps = int(np.count_nonzero(steps / previous > jump))
     jump_fraction = jumps / steps.size
+    fell = (
+        f"the loss fell by {improvement * 100:.1f} % over {values.size} epochs (less than "
+        f"{min_improvement * 100:.0f} % means it barely falls)"
+    )
+    rose = (
+        f"it rose by more than {jump * 100:.0f} % in {jumps} of {steps.size} epochs (more "
+        f"than {max_jump_fraction * 100:.0f} % of them means it oscillates)"
+    )
     details.update(
         improvement=improvement,
         jump_fraction=jump_fraction,
         final_change=(float(values[-1]) - first) / scale,
+        evidence=f"{fell}; {rose}",
     )
 
     if values[-1] > first:
+        details["evidence"] = f"the loss ended at {values[-1]:.4g}, above its first {first:.4g}"
         return result(
             "too_high",
             improvement,
@@ -279,23 +305,65 @@ def learning_rate_diagnosis(
         return result(
             "too_high",
             improvement,
-            f"The loss jumped up by more than {jump * 100:.0f} % in {jumps} of {steps.size} "
-            f"epochs: it oscillates because the learning rate{rate} is too high — lower it.",
+            f"The loss rose by more than {jump * 100:.0f} % in {jumps} of {steps.size} epochs "
+            f"(more than {max_jump_fraction * 100:.0f} % of them means it oscillates): the "
+            f"learning rate{rate} is too high — lower it.",
         )
     if improvement < min_improvement:
         return result(
             "too_low",
             improvement,
-            f"The loss improved by only {improvement * 100:.2f} % over {values.size} epochs: "
-            f"the learning rate{rate} is too low, so training barely moves — raise it or use "
-            "an adaptive optimizer such as Adam.",
+            f"The loss barely falls: it fell by only {improvement * 100:.1f} % over "
+            f"{values.size} epochs (less than {min_improvement * 100:.0f} % counts as barely): "
+            f"the learning rate{rate} is likely too low for this optimizer, or there are too "
+            "few epochs — raise it, train longer, or use an adaptive optimizer such as Adam.",
         )
     return result(
         "ok",
         improvement,
-        f"The loss fell by {improvement * 100:.1f} % without oscillating: the learning "
-        f"rate{rate} looks right.",
+        f"No sign in the loss curve that the learning rate{rate} is too high or too low: "
+        f"{fell}, and {rose}.",
     )
+
+
+def evidence_only(result: CheckResult) -> CheckResult:
+    """``result`` (a diagnostic that found nothing) stated as its evidence alone, without the
+    conclusion that nothing is wrong: for a cause a failed check names, where the figure
+    alone cannot settle the question. ``details["conclusive"]`` is False (the verdict shows
+    it as neither fine nor a problem)."""
+    evidence = result.details.get("evidence") or result.message
+    subject = _SUBJECTS.get(result.name, result.name.replace("_", " "))
+    message = f"{subject}: {evidence}. This alone does not rule it out."
+    return CheckResult(
+        name=result.name,
+        passed=result.passed,
+        measured=result.measured,
+        threshold=result.threshold,
+        message=message[0].upper() + message[1:],
+        details={**result.details, "conclusive": False},
+    )
+
+
+_SUBJECTS = {
+    "learning_rate": "About the learning rate",
+    "vanishing_gradients": "About vanishing gradients",
+    "dead_relu": "About dying ReLUs",
+}
+
+# What a check's explanation names as a possible cause, by the words it uses; the keys are
+# the diagnostics' names (``CheckResult.name``).
+_CAUSE_WORDS: dict[str, tuple[str, ...]] = {
+    "learning_rate": ("learning rate", "learning_rate"),
+    "vanishing_gradients": ("vanish", "gradient"),
+    "dead_relu": ("dying relu", "dead relu", "leaky relu"),
+}
+
+
+def causes_named(text: str) -> set[str]:
+    """The diagnostics' causes (``learning_rate``, ``vanishing_gradients``, ``dead_relu``)
+    that ``text`` names."""
+    lowered = text.lower()
+    return {cause for cause, words in _CAUSE_WORDS.items() if any(w in lowered for w in words)}
 
 
 def diagnose(
@@ -306,10 +374,12 @@ def diagnose(
     y: np.ndarray,
     *,
     learning_rate: float | None = None,
+    min_gradient_ratio: float = 0.01,
 ) -> list[CheckResult]:
-    """All three diagnostics on one trained model and a batch of its data."""
+    """All three diagnostics on one trained model and a batch of its data
+    (``min_gradient_ratio``: the vanishing-gradient threshold)."""
     return [
         dead_relu_fraction(model, spec, x),
-        vanishing_gradients(model, x, y, spec=spec),
+        vanishing_gradients(model, x, y, spec=spec, min_ratio=min_gradient_ratio),
         learning_rate_diagnosis(history, learning_rate=learning_rate),
     ]

@@ -18,10 +18,21 @@ class SpecError(TrainingError):
     ``"line 4"`` for a Keras snippet; ``reason`` says what is wrong.
     """
 
+    # Bounds that hold whatever a caller passes: the messages themselves quote at most about
+    # 100 characters of the input (``training.validation.shorten``).
+    MAX_PATH_CHARS = 200
+    MAX_REASON_CHARS = 1_000
+
     def __init__(self, path: str, reason: str) -> None:
-        self.path = path
-        self.reason = reason
-        super().__init__(f"{path}: {reason}" if path else reason)
+        self.path = _bounded(path, self.MAX_PATH_CHARS)
+        self.reason = _bounded(reason, self.MAX_REASON_CHARS)
+        super().__init__(f"{self.path}: {self.reason}" if self.path else self.reason)
+
+
+def _bounded(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    return f"{text[: limit - 25]}… ({len(text):,} characters)"
 
 
 class LimitExceeded(SpecError):

@@ -41,6 +41,7 @@ from typing import Any, NoReturn
 
 from training.errors import SpecError
 from training.spec import ModelSpec, parse_spec
+from training.validation import shorten
 
 MAX_SOURCE_CHARS = 20_000
 MAX_AST_NODES = 5_000
@@ -159,6 +160,12 @@ _MODEL_METHODS: tuple[str, ...] = ("add", "compile", "fit", "summary", "evaluate
 
 def _fail(line: int, reason: str) -> NoReturn:
     raise SpecError(f"line {line}", reason)
+
+
+def _name(text: str) -> str:
+    """A name or expression of the snippet as a message quotes it: at most about 60
+    characters (``training.validation.shorten``)."""
+    return shorten(text, 60)
 
 
 # --------------------------------------------------------------------------------------------
@@ -323,16 +330,18 @@ def _reject_forbidden_nodes(tree: ast.AST) -> None:
         line = getattr(node, "lineno", 1)
         if isinstance(node, ast.Name) and _is_dunder(node.id):
             _fail(
-                line, f"the name {node.id} is not allowed (double-underscore names are off-limits)"
+                line,
+                f"the name {_name(node.id)} is not allowed "
+                "(double-underscore names are off-limits)",
             )
         if isinstance(node, ast.Attribute) and _is_dunder(node.attr):
             _fail(
                 line,
-                f"the attribute .{node.attr} is not allowed "
+                f"the attribute .{_name(node.attr)} is not allowed "
                 "(double-underscore names are off-limits)",
             )
         if isinstance(node, ast.alias) and any(_is_dunder(part) for part in node.name.split(".")):
-            _fail(line, f"importing {node.name} is not allowed")
+            _fail(line, f"importing {_name(node.name)} is not allowed")
         if isinstance(node, ast.Lambda):
             _fail(line, "lambda is not allowed: only Keras layers and literal values are")
 
@@ -349,6 +358,7 @@ def _canonical(qualname: str) -> str:
 
 
 def _not_allowed_name(qualname: str) -> str:
+    qualname = _name(qualname)
     last = qualname.rsplit(".", 1)[-1]
     if last == "Lambda":
         return "Lambda layers are not allowed (they run arbitrary code)"
@@ -448,7 +458,7 @@ class _Translator:
                 if alias.name == "*":
                     _fail(
                         node.lineno,
-                        f"from {node.module} import * is not allowed: name what you use",
+                        f"from {_name(node.module)} import * is not allowed: name what you use",
                     )
                 qualname = _canonical(f"{module}.{alias.name}")
                 self._check_import(qualname, f"{node.module}.{alias.name}", node.lineno)
@@ -477,7 +487,10 @@ class _Translator:
             return
         if qualname.startswith(("keras.", "tensorflow.")):
             _fail(line, _not_allowed_name(qualname))
-        _fail(line, f"import {written} is not allowed: only tensorflow/keras imports are allowed")
+        _fail(
+            line,
+            f"import {_name(written)} is not allowed: only tensorflow/keras imports are allowed",
+        )
 
     def _assign(self, node: ast.Assign) -> None:
         if len(node.targets) != 1:
@@ -507,7 +520,7 @@ class _Translator:
             self.model_name = names[0].id
         for name in names:
             if self.model_name == name.id and value is not self.model:
-                _fail(node.lineno, f"{name.id} already names the model; use another name")
+                _fail(node.lineno, f"{_name(name.id)} already names the model; use another name")
             self.symbols[name.id] = value
 
     def _is_model_method(self, call: ast.Call) -> bool:
@@ -602,7 +615,7 @@ class _Translator:
 
     def _written(self, node: ast.expr) -> str:
         try:
-            return ast.unparse(node)
+            return _name(ast.unparse(node))
         except Exception:  # pragma: no cover - unparse of a parsed node does not fail
             return type(node).__name__
 
@@ -612,20 +625,21 @@ class _Translator:
             if node.id in self.symbols:
                 return self.symbols[node.id]
             if node.id in _FORBIDDEN_CALLS or hasattr(builtins, node.id):
-                _fail(node.lineno, f"the built-in {node.id} is not allowed")
+                _fail(node.lineno, f"the built-in {_name(node.id)} is not allowed")
             _fail(
                 node.lineno,
-                f"the name {node.id} is not allowed here: it is neither imported from "
+                f"the name {_name(node.id)} is not allowed here: it is neither imported from "
                 "tensorflow/keras nor assigned above",
             )
         if isinstance(node, ast.Attribute):
             base = self._resolve(node.value)
             if isinstance(base, _Model):
-                _fail(node.lineno, f"model.{node.attr} is not allowed here")
+                _fail(node.lineno, f"model.{_name(node.attr)} is not allowed here")
             if not isinstance(base, _Ref) or base.qualname not in _MODULES:
                 _fail(
                     node.lineno,
-                    f"the attribute .{node.attr} of {self._written(node.value)} is not allowed",
+                    f"the attribute .{_name(node.attr)} of {self._written(node.value)} "
+                    "is not allowed",
                 )
             qualname = _canonical(f"{base.qualname}.{node.attr}")
             if qualname not in _MODULES and qualname not in _OBJECTS:
@@ -641,7 +655,7 @@ class _Translator:
                 f"calling the result of {self._written(func)} is not allowed",
             )
         if isinstance(func, ast.Name) and func.id in _FORBIDDEN_CALLS:
-            _fail(node.lineno, f"calling {func.id} is not allowed")
+            _fail(node.lineno, f"calling {_name(func.id)} is not allowed")
         target = self._resolve(func)
         if not isinstance(target, _Ref) or target.qualname not in _OBJECTS:
             _fail(node.lineno, f"calling {self._written(func)} is not allowed")
@@ -699,12 +713,12 @@ class _Translator:
             if keyword.arg not in allowed:
                 _fail(
                     line,
-                    f"{shown}({keyword.arg}=...) is not supported"
+                    f"{shown}({_name(keyword.arg)}=...) is not supported"
                     f"{_suggest(keyword.arg, allowed)}; supported: "
                     f"{', '.join(allowed) or 'no arguments'}",
                 )
             if keyword.arg in bound:
-                _fail(line, f"{shown}() got {keyword.arg} twice")
+                _fail(line, f"{shown}() got {_name(keyword.arg)} twice")
             bound[keyword.arg] = keyword.value
         for name in ignored:
             if name in bound:
@@ -715,7 +729,7 @@ class _Translator:
         """A bare unknown name (X_test) is a data placeholder; anything else must be a value."""
         if isinstance(node, ast.Name) and node.id not in self.symbols:
             if node.id in _FORBIDDEN_CALLS:
-                _fail(node.lineno, f"{node.id} is not allowed")
+                _fail(node.lineno, f"{_name(node.id)} is not allowed")
             return _Opaque(node.lineno)
         return self.value(node)
 
@@ -825,6 +839,8 @@ class _Translator:
 
 
 def _suggest(word: str, options: Sequence[str]) -> str:
+    if len(word) > 60:
+        return ""
     hinted = _KEYWORD_HINTS.get(word)
     if hinted is not None and hinted in options:
         return f" (did you mean {hinted}?)"

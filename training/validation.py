@@ -14,17 +14,41 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, NoReturn, cast
 
-__all__ = ["Fail", "as_mapping", "check_known_keys", "check_required_keys", "join_path"]
+__all__ = [
+    "KEY_CHARS",
+    "QUOTE_CHARS",
+    "Fail",
+    "as_mapping",
+    "check_known_keys",
+    "check_required_keys",
+    "join_path",
+    "shorten",
+]
+
+# A message quotes at most about this many characters of the input it refuses...
+QUOTE_CHARS = 100
+# ...and a key (a path segment, quoted again in the reason) at most this many.
+KEY_CHARS = 40
 
 # Raises the caller's error for (path, reason); never returns.
 Fail = Callable[[str, str], NoReturn]
 
 
+def shorten(text: str, limit: int = QUOTE_CHARS) -> str:
+    """``text`` itself when it has at most ``limit`` characters, else its start, an ellipsis
+    and its length (``'xxxxx… (18,000 characters)'``), about ``limit`` characters in all."""
+    if len(text) <= limit:
+        return text
+    return f"{text[: max(1, limit - 25)]}… ({len(text):,} characters)"
+
+
 def join_path(path: str, key: str | int) -> str:
     """The path of ``key`` inside ``path``: ``path.key``, ``path[i]`` for an index, and
-    ``key`` alone at the root (``path`` empty)."""
+    ``key`` alone at the root (``path`` empty). A key longer than ``KEY_CHARS`` is
+    shortened (``shorten``)."""
     if isinstance(key, int):
         return f"{path}[{key}]"
+    key = shorten(key, KEY_CHARS)
     return f"{path}.{key}" if path else key
 
 

@@ -1,20 +1,57 @@
-"""Sign-up; log-in and log-out are Django's own views (see urls.py)."""
+"""Sign-up, log-out with a notice of what it ends, and the password change; log-in is
+Django's own view (see urls.py)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render, resolve_url
-from django.urls import NoReverseMatch
+from django.urls import NoReverseMatch, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 
 from annquiz.accounts.forms import SignupForm
+
+
+def logout_notice() -> str:
+    """What logging out ends, and what it does not (shown on the page it leads to)."""
+    hours = settings.ANNQUIZ_TOKEN_TTL_HOURS
+    lifetime = f"{hours // 24} days" if hours % 24 == 0 else f"{hours} hours"
+    return (
+        "You are logged out in this browser. Your API tokens still work until they expire "
+        f"({lifetime} after they were issued), and other browsers stay logged in: changing "
+        "your password revokes every token and logs out every other browser."
+    )
+
+
+class LogoutView(auth_views.LogoutView):
+    """Django's log-out (POST only), then the notice of what it did not end."""
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = super().post(request, *args, **kwargs)
+        messages.info(request, logout_notice())
+        return response
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Change the password (old one, new one twice): every API token of the account is then
+    revoked (``signals.py``) and other browsers' sessions end; this one stays logged in."""
+
+    template_name = "accounts/password_change.html"
+    success_url = reverse_lazy("password_change_done")
+
+
+class PasswordChangeDoneView(auth_views.PasswordChangeDoneView):
+    template_name = "accounts/password_change_done.html"
 
 
 @sensitive_post_parameters("password1", "password2")

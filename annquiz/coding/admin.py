@@ -10,6 +10,7 @@ from django.http import HttpRequest
 
 from annquiz.coding.catalog_sync import lesson_pages_refresh
 from annquiz.coding.models import CodingTask, Submission
+from annquiz.coding.submitting import judging_time_budget
 from annquiz.core.admin_access import ContentAccess, InstructorAccess
 from annquiz.core.markdown_rendering import render_markdown
 from annquiz.core.static_files import static_prefix
@@ -69,7 +70,11 @@ class CodingTaskAdminForm(forms.ModelForm):
             if not kind or source is None:
                 continue
             try:
-                admit(definition, parse_solution(kind, source))
+                admit(
+                    definition,
+                    parse_solution(kind, source),
+                    time_budget=judging_time_budget(),
+                )
             except TrainingError as error:
                 self.add_error(f"{role}_source", f"{role} solution: {error}")
         return cleaned

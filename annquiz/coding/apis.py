@@ -53,7 +53,7 @@ class TaskListApi(ApiMixin, APIView):
 class TaskDetailApi(ApiMixin, APIView):
     @extend_schema(responses={200: TaskDetailSerializer, **error_responses(401, 404)})
     def get(self, request: Request, slug: str) -> Response:
-        task = selectors.task_get(slug=slug)
+        task = selectors.task_get_for_user(user=request.user, slug=slug)
         data = selectors.task_detail_view(task=task, student=request.user)
         return Response(TaskDetailSerializer(data).data)
 
@@ -78,7 +78,7 @@ class TaskValidateApi(ApiMixin, APIView):
         },
     )
     def post(self, request: Request, slug: str) -> Response:
-        task = selectors.task_get(slug=slug)
+        task = selectors.task_get_for_user(user=request.user, slug=slug)
         serializer = SubmissionInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         kind, source = serializer.kind_and_text()
@@ -98,7 +98,7 @@ class TaskSubmissionsApi(ApiMixin, GenericAPIView[Any]):
         responses={200: SubmissionSerializer(many=True), **error_responses(400, 401, 404)}
     )
     def get(self, request: Request, slug: str) -> Response:
-        task = selectors.task_get(slug=slug)
+        task = selectors.task_get_for_user(user=request.user, slug=slug)
         submissions = selectors.submission_list_for_student(student=request.user, task=task)
         page = self.paginate_queryset(submissions)
         shown = list(page) if page is not None else list(submissions)
@@ -120,7 +120,7 @@ class TaskSubmissionsApi(ApiMixin, GenericAPIView[Any]):
         },
     )
     def post(self, request: Request, slug: str) -> Response:
-        task = selectors.task_get(slug=slug)
+        task = selectors.task_get_for_user(user=request.user, slug=slug)
         serializer = SubmissionInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         kind, source = serializer.kind_and_text()

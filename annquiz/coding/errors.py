@@ -40,3 +40,8 @@ class RateLimited(ServiceError):
     @property
     def headers(self) -> dict[str, str]:
         return {"Retry-After": str(self.retry_after)}
+
+
+class TooManyActive(RateLimited):
+    """The student already has the most submissions allowed waiting for or in judging
+    (429 with Retry-After)."""

@@ -1,7 +1,9 @@
 """Judging one submission in a worker: claim, heartbeat, train and judge, store once.
 
-A worker calls ``submission_judge``: it claims the row with a conditional update that issues a
-fresh claim token, trains and judges the network on the training core, writing progress (the
+A worker calls ``submission_judge`` with the submission its message names: it claims that
+row if its worker was lost, else the queued submission next in turn on the same queue (the
+students take turns: ``annquiz.coding.turns``), with a conditional update that issues a fresh
+claim token, trains and judges the network on the training core, writing progress (the
 heartbeat) as it goes, and stores the one result only while it still holds that token. A claim
 is lost when its heartbeat stops for the lease (``ANNQUIZ_GRADE_LEASE_SECONDS``) or when the
 process that made it is gone from this host; a submission that has already taken down its
@@ -28,6 +30,7 @@ from django.utils import timezone
 from annquiz.coding.models import Submission
 from annquiz.coding.selectors import task_definition
 from annquiz.coding.statuses import Status
+from annquiz.coding.turns import next_in_turn
 from annquiz.core.database_retry import (
     CONNECTION_LOST,
     connection_discard,
@@ -35,7 +38,7 @@ from annquiz.core.database_retry import (
 )
 from training.checks import json_safe
 from training.judging import judge, training_progress
-from training.spec import parse_spec
+from training.solutions import admitted_spec_load
 
 logger = logging.getLogger(__name__)
 
@@ -181,37 +184,65 @@ def _progress_recorder(
     return record
 
 
-def submission_judge(*, submission_id: int) -> JudgeOutcome:
-    """Claim, train and judge one submission, and store its result exactly once."""
-    now = timezone.now()
+def _claim_in_turn(queue: str, now: datetime) -> tuple[int, uuid.UUID] | None:
+    """Claim the queued submission of ``queue`` whose student's turn it is (``turns``)."""
+    for candidate in next_in_turn(queue=queue):
+        token = _claim(candidate, now)
+        if token is not None:
+            return candidate, token
+    return None
+
+
+def _claim_for_message(submission_id: int, now: datetime) -> tuple[int, uuid.UUID] | JudgeOutcome:
+    """What the message of ``submission_id`` judges: that submission if its worker was lost
+    (a lease run out, or a claimer gone from this host), else the queued submission next in
+    turn on its queue; or, with nothing to claim, what to do with the message."""
+    holder = (
+        Submission.objects.filter(pk=submission_id)
+        .values("status", "queue", "heartbeat_at", "claim_token", "claimed_by")
+        .first()
+    )
+    if holder is None:
+        return JudgeOutcome(None)
+    running = holder["status"] == Status.RUNNING
+    dead_claim = (
+        holder["claim_token"] if running and _claimer_is_gone(holder["claimed_by"]) else None
+    )
+    if running:
+        token = _claim(submission_id, now, dead_claim=dead_claim)
+        if token is not None:
+            return submission_id, token
+        if give_up_if_worker_keeps_dying(submission_id, now, dead_claim=dead_claim):
+            return JudgeOutcome(Status.ERROR)
+    in_turn = _claim_in_turn(holder["queue"], now)
+    if in_turn is not None:
+        return in_turn
     token = _claim(submission_id, now)
-    if token is None:
-        holder = (
-            Submission.objects.filter(pk=submission_id)
-            .values("status", "heartbeat_at", "claim_token", "claimed_by")
-            .first()
-        )
-        running = holder is not None and holder["status"] == Status.RUNNING
-        dead_claim = (
-            holder["claim_token"]
-            if holder is not None and running and _claimer_is_gone(holder["claimed_by"])
-            else None
-        )
-        if dead_claim is not None:
-            token = _claim(submission_id, now, dead_claim=dead_claim)
-        if token is None:
-            if give_up_if_worker_keeps_dying(submission_id, now, dead_claim=dead_claim):
-                return JudgeOutcome(Status.ERROR)
-            if holder is not None and running and holder["heartbeat_at"]:
-                expires = holder["heartbeat_at"] + lease()
-                retry_in = max(1.0, (expires - now).total_seconds() + 0.5)
-                return JudgeOutcome(None, retry_in=retry_in)
-            return JudgeOutcome(None)
+    if token is not None:
+        return submission_id, token
+    if running and holder["heartbeat_at"]:
+        # Its worker is alive: look again when the lease would run out, in case it dies.
+        expires = holder["heartbeat_at"] + lease()
+        return JudgeOutcome(None, retry_in=max(1.0, (expires - now).total_seconds() + 0.5))
+    return JudgeOutcome(None)
+
+
+def submission_judge(*, submission_id: int) -> JudgeOutcome:
+    """Claim, train and judge one submission, and store its result exactly once.
+
+    The message names ``submission_id``; the submission judged is that one when its worker
+    was lost, else the one next in turn on its queue (``annquiz.coding.turns``).
+    """
+    claimed = _claim_for_message(submission_id, timezone.now())
+    if isinstance(claimed, JudgeOutcome):
+        return claimed
+    submission_id, token = claimed
 
     try:
         submission = Submission.objects.select_related("task").get(pk=submission_id)
         definition = task_definition(submission.task)
-        spec = parse_spec(submission.spec)
+        # The spec as it was admitted at submit time, in the context it was parsed in.
+        spec = admitted_spec_load(submission.admitted_record())
         recorder = _progress_recorder(
             submission_id,
             token,

@@ -13,11 +13,14 @@ claim's token, so a re-delivered message can never judge a submission twice.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 
 from annquiz.coding.querysets import SubmissionQuerySet
 from annquiz.coding.statuses import SERVICE_FAILURE_STATUSES, Status
+from training.solutions import canonical_spec_record
 
 
 class Backend(models.TextChoices):
@@ -85,10 +88,26 @@ class Submission(models.Model):
     student = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="submissions"
     )
+    # The offering the student submitted in (docs/courses.md); empty only for submissions
+    # made before offerings existed to a task that belongs to no course.
+    offering = models.ForeignKey(
+        "enrolment.Offering",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="submissions",
+    )
+    # The student's 1st, 2nd, … submission to the task (what pages and the API call it).
+    number = models.PositiveIntegerField()
+    # Made after the offering's deadline of the task.
+    is_late = models.BooleanField(default=False)
     source_kind = models.CharField(max_length=8, choices=SourceKind.choices)
     source = models.TextField()
     # The parsed network (training.spec.spec_to_dict) and its diagram rows.
     spec = models.JSONField()
+    # What the worker judges: the spec as it was admitted, with the context it was parsed in
+    # (training.solutions.admitted_spec_record). Stored once, at submit time.
+    admitted_spec = models.JSONField(null=True, blank=True)
     architecture = models.JSONField(default=dict)
     status = models.CharField(
         max_length=16, choices=Status.choices, default=Status.QUEUED, db_index=True
@@ -123,6 +142,12 @@ class Submission(models.Model):
                 condition=~models.Q(idempotency_key=""),
                 name="coding_submission_unique_idempotency_key",
             ),
+            models.UniqueConstraint(
+                fields=["student", "task", "number"], name="coding_submission_unique_number"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(number__gte=1), name="coding_submission_number_gte_1"
+            ),
         ]
         indexes = [
             models.Index(fields=["student", "task", "created_at"], name="coding_sub_student_task"),
@@ -131,6 +156,14 @@ class Submission(models.Model):
 
     def __str__(self) -> str:
         return f"submission {self.pk} of {self.task_id} by {self.student_id}: {self.status}"
+
+    def admitted_record(self) -> dict[str, Any]:
+        """``admitted_spec``; for a row stored without one (before the field existed), the
+        record its canonical ``spec`` was admitted as: every submission was parsed by
+        ``training.solutions.parse_solution``, with the task's validation rows."""
+        if self.admitted_spec is not None:
+            return dict(self.admitted_spec)
+        return canonical_spec_record(self.spec)
 
     @property
     def counts_as_attempt(self) -> bool:

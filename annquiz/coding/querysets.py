@@ -1,4 +1,4 @@
-"""Queries over many submissions: attempts used, the queue, stuck work."""
+"""Queries over many submissions: attempts used, pending work."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING
 
 from django.db import models
 
-from annquiz.coding.statuses import PENDING_STATUSES, SERVICE_FAILURE_STATUSES, Status
+from annquiz.coding.statuses import PENDING_STATUSES, SERVICE_FAILURE_STATUSES
 
 if TYPE_CHECKING:
-    from annquiz.coding.models import Submission
+    from annquiz.coding.models import Submission  # noqa: F401 (the QuerySet type argument)
 
 
 class SubmissionQuerySet(models.QuerySet["Submission"]):
@@ -23,9 +23,3 @@ class SubmissionQuerySet(models.QuerySet["Submission"]):
 
     def created_since(self, moment: datetime) -> SubmissionQuerySet:
         return self.filter(created_at__gte=moment)
-
-    def queued_ahead_of(self, submission: Submission) -> SubmissionQuerySet:
-        """Queued submissions on the same queue that a worker takes before ``submission``."""
-        return self.filter(
-            status=Status.QUEUED, queue=submission.queue, created_at__lt=submission.created_at
-        )

@@ -1,4 +1,9 @@
-"""Reads of coding tasks, each with the reader's right to the object checked."""
+"""Reads of coding tasks, each with the reader's right to the object checked.
+
+A task is content: it belongs to a ``courses.Course``, and every offering of that content
+uses it. A user reaches a task through an offering they are in (staff: every task); anyone
+else gets the 404 of a missing task. See docs/courses.md.
+"""
 
 from __future__ import annotations
 
@@ -20,10 +25,14 @@ from annquiz.coding.statuses import (
     SERVICE_FAILURE_STATUSES,
     Status,
 )
-from annquiz.core.roles import is_instructor
-from annquiz.courses.models import Course, Lesson
+from annquiz.coding.turns import turn_position
+from annquiz.core.ordinals import ordinal
+from annquiz.courses.models import Lesson
+from annquiz.enrolment import selectors as enrolment
+from annquiz.enrolment.models import Offering, Role, TaskSettings
 from training.datasets import load_dataset
 from training.judging import TaskDefinition, parse_task_definition
+from training.judging.figures import check_requirement
 
 AnyUser = AbstractBaseUser | AnonymousUser
 
@@ -33,12 +42,22 @@ def task_definition(task: CodingTask) -> TaskDefinition:
     return parse_task_definition(task.definition)
 
 
-def _active_tasks_with_attempts(*, student_id: int | None, **counts: Count) -> QuerySet[CodingTask]:
-    """Active tasks in their order, each annotated with ``attempts_used`` (the student's
-    submissions that count as attempts) and the given ``counts`` of the student's submissions."""
-    mine = Q(submissions__student_id=student_id)
+def _readable_tasks(user: AnyUser) -> QuerySet[CodingTask]:
+    """Active tasks of the contents ``user`` reads through their courses (staff: all)."""
+    tasks = CodingTask.objects.filter(is_active=True)
+    if not user.is_authenticated:
+        return tasks.none()
+    course_ids = enrolment.readable_course_ids(user=user)
+    return tasks if course_ids is None else tasks.filter(course_id__in=course_ids)
+
+
+def _active_tasks_with_attempts(*, student: AnyUser, **counts: Count) -> QuerySet[CodingTask]:
+    """The student's active tasks in their order, each annotated with ``attempts_used`` (the
+    student's submissions that count as attempts) and the given ``counts`` of the student's
+    submissions."""
+    mine = Q(submissions__student_id=student.pk)
     return (
-        CodingTask.objects.filter(is_active=True)
+        _readable_tasks(student)
         .select_related("course", "lesson")
         .annotate(
             attempts_used=Count(
@@ -51,59 +70,92 @@ def _active_tasks_with_attempts(*, student_id: int | None, **counts: Count) -> Q
     )
 
 
+def _max_attempts_by_task(student: AnyUser) -> dict[int, int]:
+    """``{task_id: attempts allowed}`` where the student's courses set their own (1 query)."""
+    if not student.is_authenticated:
+        return {}
+    settings = TaskSettings.objects.filter(
+        offering__memberships__user_id=student.pk,
+        offering__memberships__role=Role.STUDENT,
+        max_attempts__isnull=False,
+    ).values_list("task_id", "max_attempts")
+    return {task_id: int(allowed) for task_id, allowed in settings if allowed is not None}
+
+
 def task_list_for_user(*, user: AnyUser) -> list[dict[str, Any]]:
-    """Every active task as ``task_view`` shows it, with ``user``'s attempts and success."""
+    """Every active task of the user's courses as ``task_view`` shows it, with ``user``'s
+    attempts and success."""
     mine = Q(submissions__student_id=user.pk)
     tasks = _active_tasks_with_attempts(
-        student_id=user.pk,
+        student=user,
         passed_count=Count("submissions", filter=mine & Q(submissions__status=Status.PASSED)),
     )
+    allowed = _max_attempts_by_task(user)
     return [
         task_view(
             task=task,
             attempts_used=getattr(task, "attempts_used"),  # noqa: B009 (an annotation)
             passed=getattr(task, "passed_count") > 0,  # noqa: B009
+            max_attempts=allowed.get(task.pk),
         )
         for task in tasks
     ]
 
 
-def task_get(*, slug: str) -> CodingTask:
-    """The active task called ``slug`` (404 if there is none)."""
-    task = (
-        CodingTask.objects.filter(slug=slug, is_active=True)
-        .select_related("course", "lesson")
-        .first()
-    )
+def task_get_for_user(*, user: AnyUser, slug: str) -> CodingTask:
+    """The active task called ``slug`` of one of the user's courses; else the 404 of a
+    missing task."""
+    task = _readable_tasks(user).filter(slug=slug).select_related("course", "lesson").first()
     if task is None:
         raise Http404(f"no task called {slug!r}")
     return task
 
 
 def submission_get_for_user(*, user: AnyUser, submission_id: int) -> Submission:
-    """A submission its own student (or an instructor) may read; 404 for anyone else, so
-    others cannot even learn that it exists."""
-    submissions = Submission.objects.select_related("task", "task__course", "student")
-    if not is_instructor(user):
-        submissions = submissions.filter(student_id=user.pk)
-    submission = submissions.filter(pk=submission_id).first()
-    if submission is None:
+    """A submission its own student, an instructor of its course or staff may read; the 404
+    of a missing one for anyone else, so others cannot even learn that it exists."""
+    submission = (
+        Submission.objects.select_related("task", "task__course", "student", "offering")
+        .filter(pk=submission_id)
+        .first()
+    )
+    if submission is None or not (
+        (user.is_authenticated and submission.student_id == user.pk)
+        or enrolment.may_teach(user=user, offering_id=submission.offering_id)
+    ):
         raise Http404(f"no submission {submission_id}")
     return submission
+
+
+def task_offering(*, user: AnyUser, task: CodingTask) -> Offering | None:
+    """The course (offering) in which ``user`` works on ``task``: where their submissions
+    go and whose settings (attempts, deadline) apply."""
+    return enrolment.offering_for_content(user=user, course_id=task.course_id)
+
+
+def max_attempts_in(*, task: CodingTask, offering: Offering | None) -> int:
+    """The attempts allowed at ``task`` in ``offering``: its setting there, else the task's."""
+    settings = enrolment.task_settings_of(
+        offering_id=offering.pk if offering is not None else None, task_id=task.pk
+    )
+    if settings is not None and settings.max_attempts is not None:
+        return int(settings.max_attempts)
+    return int(task.max_attempts)
 
 
 def submission_list_for_student(*, student: AnyUser, task: CodingTask) -> QuerySet[Submission]:
     """The student's own submissions to ``task``, newest first."""
     return Submission.objects.filter(student_id=student.pk, task=task).select_related(
-        "task", "task__course"
+        "task", "task__course", "offering"
     )
 
 
 def queue_position(*, submission: Submission) -> int | None:
-    """1 for the next submission a worker takes from its queue; None once it is not queued."""
+    """1 for the next submission a worker takes from its queue (the students take turns:
+    ``annquiz.coding.turns``); None once it is not queued."""
     if submission.status != Status.QUEUED:
         return None
-    return Submission.objects.queued_ahead_of(submission).count() + 1
+    return turn_position(submission=submission)
 
 
 _HEADING_RE = r'<h[1-6][^>]*\bid="{anchor}"[^>]*>(.*?)</h[1-6]>'
@@ -161,7 +213,8 @@ def _heading_of(lesson: Lesson, anchor: str) -> str:
 def tasks_for_lesson(*, lesson: Lesson) -> list[dict[str, Any]]:
     """The active tasks that practise ``lesson``: those whose checks name one of its sections
     or that belong to it, each with the sections of this lesson it names (title, anchor), for
-    the lesson page's links. The same for every student; one query."""
+    the lesson page's links. The same for every student; one query (the lesson was checked
+    by the caller, and its tasks are those of its content)."""
     tasks = CodingTask.objects.filter(is_active=True, course_id=lesson.course_id).select_related(
         "lesson"
     )
@@ -187,9 +240,9 @@ def tasks_for_lesson(*, lesson: Lesson) -> list[dict[str, Any]]:
     return found
 
 
-def task_count_for_course(*, course: Course) -> int:
-    """How many active tasks the course has."""
-    return CodingTask.objects.filter(is_active=True, course=course).count()
+def task_count_for_course(*, course: Offering) -> int:
+    """How many active tasks the course (its content) has."""
+    return CodingTask.objects.filter(is_active=True, course_id=course.course_id).count()
 
 
 _VERDICT_ORDER = (Status.PASSED, Status.FAILED, Status.DIVERGED)
@@ -204,7 +257,8 @@ def task_progress_for_student(*, student: AnyUser) -> list[dict[str, Any]]:
         f"n_{status.value}": Count("submissions", filter=mine & Q(submissions__status=status))
         for status in (*_VERDICT_ORDER, *PENDING_STATUSES)
     }
-    tasks = _active_tasks_with_attempts(student_id=student.pk, **counted)
+    tasks = _active_tasks_with_attempts(student=student, **counted)
+    allowed = _max_attempts_by_task(student)
     rows = []
     for task in tasks:
         best = next((s for s in _VERDICT_ORDER if getattr(task, f"n_{s.value}")), None)
@@ -215,6 +269,7 @@ def task_progress_for_student(*, student: AnyUser) -> list[dict[str, Any]]:
                     task=task,
                     attempts_used=getattr(task, "attempts_used"),  # noqa: B009 (an annotation)
                     passed=best == Status.PASSED,
+                    max_attempts=allowed.get(task.pk),
                 ),
                 "best_verdict": best.value if best else None,
                 "best_verdict_label": (
@@ -226,27 +281,33 @@ def task_progress_for_student(*, student: AnyUser) -> list[dict[str, Any]]:
     return rows
 
 
-def section_url(*, task: CodingTask, section: str | None) -> str | None:
-    """The lesson page behind a handout section ``"<lesson slug>#<heading id>"``."""
+def section_url(
+    *, task: CodingTask, section: str | None, course_slug: str | None = None
+) -> str | None:
+    """The lesson page behind a handout section ``"<lesson slug>#<heading id>"``, in the
+    course ``course_slug`` (by default the content's default course, of the same slug)."""
     if not section or task.course is None:
         return None
     lesson, _, anchor = section.partition("#")
-    url = reverse("courses:lesson", args=[task.course.slug, lesson])
+    url = reverse("courses:lesson", args=[course_slug or task.course.slug, lesson])
     return f"{url}#{anchor}" if anchor else url
 
 
 # --------------------------------------------------------------------------- views as data
 
 
-def task_view(*, task: CodingTask, attempts_used: int, passed: bool) -> dict[str, Any]:
-    """What a student reads about a task (API and page): no reference or broken solution."""
+def task_view(
+    *, task: CodingTask, attempts_used: int, passed: bool, max_attempts: int | None = None
+) -> dict[str, Any]:
+    """What a student reads about a task (API and page): no reference or broken solution.
+    ``max_attempts``: the attempts allowed in the student's course, if not the task's own."""
     return {
         "slug": task.slug,
         "title": task.title,
         "summary": task.summary,
         "backend": task.backend,
         "is_open": task.is_open,
-        "max_attempts": task.max_attempts,
+        "max_attempts": max_attempts if max_attempts is not None else task.max_attempts,
         "attempts_used": attempts_used,
         "passed": passed,
         "url": reverse("api:task-detail", args=[task.slug]),
@@ -254,8 +315,11 @@ def task_view(*, task: CodingTask, attempts_used: int, passed: bool) -> dict[str
     }
 
 
-def task_rules(task: CodingTask, definition: TaskDefinition) -> dict[str, Any]:
-    """The judging rules a student may see: seeds, the pass rule, checks, constraints, limits."""
+def task_rules(
+    task: CodingTask, definition: TaskDefinition, course_slug: str | None = None
+) -> dict[str, Any]:
+    """The judging rules a student may see: seeds, the pass rule, checks, constraints, limits
+    (the handout sections linked in the course ``course_slug``)."""
     return {
         "backend": definition.backend,
         "seeds": len(definition.seeds),
@@ -271,10 +335,12 @@ def task_rules(task: CodingTask, definition: TaskDefinition) -> dict[str, Any]:
                     "kind": check.kind,
                     "label": check.label,
                     "threshold": check.params.get("threshold"),
+                    "needs": check_requirement(check),
                     "section": check.section,
                 }
                 for check in definition.checks
             ],
+            course_slug=course_slug,
         ),
         "constraints": dict(definition.constraints),
         "limits": {
@@ -288,15 +354,20 @@ def task_rules(task: CodingTask, definition: TaskDefinition) -> dict[str, Any]:
 
 
 def task_detail_view(*, task: CodingTask, student: AnyUser) -> dict[str, Any]:
+    """The task page's and ``GET /api/v1/tasks/<slug>/``'s data, in the course (offering)
+    the student works on the task in: its attempts allowed, its lesson links."""
     submissions = Submission.objects.filter(student_id=student.pk, task=task)
     definition = task_definition(task)
+    offering = task_offering(user=student, task=task)
+    course_slug = offering.slug if offering is not None else None
     view = task_view(
         task=task,
         attempts_used=submissions.counting_as_attempts().count(),
         passed=submissions.filter(status=Status.PASSED).exists(),
+        max_attempts=max_attempts_in(task=task, offering=offering),
     )
     lesson_url = (
-        reverse("courses:lesson", args=[task.course.slug, task.lesson.slug])
+        reverse("courses:lesson", args=[course_slug or task.course.slug, task.lesson.slug])
         if task.course is not None and task.lesson is not None
         else None
     )
@@ -305,13 +376,16 @@ def task_detail_view(*, task: CodingTask, student: AnyUser) -> dict[str, Any]:
     return {
         **view,
         "sections": [
-            {"title": titles[section], "url": section_url(task=task, section=section)}
+            {
+                "title": titles[section],
+                "url": section_url(task=task, section=section, course_slug=course_slug),
+            }
             for section in sections
             if task.course is not None
         ],
         "statement_html": task.statement_html,
         "dataset": load_dataset(definition.dataset, definition.dataset_seed).summary(),
-        "rules": task_rules(task, definition),
+        "rules": task_rules(task, definition, course_slug),
         "starter": {"kind": task.starter_kind, "source": task.starter_source},
         "lesson_url": lesson_url,
         "submissions_url": reverse("api:task-submissions", args=[task.slug]),
@@ -327,14 +401,20 @@ def _result_sections(result: dict[str, Any] | None) -> list[str | None]:
 
 
 def _with_sections(
-    task: CodingTask, items: list[dict[str, Any]], titles: dict[str, str] | None = None
+    task: CodingTask,
+    items: list[dict[str, Any]],
+    titles: dict[str, str] | None = None,
+    *,
+    course_slug: str | None = None,
 ) -> list[dict[str, Any]]:
     if titles is None:
         titles = section_titles(task=task, sections=[item.get("section") for item in items])
     return [
         {
             **item,
-            "section_url": section_url(task=task, section=item.get("section")),
+            "section_url": section_url(
+                task=task, section=item.get("section"), course_slug=course_slug
+            ),
             "section_title": titles.get(item.get("section") or ""),
         }
         for item in items
@@ -348,16 +428,25 @@ def submission_view(
     the handout sections' names, when the caller already has them)."""
     task = submission.task
     result = submission.result
+    # The lesson links go to the course the submission was made in.
+    course_slug = submission.offering.slug if submission.offering is not None else None
     if result is not None:
         if titles is None:
             titles = section_titles(task=task, sections=_result_sections(result))
         result = {
             **result,
-            "checks": _with_sections(task, result.get("checks", []), titles),
-            "diagnostics": _with_sections(task, result.get("diagnostics", []), titles),
+            "checks": _with_sections(
+                task, result.get("checks", []), titles, course_slug=course_slug
+            ),
+            "diagnostics": _with_sections(
+                task, result.get("diagnostics", []), titles, course_slug=course_slug
+            ),
         }
     return {
         "id": submission.pk,
+        "number": submission.number,
+        "ordinal": ordinal(submission.number),
+        "is_late": submission.is_late,
         "url": reverse("api:submission-detail", args=[submission.pk]),
         "page_url": reverse("coding:submission", args=[task.slug, submission.pk]),
         "task": task.slug,

@@ -7,7 +7,7 @@ from typing import Any
 
 from rest_framework import serializers
 
-from annquiz.core.serializers import ClosedInputSerializer
+from annquiz.core.serializers import ClosedInputSerializer, FiniteJSONField
 
 MAX_SPEC_JSON_CHARS = 50_000
 
@@ -16,7 +16,7 @@ class SubmissionInputSerializer(ClosedInputSerializer):
     """Exactly one of ``spec`` (a JSON spec in Keras vocabulary) or ``keras`` (a snippet); any
     other top-level field is an error."""
 
-    spec = serializers.JSONField(
+    spec = FiniteJSONField(
         required=False, help_text="The network as a JSON object (see docs/spec.md)."
     )
     keras = serializers.CharField(
@@ -77,6 +77,11 @@ class TaskDetailSerializer(TaskSummarySerializer):
 
 class SubmissionSerializer(serializers.Serializer[Any]):
     id = serializers.IntegerField()
+    number = serializers.IntegerField(
+        help_text="The student's 1st, 2nd, … submission to the task (not the global id)."
+    )
+    ordinal = serializers.CharField(help_text='``number`` as words use it: "1st", "2nd".')
+    is_late = serializers.BooleanField(help_text="Made after the course's deadline of the task.")
     url = serializers.CharField()
     page_url = serializers.CharField()
     task = serializers.CharField()
@@ -95,6 +100,7 @@ class SubmissionSerializer(serializers.Serializer[Any]):
     architecture = serializers.JSONField()
     result = serializers.JSONField(
         allow_null=True,
-        help_text="Once judged: verdict, summary, checks (figure, threshold, explanation, "
+        help_text="Once judged: verdict, summary, checks (figure, threshold, the figure in "
+        "words with its unit and the direction that passes, explanation, "
         "handout section), diagnostics, per-seed curves with best epoch and overfitting onset.",
     )

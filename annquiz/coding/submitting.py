@@ -24,24 +24,34 @@ from annquiz.coding.errors import (
     InvalidSubmission,
     RateLimited,
     TaskClosed,
+    TooManyActive,
 )
 from annquiz.coding.models import CodingTask, SourceKind, Submission
 from annquiz.coding.queueing import submission_enqueue
-from annquiz.coding.selectors import task_definition
+from annquiz.coding.selectors import max_attempts_in, task_definition, task_offering
 from annquiz.coding.statuses import SERVICE_FAILURE_STATUSES
 from annquiz.core.database_retry import transaction_retrying_once
-from annquiz.core.errors import AttemptsExhausted
+from annquiz.core.errors import AttemptsExhausted, NotEnrolled
+from annquiz.enrolment.models import Offering
+from annquiz.enrolment.selectors import task_settings_of
 from training.errors import TrainingError
 from training.judging import admit
-from training.solutions import parse_solution
+from training.solutions import admitted_spec_record, parse_solution
 from training.spec import ModelSpec, spec_to_dict
 
 MAX_SOURCE_CHARS = 50_000
 MAX_IDEMPOTENCY_KEY_CHARS = 255
 
 
+def judging_time_budget() -> float:
+    """Seconds a judging may be estimated to take: a quarter of the worker's soft time limit,
+    so that an admitted network finishes long before it even on a busy machine."""
+    return settings.ANNQUIZ_GRADE_SOFT_TIME_LIMIT / 4
+
+
 def submission_spec_parse(*, task: CodingTask, source_kind: str, source: str) -> ModelSpec:
-    """The network ``source`` describes, checked against ``task``'s rules and limits.
+    """The network ``source`` describes, checked against ``task``'s rules and limits and the
+    time a judging may take (``judging_time_budget``).
 
     Raises ``InvalidSubmission`` whose ``field`` is ``spec`` (a JSON spec) or ``keras`` (a
     snippet) and whose message names the path or line that is wrong.
@@ -58,7 +68,7 @@ def submission_spec_parse(*, task: CodingTask, source_kind: str, source: str) ->
         )
     try:
         spec = parse_solution(source_kind, source)
-        admit(task_definition(task), spec)
+        admit(task_definition(task), spec, time_budget=judging_time_budget())
     except TrainingError as error:
         raise InvalidSubmission(str(error), field=field) from None
     return spec
@@ -110,10 +120,50 @@ def _check_rate(student: AbstractBaseUser, now: datetime) -> None:
         )
 
 
+def _check_active(student: AbstractBaseUser) -> None:
+    """At most ``ANNQUIZ_MAX_ACTIVE_SUBMISSIONS_PER_STUDENT`` of a student's submissions, over
+    every task, may be queued or running at once, so that no student can hold the workers."""
+    cap: int = settings.ANNQUIZ_MAX_ACTIVE_SUBMISSIONS_PER_STUDENT
+    active = Submission.objects.filter(student_id=student.pk).pending().count()
+    if active >= cap:
+        wait = judging_time_budget()
+        raise TooManyActive(
+            f"{active} of your submissions are still waiting for or in grading, and at most "
+            f"{cap} may be at once: submit again when one of them has its result (each takes "
+            f"at most about {wait:.0f} s once its turn comes)",
+            retry_after=wait,
+        )
+
+
 def attempts_used(*, student: AbstractBaseUser, task: CodingTask) -> int:
     return (
         Submission.objects.filter(student_id=student.pk, task=task).counting_as_attempts().count()
     )
+
+
+def _next_number(student: AbstractBaseUser, task: CodingTask) -> int:
+    """The number of the student's next submission to ``task``: read under the same lock on
+    the student as the attempts, so two concurrent submissions never get the same one (the
+    unique constraint on student, task and number is the last line of defence)."""
+    last = (
+        Submission.objects.filter(student_id=student.pk, task=task)
+        .order_by("-number")
+        .values_list("number", flat=True)
+        .first()
+    )
+    return (last or 0) + 1
+
+
+def _offering_of(
+    student: AbstractBaseUser, task: CodingTask, offering: Offering | None
+) -> Offering:
+    """The course the submission belongs to: ``offering``, or the one the student works on
+    the task's content in; ``NotEnrolled`` (404) when there is none."""
+    if offering is None:
+        offering = task_offering(user=student, task=task)
+    if offering is None or offering.course_id != task.course_id:
+        raise NotEnrolled(f"no task called {task.slug!r}", field="task")
+    return offering
 
 
 @dataclass(frozen=True)
@@ -145,15 +195,23 @@ def submission_create(
     source_kind: str,
     source: str,
     idempotency_key: str = "",
+    offering: Offering | None = None,
 ) -> SubmissionCreated:
     """Store a new submission and queue its judging once the transaction commits.
 
-    Refusals, with nothing stored or queued: ``InvalidSubmission`` (400), ``TaskClosed``
-    (400), ``AttemptsExhausted`` (409), ``IdempotencyKeyReused`` (409), ``RateLimited`` (429).
+    The submission belongs to ``offering`` (by default the course the student takes the
+    task's content in), whose settings give the attempts allowed and the deadline after
+    which it is marked late; it gets the student's next number for the task.
+
+    Refusals, with nothing stored or queued: ``NotEnrolled`` (404), ``InvalidSubmission``
+    (400), ``TaskClosed`` (400), ``AttemptsExhausted`` (409), ``IdempotencyKeyReused`` (409),
+    ``TooManyActive`` (429: too many of the student's submissions queued or running) and
+    ``RateLimited`` (429).
     A request repeated with the same ``idempotency_key`` returns the first submission; a
     network the student already submitted to the task (same kind and source) returns that
     earlier submission and its verdict, using no attempt (``identical``).
     """
+    course = _offering_of(student, task, offering)
     key = _check_idempotency_key(idempotency_key)
     fingerprint = _fingerprint(task, source_kind, source)
     first = _replayed(student, key, fingerprint)
@@ -165,10 +223,13 @@ def submission_create(
     if earlier is not None:
         return SubmissionCreated(earlier, created=False, identical=True)
     spec = submission_spec_parse(task=task, source_kind=source_kind, source=source)
+    max_attempts = max_attempts_in(task=task, offering=course)
+    settings_here = task_settings_of(offering_id=course.pk, task_id=task.pk)
+    due_at = settings_here.due_at if settings_here is not None else None
 
     def store() -> SubmissionCreated:
-        # One student's submissions are made one at a time, so the rate limit and the
-        # attempt count hold under concurrent requests.
+        # One student's submissions are made one at a time, so the attempt count, the cap on
+        # active submissions and the rate limit hold under concurrent requests.
         get_user_model().objects.select_for_update().filter(pk=student.pk).first()
         # A retry after a commit whose reply was lost finds the submission it stored.
         replayed = _replayed(student, key, fingerprint)
@@ -178,17 +239,22 @@ def submission_create(
         # Attempts first: a student with none left is told so at once, not asked to wait
         # out the rate limit only to hear it afterwards.
         used = attempts_used(student=student, task=task)
-        if used >= task.max_attempts:
+        if used >= max_attempts:
             raise AttemptsExhausted(
-                f"all {task.max_attempts} attempts at {task.slug!r} are used", field="task"
+                f"all {max_attempts} attempts at {task.slug!r} are used", field="task"
             )
+        _check_active(student)
         _check_rate(student, now)
         submission = Submission.objects.create(
             task=task,
             student_id=student.pk,
+            offering=course,
+            number=_next_number(student, task),
+            is_late=due_at is not None and now > due_at,
             source_kind=source_kind,
             source=source,
             spec=spec_to_dict(spec),
+            admitted_spec=admitted_spec_record(spec),
             architecture=architecture_diagram(spec),
             queue=task.queue,
             idempotency_key=key,

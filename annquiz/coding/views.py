@@ -39,7 +39,7 @@ def task_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def task_detail(request: HttpRequest, task_slug: str) -> HttpResponse:
-    task = selectors.task_get(slug=task_slug)
+    task = selectors.task_get_for_user(user=request.user, slug=task_slug)
     view = selectors.task_detail_view(task=task, student=request.user)
     submissions = selectors.submission_views(
         task=task,
@@ -54,7 +54,7 @@ def network_diagram(request: HttpRequest, task_slug: str) -> HttpResponse:
     """The diagram of a network sent as the validate API takes it (``{"spec": …}`` or
     ``{"keras": …}``), as an HTML fragment for the task page's editor; 400 (empty) when it is
     not a valid network for the task: the validate API says why."""
-    task = selectors.task_get(slug=task_slug)
+    task = selectors.task_get_for_user(user=request.user, slug=task_slug)
     if len(request.body) > MAX_SUBMISSION_BODY_BYTES:
         return HttpResponse(status=413)
     try:
@@ -75,10 +75,15 @@ def submission_detail(request: HttpRequest, task_slug: str, submission_id: int) 
     if submission.task.slug != task_slug:
         raise Http404(f"no submission {submission_id} for the task {task_slug!r}")
     view = selectors.submission_view(submission=submission)
+    heading = (
+        f"Your {view['ordinal']} submission"
+        if submission.student_id == request.user.pk
+        else f"{submission.student.get_username()}'s {view['ordinal']} submission"
+    )
     return render(
         request,
         "coding/submission_detail.html",
-        {"task": submission.task, "submission": view},
+        {"task": submission.task, "submission": view, "heading": heading},
     )
 
 
@@ -112,7 +117,7 @@ def _compared_ids(raw_ids: list[str]) -> tuple[list[int], str | None]:
 @require_GET
 def submission_compare(request: HttpRequest, task_slug: str) -> HttpResponse:
     """Two to four of the student's submissions to one task side by side (``?id=1&id=2``)."""
-    task = selectors.task_get(slug=task_slug)
+    task = selectors.task_get_for_user(user=request.user, slug=task_slug)
     ids, error = _compared_ids(request.GET.getlist("id"))
     if error is not None:
         context = {"task": task, "submissions": [], "error": error}

@@ -27,7 +27,14 @@ MAX_BODY_BYTES: int = getattr(settings, "ANNQUIZ_MAX_ANSWER_BODY_BYTES", 64 * 10
 
 
 class BoundedJSONParser(JSONParser):
-    """JSON, with absurdly deep nesting refused as a parse error rather than a crash."""
+    """JSON, with absurdly deep nesting refused as a parse error rather than a crash.
+
+    ``NaN``, ``Infinity`` and numbers too large for a float (``1e999``) are read as the float
+    they stand for, not refused as an unreadable body: the field that holds one refuses it,
+    naming itself (a float field, or ``core.serializers.FiniteJSONField``).
+    """
+
+    strict = False
 
     def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> Any:
         try:

@@ -26,6 +26,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
 from annquiz.core.errors import ServiceError
+from training.validation import shorten
 
 
 class RequestTooLarge(exceptions.APIException):
@@ -34,9 +35,20 @@ class RequestTooLarge(exceptions.APIException):
     default_code = "request_too_large"
 
 
+# However long the input an error quotes, the body stays short.
+MAX_FIELD_CHARS = 100
+MAX_MESSAGE_CHARS = 2_000
+
+
 def error_body(field: str | None, message: str) -> dict[str, dict[str, str | None]]:
-    """The body of every API error: ``{"error": {"field": ..., "message": ...}}``."""
-    return {"error": {"field": field, "message": message}}
+    """The body of every API error: ``{"error": {"field": ..., "message": ...}}``, the field
+    and message shortened (``training.validation.shorten``) should they quote a huge input."""
+    return {
+        "error": {
+            "field": None if field is None else shorten(field, MAX_FIELD_CHARS),
+            "message": shorten(message, MAX_MESSAGE_CHARS),
+        }
+    }
 
 
 def _error(field: str | None, message: str, code: int) -> Response:

@@ -39,3 +39,10 @@ class AttemptsExhausted(ServiceError):
     (``"question"``, ``"task"``)."""
 
     status_code = 409
+
+
+class NotEnrolled(ServiceError):
+    """The user is in no course (offering) that holds what they work on (404, the same as
+    for something missing)."""
+
+    status_code = 404

@@ -1,14 +1,16 @@
-"""Health checks behind ``/healthz``: the database and the Celery broker (Redis)."""
+"""Health checks behind ``/healthz``: the database, the Celery broker (Redis) and the workers."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 
 import redis
 from django.conf import settings
 from django.db import DatabaseError, connection
 
-from annquiz.core.processes import redact_url
+from annquiz.core import worker_presence
+from annquiz.core.processes import MAINTENANCE_QUEUES, WORKER_QUEUES, redact_url
 
 logger = logging.getLogger(__name__)
 
@@ -44,3 +46,13 @@ def check_broker() -> bool:
         return False
     finally:
         client.close()
+
+
+JUDGING_QUEUES = tuple(queue for queue in WORKER_QUEUES if queue not in MAINTENANCE_QUEUES)
+
+
+def check_workers(queues: Collection[str]) -> str:
+    """ "ok" when a Celery worker consuming one of ``queues`` has a fresh heartbeat, else
+    "down"."""
+    workers = worker_presence.workers_online() or []
+    return "ok" if any(set(worker.queues) & set(queues) for worker in workers) else "down"

@@ -13,8 +13,10 @@ The renderer is pure (no Django, no database) and safe for instructor-written te
 - Links may only be relative, ``#fragment``, ``http(s):`` or ``mailto:``; an ``http(s):`` link
   leaves the site and is marked so (``rel="external"``, an arrow drawn by CSS, and the words
   "(external link)" for screen readers).
-- Fenced code is highlighted by Pygments with CSS classes (see :func:`code_css`), headings get
-  ``id`` attributes, and tables are wrapped in ``<div class="table-scroll">``; each body cell
+- Fenced code is highlighted by Pygments with CSS classes (see :func:`code_css`, whose colours
+  are darkened where needed to a 4.5:1 contrast with the block's background); a code block is
+  focusable, so that it can be scrolled sideways with the keyboard. Headings get ``id``
+  attributes, and tables are wrapped in ``<div class="table-scroll">``; each body cell
   carries its column's heading as ``data-label``, so that a phone can show a row as a card.
 
 Problems in the text raise :class:`RenderError` with the 1-based line of the text where they
@@ -26,7 +28,7 @@ from __future__ import annotations
 import html
 import re
 import secrets
-import xml.etree.ElementTree as etree
+import xml.etree.ElementTree as etree  # nosec B405  # see _clean_mathml
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,6 +42,8 @@ from markdown.extensions.tables import TableExtension
 from markdown.extensions.toc import TocExtension, slugify
 from markdown.treeprocessors import Treeprocessor
 from pygments.formatters import HtmlFormatter
+from pygments.style import Style
+from pygments.styles import get_style_by_name
 
 __all__ = [
     "CODE_CSS_CLASS",
@@ -48,6 +52,7 @@ __all__ = [
     "FIGURE_URL_PATH",
     "RenderError",
     "code_css",
+    "contrast_ratio",
     "figure_url",
     "render_markdown",
 ]
@@ -59,6 +64,9 @@ FIGURE_URL_PATH = "courses/figures/"
 #: The CSS class on highlighted code blocks and the Pygments style of ``css/code.css``.
 CODE_CSS_CLASS = "codehilite"
 CODE_STYLE = "friendly"
+#: The contrast (WCAG 2) each highlighted colour keeps with the code block's background: AA for
+#: normal text is 4.5:1; a little above it, so that rounding never takes a colour under.
+CODE_MIN_CONTRAST = 4.6
 
 _FIGURE_SRC_RE = re.compile(r"figures/(?P<name>[A-Za-z0-9][A-Za-z0-9_-]*\.svg)")
 _SAFE_SCHEMES = ("http", "https", "mailto")
@@ -66,6 +74,8 @@ _SCHEME_RE = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):")
 _URL_IGNORED_RE = re.compile(r"[\x00-\x20\x7f]")  # browsers drop these when parsing a URL
 
 # Code regions whose dollar signs are not math: fenced blocks and inline code spans.
+# A highlighted block's <pre> scrolls sideways: focusable, so that the keyboard can scroll it.
+_CODE_BLOCK_RE = re.compile(rf'(<div class="{CODE_CSS_CLASS}"><pre)>')
 _FENCE_RE = re.compile(
     r"^(?P<indent>[ \t]{0,3})(?P<fence>`{3,}|~{3,})[^\n]*\n.*?^[ \t]{0,3}(?P=fence)[ \t]*$",
     re.MULTILINE | re.DOTALL,
@@ -134,12 +144,64 @@ def figure_url(name: str, *, static_prefix: str) -> str:
     return f"{prefix}{FIGURE_URL_PATH}{name}"
 
 
+def _relative_luminance(colour: str) -> float:
+    """WCAG 2's relative luminance of a ``#rgb`` or ``#rrggbb`` colour."""
+    digits = colour.lstrip("#")
+    if len(digits) == 3:
+        digits = "".join(c * 2 for c in digits)
+    channels = [int(digits[i : i + 2], 16) / 255 for i in (0, 2, 4)]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def contrast_ratio(first: str, second: str) -> float:
+    """WCAG 2's contrast ratio of two colours: (L_light + 0.05) / (L_dark + 0.05)."""
+    light, dark = sorted((_relative_luminance(first), _relative_luminance(second)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def _darkened(colour: str, background: str) -> str:
+    """``colour`` scaled towards black, keeping its hue, until it reaches CODE_MIN_CONTRAST."""
+    digits = colour.lstrip("#")
+    if len(digits) == 3:
+        digits = "".join(c * 2 for c in digits)
+    rgb = [int(digits[i : i + 2], 16) for i in (0, 2, 4)]
+    result = f"#{digits.lower()}"
+    factor = 1.0
+    while contrast_ratio(result, background) < CODE_MIN_CONTRAST and factor > 0:
+        factor -= 0.02
+        result = "#" + "".join(f"{round(c * factor):02x}" for c in rgb)
+    return result
+
+
+_STYLE_COLOUR_RE = re.compile(r"(?<![\w:])#[0-9a-fA-F]{6}\b|(?<![\w:])#[0-9a-fA-F]{3}\b")
+
+
+def _readable_code_style() -> type[Style]:
+    """The Pygments style CODE_STYLE with each text colour darkened to CODE_MIN_CONTRAST against
+    its background (background colours, ``bg:…``, are kept)."""
+    base = get_style_by_name(CODE_STYLE)
+    background = base.background_color or "#ffffff"
+
+    def readable(definition: str) -> str:
+        return " ".join(
+            _STYLE_COLOUR_RE.sub(lambda m: _darkened(m.group(0), background), part)
+            if part.startswith("#")
+            else part
+            for part in definition.split()
+        )
+
+    styles = {token: readable(definition) for token, definition in base.styles.items()}
+    return type("ReadableCodeStyle", (base,), {"styles": styles})
+
+
 def code_css() -> str:
     """The stylesheet for highlighted code, as stored in ``annquiz/static/css/code.css``."""
-    formatter = HtmlFormatter(style=CODE_STYLE)
+    formatter = HtmlFormatter(style=_readable_code_style())
     header = (
         f"/* Highlighting for code blocks rendered from course Markdown.\n"
-        f"   Generated from the Pygments style '{CODE_STYLE}' by\n"
+        f"   Generated from the Pygments style '{CODE_STYLE}', each colour darkened to a\n"
+        f"   {CODE_MIN_CONTRAST}:1 contrast with the background, by\n"
         f"   annquiz.core.markdown_rendering.code_css(); regenerate it. */\n"
     )
     # Only the rules scoped to code blocks: Pygments also emits global `pre` and line-number
@@ -177,7 +239,7 @@ def render_markdown(text: str, *, static_prefix: str) -> str:
         ],
         output_format="html",
     )
-    rendered = md.convert(protected)
+    rendered = _CODE_BLOCK_RE.sub(r'\1 tabindex="0">', md.convert(protected))
     return _restore_math(rendered, token, formulas)
 
 
@@ -231,7 +293,9 @@ def _clean_mathml(mathml: str, *, source: str, line: int) -> str:
     out anew: nothing in a formula can smuggle HTML into the page.
     """
     try:
-        root = etree.fromstring(mathml)
+        # Bandit B314/B405 (XML attacks): this parses only latex2mathml's output for formulas in
+        # instructor-written lessons; expat resolves no external entity and caps expansion.
+        root = etree.fromstring(mathml)  # nosec B314
     except etree.ParseError as exc:
         raise RenderError(
             f"cannot render the formula ${source}$: it contains '<', '>' or '&' where LaTeX "

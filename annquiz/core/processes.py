@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 import signal
-import subprocess
+import subprocess  # nosec B404  # serve's supervisor starts fixed commands, no shell
 import sys
 import time
 import urllib.parse
@@ -74,8 +74,10 @@ def redis_server_command(executable: Path, socket_path: Path) -> list[str]:
     ]
 
 
-# Judgings go to the queue of their training backend; the sweeper to the default queue.
+# Judgings go to the queue of their training backend (and anything unrouted to the default
+# queue); the sweeper to its own queue, served by a light worker that no judging can block.
 WORKER_QUEUES = ("celery", "numpy", "tensorflow")
+MAINTENANCE_QUEUES = ("maintenance",)
 
 
 def celery_worker_command(
@@ -86,8 +88,10 @@ def celery_worker_command(
     loglevel: str = "info",
     beat_schedule: Path | None = None,
     quiet_cluster: bool = False,
+    pool: str = "prefork",
 ) -> list[str]:
-    """Command line of a prefork ``celery -A annquiz worker`` with this interpreter.
+    """Command line of a ``celery -A annquiz worker`` (``pool``: prefork or solo) with this
+    interpreter.
 
     ``beat_schedule`` also runs the embedded beat (the sweeper's schedule) with that file;
     ``quiet_cluster`` leaves out gossip and mingle, which only matter with other workers.
@@ -100,7 +104,7 @@ def celery_worker_command(
         "annquiz",
         "worker",
         "--pool",
-        "prefork",
+        pool,
         "--concurrency",
         str(concurrency),
         "--queues",
@@ -115,6 +119,21 @@ def celery_worker_command(
     if quiet_cluster:
         command += ["--without-gossip", "--without-mingle"]
     return command
+
+
+def maintenance_worker_command(
+    *, beat_schedule: Path | None, hostname: str | None = None, quiet_cluster: bool = False
+) -> list[str]:
+    """The light worker of the maintenance queue (the sweeper): one process (``solo`` pool),
+    which never imports TensorFlow; ``beat_schedule`` also runs the embedded beat."""
+    return celery_worker_command(
+        concurrency=1,
+        queues=MAINTENANCE_QUEUES,
+        hostname=hostname,
+        beat_schedule=beat_schedule,
+        quiet_cluster=quiet_cluster,
+        pool="solo",
+    )
 
 
 def redis_answers(url: str, *, timeout: float = 0.5) -> bool:
@@ -146,12 +165,30 @@ def check_socket_path(socket_path: Path) -> None:
         )
 
 
+@dataclass(frozen=True)
+class RestartPolicy:
+    """When a dead child is started again: after ``first_delay`` seconds, doubling with each
+    quick death up to ``max_delay``; a child that ran ``stable_after`` seconds starts afresh."""
+
+    first_delay: float = 1.0
+    max_delay: float = 30.0
+    stable_after: float = 60.0
+
+    def delay(self, quick_deaths: int) -> float:
+        return float(min(self.max_delay, self.first_delay * 2 ** max(quick_deaths - 1, 0)))
+
+
 @dataclass
 class Child:
     """One supervised child process, leader of its own process group."""
 
     name: str
+    command: list[str]
     popen: subprocess.Popen[bytes]
+    started_at: float = field(default_factory=time.monotonic)
+    restarts: int = 0
+    quick_deaths: int = 0
+    restart_at: float | None = None
 
     @property
     def pid(self) -> int:
@@ -164,16 +201,23 @@ class Child:
 
 @dataclass
 class Supervisor:
-    """Starts children in their own process groups and stops them all, in reverse order."""
+    """Starts children in their own process groups, restarts the ones that die (``revive``)
+    and stops them all, in reverse order."""
 
     env: Mapping[str, str]
     cwd: Path
     grace_seconds: float = 10.0
+    restart_policy: RestartPolicy = field(default_factory=RestartPolicy)
     children: list[Child] = field(default_factory=list)
 
     def start(self, name: str, command: Sequence[str]) -> Child:
+        child = Child(name=name, command=list(command), popen=self._spawn(name, command))
+        self.children.append(child)
+        return child
+
+    def _spawn(self, name: str, command: Sequence[str]) -> subprocess.Popen[bytes]:
         try:
-            popen = subprocess.Popen(
+            return subprocess.Popen(  # nosec B603  # argv lists from serve, no shell
                 list(command),
                 cwd=self.cwd,
                 env=dict(self.env),
@@ -182,9 +226,6 @@ class Supervisor:
             )
         except OSError as exc:
             raise ProcessError(f"could not start {name} ({command[0]}): {exc}") from exc
-        child = Child(name=name, popen=popen)
-        self.children.append(child)
-        return child
 
     def first_dead(self) -> Child | None:
         """The first child that has exited, if any."""
@@ -192,6 +233,37 @@ class Supervisor:
             if child.popen.poll() is not None:
                 return child
         return None
+
+    def revive(self, now: float | None = None) -> list[str]:
+        """Schedule a restart for each child found dead and restart those that are due.
+
+        Returns one line per event, for the log. Whatever the dead leader forked is killed
+        first, so a restarted worker never runs beside its orphaned pool.
+        """
+        now = time.monotonic() if now is None else now
+        events: list[str] = []
+        for child in self.children:
+            if child.popen.poll() is None:
+                continue
+            if child.restart_at is None:
+                child.signal_group(signal.SIGKILL)
+                ran = now - child.started_at
+                child.quick_deaths = (
+                    0 if ran >= self.restart_policy.stable_after else child.quick_deaths
+                ) + 1
+                delay = self.restart_policy.delay(child.quick_deaths)
+                child.restart_at = now + delay
+                events.append(
+                    f"{child.name} (pid {child.pid}) exited with code "
+                    f"{child.popen.returncode} after {ran:.0f} s; restarting it in {delay:.0f} s"
+                )
+            if now >= child.restart_at:
+                child.popen = self._spawn(child.name, child.command)
+                child.started_at = now
+                child.restart_at = None
+                child.restarts += 1
+                events.append(f"{child.name} restarted (pid {child.pid}, restart {child.restarts})")
+        return events
 
     def stop_all(self, *, hurry: Callable[[], bool] = lambda: False) -> None:
         """SIGTERM every child's group (last started first), wait, then SIGKILL the rest.

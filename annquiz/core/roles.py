@@ -1,4 +1,8 @@
-"""Who may do what: students are every signed-up user, instructors a group."""
+"""Who edits the shared course content in the admin: superusers and the "instructors" group.
+
+What a user reads (a course, a student's work) is not decided here but by their role in each
+course (``annquiz.enrolment.selectors``: ``role_in``, ``may_teach``; docs/courses.md).
+"""
 
 from __future__ import annotations
 

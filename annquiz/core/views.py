@@ -10,18 +10,25 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from annquiz.core import health
+from annquiz.core.processes import MAINTENANCE_QUEUES
 
 
 @never_cache
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
-    """``{"database": "ok", "broker": "ok"}``; 503 with "down" for whichever is not."""
+    """Each part of the service, "ok" or "down": 503 when the web side cannot serve (the
+    database or the broker is down). Judging workers ("workers") or the sweeper's worker
+    ("maintenance") being down leaves the lessons servable, so they are reported with a 200;
+    both are "unknown" while the broker, which holds their heartbeats, is down."""
+    database = health.check_database()
+    broker = health.check_broker()
     status = {
-        "database": "ok" if health.check_database() else "down",
-        "broker": "ok" if health.check_broker() else "down",
+        "database": "ok" if database else "down",
+        "broker": "ok" if broker else "down",
+        "workers": health.check_workers(health.JUDGING_QUEUES) if broker else "unknown",
+        "maintenance": health.check_workers(MAINTENANCE_QUEUES) if broker else "unknown",
     }
-    healthy = all(value == "ok" for value in status.values())
-    return JsonResponse(status, status=200 if healthy else 503)
+    return JsonResponse(status, status=200 if database and broker else 503)
 
 
 @require_GET

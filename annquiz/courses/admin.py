@@ -30,6 +30,7 @@ class QuestionAdminForm(forms.ModelForm):
             "key",
             "kind",
             "prompt_html",
+            "hints_html",
             "explanation_html",
             "model_answer_html",
             "handout_section",

@@ -21,7 +21,7 @@ from rest_framework.views import APIView
 from annquiz.core.api import ApiMixin, BoundedJSONParser, StrictPageNumberPagination, student_of
 from annquiz.core.api_errors import error_responses
 from annquiz.courses import selectors, services
-from annquiz.courses.models import Course, Lesson
+from annquiz.courses.models import Lesson
 from annquiz.courses.serializers import (
     AnswerInputSerializer,
     CourseDetailSerializer,
@@ -32,14 +32,15 @@ from annquiz.courses.serializers import (
     LessonSummarySerializer,
     QuestionPublicSerializer,
 )
+from annquiz.enrolment.models import Offering
 
 
 @extend_schema(responses={200: CourseSerializer(many=True), **error_responses(400, 401, 404)})
-class CourseListApi(ApiMixin, ListAPIView[Course]):
+class CourseListApi(ApiMixin, ListAPIView[Offering]):
     pagination_class = StrictPageNumberPagination
     serializer_class = CourseSerializer
 
-    def get_queryset(self) -> QuerySet[Course]:
+    def get_queryset(self) -> QuerySet[Offering]:
         return selectors.course_list_for_user(user=self.request.user)
 
 

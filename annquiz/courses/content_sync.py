@@ -15,6 +15,7 @@ from annquiz.courses import grading
 from annquiz.courses.content import CourseDef, LessonDef, QuestionBlock, SourceRef
 from annquiz.courses.errors import ContentInvalid
 from annquiz.courses.models import Course, Lesson, Question
+from annquiz.enrolment.services import offering_ensure_default
 
 CONTENT_KINDS = ("courses", "lessons", "questions")
 CONTENT_OUTCOMES = ("created", "updated", "unchanged", "deactivated")
@@ -109,7 +110,8 @@ def course_load(*, definition: CourseDef, source: SourceRef | None = None) -> Lo
 
     A course is found by slug, a lesson by (course, slug), a question by (course, key); what
     changed is updated, what is new is created, lessons and questions no longer in the
-    content are deactivated (never deleted) and answers are never touched. Running it twice
+    content are deactivated (never deleted) and answers are never touched. The content's
+    default offering (slug and title of the content) is created when missing. Running it twice
     with the same content changes nothing. Raises ContentInvalid (``path:line: message``),
     after which nothing is written. ``source`` names the course file in such messages.
     """
@@ -125,6 +127,8 @@ def course_load(*, definition: CourseDef, source: SourceRef | None = None) -> Lo
         course, {"title": definition.title, "description_html": definition.description_html}
     )
     summary.add("courses", _save(course, changed, created=created, source=origin))
+    # The content's default offering: /courses/<content slug>/ keeps working.
+    offering_ensure_default(course=course)
 
     lessons = {lesson.slug: lesson for lesson in Lesson.objects.filter(course=course)}
     questions = {question.key: question for question in Question.objects.filter(course=course)}
@@ -160,6 +164,7 @@ def course_load(*, definition: CourseDef, source: SourceRef | None = None) -> Lo
                     "lesson_id": lesson.pk,
                     "kind": question_def.kind,
                     "prompt_html": question_def.prompt_html,
+                    "hints_html": list(question_def.hints_html),
                     "explanation_html": question_def.explanation_html,
                     "model_answer_html": question_def.model_answer_html,
                     "handout_section": question_def.handout_section,

@@ -5,9 +5,10 @@ student's name and log-out form around the lesson's blocks, the student's progre
 each question's form with their attempts, feedback and variant). The rendered page is kept
 under a key made of everything it shows:
 
-- the lesson and its content version, a hash of the course's, the course's lessons' (the
-  previous/next links) and the lesson's questions' update times: saving any of them, as
-  loading the course content does, gives a new key;
+- the lesson, the course (offering) it is read in and the content version, a hash of the
+  offering's title, the content's, its lessons' (the previous/next links) and the lesson's
+  questions' update times: saving any of them, as loading the course content does, gives a
+  new key;
 - the student (their name is in the layout) and their latest answer in the lesson: each
   stored answer gives a new key;
 - the browser's CSRF secret, since the forms carry tokens made from it (Django's per-view
@@ -39,6 +40,7 @@ from django.template.loader import render_to_string
 
 from annquiz.courses import selectors, services
 from annquiz.courses.models import Lesson
+from annquiz.enrolment.models import Offering
 
 # The alias in settings.CACHES.
 LESSON_PAGES_CACHE = "lesson_pages"
@@ -84,7 +86,7 @@ class LessonPage:
         ).hexdigest()
         version = self.version
         self.cache_key = (
-            f"lesson-page:{version.lesson_id}:{version.content}"
+            f"lesson-page:{version.lesson_id}:{version.course.pk}:{version.content}"
             f":student:{student.pk}:{version.student}:{browser}"
         )
 
@@ -97,8 +99,8 @@ class LessonPage:
         key = f"lesson:{self.version.lesson_id}:{self.version.content}"
         shared: tuple[Lesson, Lesson | None, Lesson | None] | None = cache.get(key)
         if shared is None:
-            lesson = selectors.lesson_get_by_slug_for_user(
-                user=self.student, course_slug=self.course_slug, lesson_slug=self.lesson_slug
+            lesson = selectors.lesson_get_in_course(
+                course=self.course, lesson_slug=self.lesson_slug
             )
             shared = (lesson, *selectors.lesson_neighbours(lesson=lesson))
             cache.set(key, shared)
@@ -107,6 +109,12 @@ class LessonPage:
     @property
     def lesson(self) -> Lesson:
         return self._lesson_and_neighbours[0]
+
+    @property
+    def course(self) -> Offering:
+        """The course (offering) the page is read in: its title and slug are on the page.
+        The version's query checked that the student is in it and read them."""
+        return self.version.course
 
     @cached_property
     def view(self) -> selectors.LessonView:

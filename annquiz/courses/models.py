@@ -63,6 +63,15 @@ def validate_blocks(value: Any) -> None:
             raise ValidationError(f"blocks[{index}].{field} must be text (a key is never empty)")
 
 
+def validate_hints(value: Any) -> None:
+    """A question's hints: a list of HTML texts, none of them blank."""
+    if not isinstance(value, list):
+        raise ValidationError(f"hints must be a JSON list, not {type(value).__name__}")
+    for index, hint in enumerate(value):
+        if not isinstance(hint, str) or not hint.strip():
+            raise ValidationError(f"hints[{index}] must be non-blank text")
+
+
 class Course(models.Model):
     slug = models.SlugField(max_length=100, unique=True)
     title = models.CharField(max_length=200)
@@ -112,6 +121,9 @@ class Question(models.Model):
     key = models.CharField(max_length=100)
     kind = models.CharField(max_length=32, choices=QuestionKind.choices)
     prompt_html = models.TextField()
+    # Hints are shown one by one after wrong attempts and never give the answer away; the
+    # explanation and the model answer are shown only once earned (solved or attempts used).
+    hints_html = models.JSONField(default=list, blank=True, validators=[validate_hints])
     explanation_html = models.TextField(blank=True)
     model_answer_html = models.TextField(blank=True)
     handout_section = models.CharField(max_length=200, blank=True)
@@ -201,7 +213,16 @@ class Answer(models.Model):
         null=True, blank=True, validators=[MinValueValidator(0.0), MaxValueValidator(1.0)]
     )
     needs_review = models.BooleanField(default=False)
+    # The keys of the question's choices in the order this student was shown them (empty for
+    # a question without choices): see ``courses.choice_order``.
+    choice_order = models.JSONField(default=list, blank=True)
     attempt_number = models.PositiveSmallIntegerField()
+    # The offering the student answered in (docs/courses.md); ``is_late``: after the
+    # offering's deadline of the lesson.
+    offering = models.ForeignKey(
+        "enrolment.Offering", on_delete=models.PROTECT, related_name="answers"
+    )
+    is_late = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = AnswerQuerySet.as_manager()

@@ -1,8 +1,13 @@
 """Reads about courses, lessons, questions, answers and progress, with the access checks.
 
-Every ``*_for_user`` getter raises ``Http404`` for what does not exist or is inactive and
+Every ``*_for_user`` getter raises ``Http404`` for what does not exist, is inactive or is
+outside the user's courses (the same 404 for each, see ``annquiz.enrolment.selectors``) and
 ``PermissionDenied`` for anonymous users, so a view that fetches through them is safe by
 construction. Progress is computed with a fixed number of queries, never one per question.
+
+A *course* here is an offering (``enrolment.Offering``): the ``<course_slug>`` of the URLs is
+an offering's slug, and its lessons and questions are those of its content
+(``courses.Course``).
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from annquiz.courses import grading
+from annquiz.courses.choice_order import public_config_for_student
 from annquiz.courses.grading.base import SCORE_EPSILON
 from annquiz.courses.models import (
     Answer,
@@ -30,6 +36,8 @@ from annquiz.courses.models import (
     Verdict,
 )
 from annquiz.courses.question_headings import SectionHeading, split_trailing_heading
+from annquiz.enrolment import selectors as enrolment
+from annquiz.enrolment.models import Membership, Offering
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -49,29 +57,34 @@ def _require_user(user: AnyUser) -> None:
 # --- courses, lessons, questions -----------------------------------------------------------
 
 
-def course_list_for_user(*, user: AnyUser) -> QuerySet[Course]:
-    """Every course, with ``lesson_count`` (active lessons) annotated; none for anonymous."""
-    if not user.is_authenticated:
-        return Course.objects.none()
-    return Course.objects.annotate(
-        lesson_count=Count("lessons", filter=Q(lessons__is_active=True))
-    ).order_by("title", "id")
+def course_list_for_user(*, user: AnyUser) -> QuerySet[Offering]:
+    """The user's courses (offerings; every one for staff) with their content and
+    ``lesson_count`` (active lessons) annotated; none for anonymous."""
+    return enrolment.offering_list_for_user(user=user).annotate(
+        lesson_count=Count("course__lessons", filter=Q(course__lessons__is_active=True))
+    )
 
 
-def course_get_for_user(*, user: AnyUser, slug: str) -> Course:
+def course_get_for_user(*, user: AnyUser, slug: str) -> Offering:
+    """The course (offering) ``slug`` if the user is in it (or staff); else 404."""
     _require_user(user)
-    course = course_list_for_user(user=user).filter(slug=slug).first()
-    if course is None:
-        raise Http404(f"no course {slug!r}")
-    return course
+    return enrolment.offering_get_for_user(user=user, slug=slug)
 
 
-def lesson_list_for_course(*, user: AnyUser, course: Course) -> QuerySet[Lesson]:
+def _readable(lessons_or_questions: QuerySet[Any], user: AnyUser) -> QuerySet[Any]:
+    """Only rows of contents the user reads through one of their courses."""
+    course_ids = enrolment.readable_course_ids(user=user)
+    if course_ids is None:
+        return lessons_or_questions
+    return lessons_or_questions.filter(course_id__in=course_ids)
+
+
+def lesson_list_for_course(*, user: AnyUser, course: Offering) -> QuerySet[Lesson]:
     """The course's active lessons in order, with ``question_count`` (active questions)."""
     _require_user(user)
     return (
         Lesson.objects.active()
-        .filter(course=course)
+        .filter(course_id=course.course_id)
         .annotate(question_count=Count("questions", filter=Q(questions__is_active=True)))
         .order_by("order", "id")
     )
@@ -94,19 +107,26 @@ def _lessons_with_questions() -> QuerySet[Lesson]:
 def lesson_get_for_user(*, user: AnyUser, lesson_id: int) -> Lesson:
     """An active lesson with ``course`` and ``active_questions`` (in order) loaded."""
     _require_user(user)
-    lesson = _lessons_with_questions().filter(pk=lesson_id).first()
+    lesson = _readable(_lessons_with_questions(), user).filter(pk=lesson_id).first()
     if lesson is None:
         raise Http404(f"no lesson {lesson_id}")
     return lesson
 
 
-def lesson_get_by_slug_for_user(*, user: AnyUser, course_slug: str, lesson_slug: str) -> Lesson:
-    """Like ``lesson_get_for_user``, found by the course's and the lesson's slugs."""
-    _require_user(user)
-    lesson = _lessons_with_questions().filter(course__slug=course_slug, slug=lesson_slug).first()
+def lesson_get_in_course(*, course: Offering, lesson_slug: str) -> Lesson:
+    """The active lesson ``lesson_slug`` of a course the caller got from
+    ``course_get_for_user`` (so already checked), like ``lesson_get_for_user``."""
+    lesson = _lessons_with_questions().filter(course_id=course.course_id, slug=lesson_slug).first()
     if lesson is None:
-        raise Http404(f"no lesson {lesson_slug!r} in course {course_slug!r}")
+        raise Http404(f"no lesson {lesson_slug!r} in course {course.slug!r}")
     return lesson
+
+
+def lesson_get_by_slug_for_user(*, user: AnyUser, course_slug: str, lesson_slug: str) -> Lesson:
+    """Like ``lesson_get_for_user``, found by the course's (offering's) and the lesson's
+    slugs."""
+    course = course_get_for_user(user=user, slug=course_slug)
+    return lesson_get_in_course(course=course, lesson_slug=lesson_slug)
 
 
 def lesson_neighbours(*, lesson: Lesson) -> tuple[Lesson | None, Lesson | None]:
@@ -124,32 +144,40 @@ def lesson_neighbours(*, lesson: Lesson) -> tuple[Lesson | None, Lesson | None]:
 class LessonPageVersion:
     """What a cached rendering of a lesson page for one student depends on.
 
-    ``content`` changes when the course, any of its lessons (the previous/next links) or any
-    of this lesson's questions is saved; ``student`` changes with each answer the student
-    stores in this lesson (answers are never updated in place, so the latest id suffices).
+    ``content`` changes when the course (the offering's title or the content), any of its
+    lessons (the previous/next links) or any of this lesson's questions is saved;
+    ``student`` changes with each answer the student stores in this lesson (answers are
+    never updated in place, so the latest id suffices).
     """
 
     lesson_id: int
+    #: The course (offering) it is read in, with its content's id: what the page shows of it.
+    course: Offering
     content: str  # a short hash of the content's timestamps
     student: str
 
 
 _PAGE_VERSION_SQL = """
 SELECT l.id,
+       o.id,
+       o.title,
+       c.id,
        c.updated_at,
        (SELECT MAX(l2.updated_at) FROM {lesson} l2 WHERE l2.course_id = l.course_id),
        (SELECT MAX(q.updated_at) FROM {question} q WHERE q.lesson_id = l.id),
        (SELECT MAX(a.id) FROM {answer} a JOIN {question} q2 ON q2.id = a.question_id
          WHERE a.student_id = %s AND q2.lesson_id = l.id)
-  FROM {lesson} l JOIN {course} c ON c.id = l.course_id
- WHERE c.slug = %s AND l.slug = %s AND l.is_active
+  FROM {lesson} l JOIN {course} c ON c.id = l.course_id JOIN {offering} o ON o.course_id = c.id
+ WHERE o.slug = %s AND l.slug = %s AND l.is_active
+   AND (%s OR EXISTS (SELECT 1 FROM {membership} m WHERE m.offering_id = o.id AND m.user_id = %s))
 """
 
 
 def lesson_page_version_for_user(
     *, user: AnyUser, course_slug: str, lesson_slug: str
 ) -> LessonPageVersion:
-    """The version of an active lesson's page for ``user``, in one query; else 404.
+    """The version of an active lesson's page for ``user``, in one query; else 404 (the
+    same for a course the user is not in).
 
     Written in SQL rather than built with the ORM: it runs on every lesson page view, and
     compiling the three subqueries cost more than running them.
@@ -160,23 +188,31 @@ def lesson_page_version_for_user(
         question=Question._meta.db_table,
         answer=Answer._meta.db_table,
         course=Course._meta.db_table,
+        offering=Offering._meta.db_table,
+        membership=Membership._meta.db_table,
     )
+    params = [user.pk, course_slug, lesson_slug, enrolment.is_staff(user), user.pk]
     with connection.cursor() as cursor:
-        cursor.execute(sql, [user.pk, course_slug, lesson_slug])
+        cursor.execute(sql, params)
         row = cursor.fetchone()
     if row is None:
         raise Http404(f"no lesson {lesson_slug!r} in course {course_slug!r}")
-    pk, course_changed, lessons_at, questions_at, answer_id = row
-    stamps = "/".join(str(stamp) for stamp in (course_changed, lessons_at, questions_at))
+    pk, offering_id, title, course_id, course_changed, lessons_at, questions_at, answer_id = row
+    stamps = "/".join(str(stamp) for stamp in (title, course_changed, lessons_at, questions_at))
     content = hashlib.blake2b(stamps.encode(), digest_size=12).hexdigest()
-    return LessonPageVersion(lesson_id=int(pk), content=content, student=str(answer_id or 0))
+    return LessonPageVersion(
+        lesson_id=int(pk),
+        course=Offering(pk=offering_id, slug=course_slug, title=title, course_id=course_id),
+        content=content,
+        student=str(answer_id or 0),
+    )
 
 
 def question_get_for_user(*, user: AnyUser, question_id: int) -> Question:
     """An active question in an active lesson, with ``lesson`` and ``course``; else 404."""
     _require_user(user)
     question = (
-        Question.objects.active()
+        _readable(Question.objects.active(), user)
         .select_related("lesson", "course")
         # A lesson's blocks are its whole rendered page: never needed to answer one question.
         .defer("lesson__blocks", "course__description_html")
@@ -267,7 +303,7 @@ class LessonProgress:
 
 @dataclass(frozen=True)
 class CourseProgress:
-    course: Course
+    course: Offering
     lessons: tuple[LessonProgress, ...]
 
     @property
@@ -340,10 +376,10 @@ def lesson_progress_for_student(*, student: AnyUser, lesson: Lesson) -> LessonPr
 
 
 def courses_progress_for_student(
-    *, student: AnyUser, courses: Sequence[Course]
+    *, student: AnyUser, courses: Sequence[Offering]
 ) -> list[CourseProgress]:
     """Progress in each of ``courses`` (3 queries whatever the number of courses)."""
-    course_ids = [course.pk for course in courses]
+    course_ids = [course.course_id for course in courses]
     lessons = list(Lesson.objects.active().filter(course_id__in=course_ids).order_by("order", "id"))
     questions = list(
         Question.objects.active().filter(course_id__in=course_ids).order_by("order", "id")
@@ -358,11 +394,12 @@ def courses_progress_for_student(
             LessonProgress(lesson=lesson, questions=tuple(by_lesson[lesson.pk]))
         )
     return [
-        CourseProgress(course=course, lessons=tuple(by_course[course.pk])) for course in courses
+        CourseProgress(course=course, lessons=tuple(by_course[course.course_id]))
+        for course in courses
     ]
 
 
-def course_progress_for_student(*, student: AnyUser, course: Course) -> CourseProgress:
+def course_progress_for_student(*, student: AnyUser, course: Offering) -> CourseProgress:
     """Per-lesson progress (answered, attempts, best score per question, percentages)."""
     return courses_progress_for_student(student=student, courses=[course])[0]
 
@@ -374,8 +411,10 @@ def course_progress_for_student(*, student: AnyUser, course: Course) -> CoursePr
 class AnswerFeedback:
     """What a student may see about one of their answers.
 
-    ``model_answer_html`` is None until earned: the question is solved or every attempt is
-    used. ``details`` hides what would give the answer away until then.
+    ``explanation_html`` and ``model_answer_html`` are None until earned: the question is
+    solved or every attempt is used. Until then the student gets ``hints_html``, the
+    question's hints revealed so far (one more after each attempt), which never give the
+    answer away; ``details`` hides what would give it away too.
     """
 
     answer: Answer
@@ -383,7 +422,8 @@ class AnswerFeedback:
     score: float
     feedback: str
     details: dict[str, Any]
-    explanation_html: str
+    hints_html: tuple[str, ...]
+    explanation_html: str | None
     model_answer_html: str | None
     attempt_number: int
     attempts_used: int
@@ -407,6 +447,12 @@ class AnswerFeedback:
         return "Incorrect"
 
 
+def hints_revealed(question: Question, attempts_used: int) -> tuple[str, ...]:
+    """The hints a student has earned: the first ``attempts_used`` of the question's."""
+    hints: list[str] = question.hints_html or []
+    return tuple(str(hint) for hint in hints[: max(0, attempts_used)])
+
+
 def _feedback(answer: Answer, status: QuestionStatus) -> AnswerFeedback:
     question = answer.question
     earned = status.model_answer_earned
@@ -421,7 +467,8 @@ def _feedback(answer: Answer, status: QuestionStatus) -> AnswerFeedback:
         score=answer.score,
         feedback=answer.feedback,
         details=details,
-        explanation_html=question.explanation_html,
+        hints_html=hints_revealed(question, status.attempts_used),
+        explanation_html=question.explanation_html if earned else None,
         model_answer_html=question.model_answer_html if earned else None,
         attempt_number=answer.attempt_number,
         attempts_used=status.attempts_used,
@@ -485,7 +532,8 @@ class HtmlBlockView:
 
 @dataclass(frozen=True)
 class QuestionBlockView:
-    """A question as placed in a lesson: only its public part, and the student's standing."""
+    """A question as placed in a lesson: only its public part (its choices in the student's
+    own order), and the student's standing."""
 
     question: Question
     status: QuestionStatus
@@ -511,15 +559,22 @@ class LessonView:
 
 def question_block_for_student(
     *,
+    student: AnyUser,
     question: Question,
     status: QuestionStatus,
     variant: QuestionVariant | None,
     last_feedback: AnswerFeedback | None = None,
 ) -> QuestionBlockView:
+    if student.pk is None:
+        raise PermissionDenied("log in to read the course")
     return QuestionBlockView(
         question=question,
         status=status,
-        public_config=grading.public_config(question.kind, question.config),
+        public_config=public_config_for_student(
+            grading.public_config(question.kind, question.config),
+            student_id=int(student.pk),
+            question_key=question.key,
+        ),
         variant=variant,
         last_feedback=last_feedback,
     )
@@ -551,6 +606,7 @@ def lesson_view_for_student(
             continue
         blocks.append(
             question_block_for_student(
+                student=student,
                 question=question,
                 status=statuses[question.pk],
                 variant=variants.get(question.pk),
@@ -592,6 +648,7 @@ def question_view_for_student(
     statuses = question_statuses_for_student(student=student, questions=[question])
     feedback = _latest_feedback(student=student, questions=[question], statuses=statuses)
     return question_block_for_student(
+        student=student,
         question=question,
         status=statuses[question.pk],
         variant=variant,

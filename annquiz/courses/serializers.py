@@ -2,7 +2,7 @@
 
 Output serializers read the selectors' objects (models and the frozen dataclasses in
 ``selectors``); none of them has a field for an answer key, a rubric, a choice's ``correct``
-flag or a model answer that is not earned yet.
+flag, or an explanation or model answer that is not earned yet.
 """
 
 from __future__ import annotations
@@ -209,6 +209,11 @@ class FeedbackSerializer(serializers.Serializer[Any]):
     question = serializers.IntegerField(source="answer.question_id")
     variant = serializers.IntegerField(source="answer.variant_id", allow_null=True)
     response = serializers.JSONField(source="answer.response")
+    choice_order = serializers.ListField(
+        source="answer.choice_order",
+        child=serializers.CharField(),
+        help_text="the choice keys in the order the student was shown them",
+    )
     created_at = serializers.DateTimeField(source="answer.created_at")
     attempt_number = serializers.IntegerField()
     verdict = serializers.ChoiceField(choices=["correct", "partial", "incorrect"])
@@ -217,7 +222,16 @@ class FeedbackSerializer(serializers.Serializer[Any]):
     details = serializers.JSONField(
         help_text="found / missing concepts and the like; the expected value once earned"
     )
-    explanation_html = serializers.CharField()
+    hints_html = serializers.ListField(
+        child=serializers.CharField(),
+        help_text=(
+            "the question's hints revealed so far: one more after each attempt; "
+            "they guide without giving the answer away"
+        ),
+    )
+    explanation_html = serializers.CharField(
+        allow_null=True, help_text="null until the question is solved or every attempt is used"
+    )
     model_answer_earned = serializers.BooleanField()
     model_answer_html = serializers.CharField(
         allow_null=True, help_text="null until the question is solved or every attempt is used"
@@ -243,7 +257,10 @@ class QuestionPublicSerializer(serializers.Serializer[Any]):
         help_text="for a parametrized question: the student's own variant's prompt"
     )
     public_config = serializers.JSONField(
-        help_text="choice keys and texts, unit, whether a text box exists; never the key"
+        help_text=(
+            "choice keys and texts (in this student's own shuffled order), unit, whether a "
+            "text box exists; never the key"
+        )
     )
     handout_section = serializers.CharField(source="question.handout_section")
     points = serializers.FloatField(source="question.points")

@@ -8,12 +8,14 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from annquiz.core.database_retry import transaction_retrying_once
-from annquiz.core.errors import AttemptsExhausted
+from annquiz.core.errors import AttemptsExhausted, NotEnrolled
 from annquiz.core.markdown_rendering import render_markdown
 from annquiz.core.static_files import static_prefix
 from annquiz.courses import grading
+from annquiz.courses.choice_order import choice_order
 from annquiz.courses.errors import (
     AnswerConflict,
     InvalidAnswer,
@@ -28,9 +30,12 @@ from annquiz.courses.models import (
     QuestionVariant,
     Verdict,
 )
+from annquiz.enrolment import selectors as enrolment
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
+
+    from annquiz.enrolment.models import Offering
 
 
 def _draw(*, student_id: int, question: Question) -> QuestionVariant:
@@ -55,16 +60,35 @@ def _require_parametrized(question: Question) -> None:
         raise ValueError(f"question {question.key!r} is {question.kind}, not parametrized")
 
 
+_REDRAWN_FIELDS = ("seed", "params", "prompt_text", "prompt_html", "answer", "tolerance")
+
+
+def _still_answerable(variant: QuestionVariant, question: Question) -> QuestionVariant:
+    """``variant``, drawn again in place when a reload changed the shape of the question's
+    answer (a number became softmax's vector, or the reverse), since it could not be graded.
+
+    Earlier answers keep their own response, score and feedback.
+    """
+    if grading.variant_fits(question.config, variant.answer):
+        return variant
+    fresh = _draw(student_id=variant.student_id, question=question)
+    for name in _REDRAWN_FIELDS:
+        setattr(variant, name, getattr(fresh, name))
+    variant.save(update_fields=list(_REDRAWN_FIELDS))
+    return variant
+
+
 def variant_get_or_create(*, student: AbstractBaseUser, question: Question) -> QuestionVariant:
     """The student's own variant of a parametrized question, drawn on first use.
 
     The seed comes from the student's id and the question's key, so the numbers are the same
-    after the course is reloaded; once stored, a variant never changes.
+    after the course is reloaded; once stored, a variant keeps its numbers and answer unless a
+    reload changes the shape of the answer (``_still_answerable``).
     """
     _require_parametrized(question)
     existing = QuestionVariant.objects.filter(question=question, student_id=student.pk).first()
     if existing is not None:
-        return existing
+        return _still_answerable(existing, question)
     drawn = _draw(student_id=student.pk, question=question)
     try:
         with transaction.atomic():
@@ -87,7 +111,7 @@ def variants_get_or_create(
     if not wanted:
         return {}
     found = {
-        v.question_id: v
+        v.question_id: _still_answerable(v, wanted[v.question_id])
         for v in QuestionVariant.objects.filter(student_id=student.pk, question_id__in=wanted)
     }
     missing = [q for pk, q in wanted.items() if pk not in found]
@@ -128,7 +152,7 @@ def _variant_for_answer(
             f"variant {variant_id} belongs to another question, not {question.key!r}",
             field="variant",
         )
-    return variant
+    return _still_answerable(variant, question)
 
 
 def _as_grading_variant(variant: QuestionVariant) -> grading.Variant:
@@ -180,14 +204,31 @@ def answer_submit(
     question: Question,
     response: object,
     variant_id: int | None = None,
+    offering: Offering | None = None,
 ) -> Answer:
     """Grade ``response`` and store it as the student's next attempt at ``question``.
 
     See ``answer_submit_with_progress``, which also returns the progress row.
     """
     return answer_submit_with_progress(
-        student=student, question=question, response=response, variant_id=variant_id
+        student=student,
+        question=question,
+        response=response,
+        variant_id=variant_id,
+        offering=offering,
     ).answer
+
+
+def _offering_of(
+    *, student: AbstractBaseUser, question: Question, offering: Offering | None
+) -> Offering:
+    """The course the answer belongs to: ``offering`` (the course of the page answered on,
+    which the view checked), or the one the student takes the content in."""
+    if offering is None:
+        offering = enrolment.offering_for_content(user=student, course_id=question.course_id)
+    if offering is None or offering.course_id != question.course_id:
+        raise NotEnrolled(f"no question {question.pk}", field="question")
+    return offering
 
 
 def answer_submit_with_progress(
@@ -196,6 +237,7 @@ def answer_submit_with_progress(
     question: Question,
     response: object,
     variant_id: int | None = None,
+    offering: Offering | None = None,
 ) -> SubmittedAnswer:
     """Grade ``response``, store it as the student's next attempt at ``question`` and return
     it with the student's progress on the question after it.
@@ -207,12 +249,19 @@ def answer_submit_with_progress(
     attempts left cannot make us grade. The response is validated against the student's
     variant as well (a vector of the wrong length is InvalidAnswer, like any other misfit).
     The answer and the progress update are stored in the same transaction; nothing is stored
-    when an error is raised.
+    when an error is raised. The answer records the order in which the student was shown the
+    question's choices (``choice_order``).
 
-    Raises QuestionInactive, InvalidAnswer, VariantMismatch, AttemptsExhausted, AnswerConflict.
+    The answer belongs to ``offering`` (see ``_offering_of``) and is late after the
+    offering's deadline of the lesson.
+
+    Raises NotEnrolled, QuestionInactive, InvalidAnswer, VariantMismatch, AttemptsExhausted,
+    AnswerConflict.
     """
     if not question.is_active or not question.lesson.is_active:
         raise QuestionInactive(f"question {question.key!r} is no longer part of the course")
+    course = _offering_of(student=student, question=question, offering=offering)
+    deadline = enrolment.lesson_due_at(offering_id=course.pk, lesson_id=question.lesson_id)
     variant = _variant_for_answer(student=student, question=question, variant_id=variant_id)
 
     def store() -> SubmittedAnswer:
@@ -227,6 +276,12 @@ def answer_submit_with_progress(
         except grading.AnswerError as exc:
             raise InvalidAnswer(exc.message, field=exc.field) from None
         result = grading.grade(question.kind, question.config, cleaned, variant=drawn)
+        public = grading.public_config(question.kind, question.config)
+        shown = choice_order(
+            student_id=student.pk,
+            question_key=question.key,
+            choice_keys=[str(choice["key"]) for choice in public["choices"]],
+        )
         answer = Answer.objects.create(
             student_id=student.pk,
             question=question,
@@ -238,7 +293,10 @@ def answer_submit_with_progress(
             details=result.details,
             confidence=result.confidence,
             needs_review=result.confidence < settings.ANNQUIZ_REVIEW_CONFIDENCE,
+            choice_order=shown,
             attempt_number=progress.attempts_used + 1,
+            offering=course,
+            is_late=deadline is not None and timezone.now() > deadline.due_at,
         )
         progress.attempts_used = answer.attempt_number
         progress.best_score = max(progress.best_score, answer.score)

@@ -24,6 +24,8 @@ from annquiz.core.page_errors import page_error
 from annquiz.courses import grading, selectors, services
 from annquiz.courses.lesson_cache import LessonPage, lesson_page_html
 from annquiz.courses.models import Lesson, Question
+from annquiz.enrolment import selectors as enrolment
+from annquiz.enrolment.models import Offering
 
 # Where a no-JavaScript answer's error and the submitted values wait for the next page view.
 PENDING_SESSION_KEY = "courses.pending_answers"
@@ -58,9 +60,12 @@ def _is_fragment_request(request: HttpRequest) -> bool:
 @login_required
 @require_GET
 def course_list(request: HttpRequest) -> HttpResponse:
-    """Every course with the student's progress in it."""
+    """The user's courses with their progress in each; a user in no course is sent to the
+    page where they join one."""
     student = _student(request)
     courses = list(selectors.course_list_for_user(user=student))
+    if not courses and not enrolment.is_staff(student):
+        return redirect("enrolment:join")
     progress = selectors.courses_progress_for_student(student=student, courses=courses)
     return render(request, "courses/course_list.html", {"progress": progress})
 
@@ -117,14 +122,13 @@ def lesson_detail(request: HttpRequest, course_slug: str, lesson_slug: str) -> H
 def lesson_progress(request: HttpRequest, course_slug: str, lesson_slug: str) -> HttpResponse:
     """Each question of the lesson: answered or not, attempts, best score, last answer time."""
     student = _student(request)
-    lesson = selectors.lesson_get_by_slug_for_user(
-        user=student, course_slug=course_slug, lesson_slug=lesson_slug
-    )
+    course = selectors.course_get_for_user(user=student, slug=course_slug)
+    lesson = selectors.lesson_get_in_course(course=course, lesson_slug=lesson_slug)
     progress = selectors.lesson_progress_for_student(student=student, lesson=lesson)
     return render(
         request,
         "courses/lesson_progress.html",
-        {"lesson": lesson, "course": lesson.course, "progress": progress},
+        {"lesson": lesson, "course": course, "progress": progress},
     )
 
 
@@ -161,10 +165,10 @@ def _form_values(data: Any) -> dict[str, Any]:
     }
 
 
-def _lesson_url(lesson: Lesson, question: Question | None = None) -> str:
+def _lesson_url(course: Offering, lesson: Lesson, question: Question | None = None) -> str:
     url = reverse(
         "courses:lesson",
-        kwargs={"course_slug": lesson.course.slug, "lesson_slug": lesson.slug},
+        kwargs={"course_slug": course.slug, "lesson_slug": lesson.slug},
     )
     return f"{url}#question-{question.key}" if question is not None else url
 
@@ -185,9 +189,8 @@ def answer_create(
     status 200 when stored, 400/403/409 with the error inside the section when not.
     """
     student = _student(request)
-    lesson = selectors.lesson_get_by_slug_for_user(
-        user=student, course_slug=course_slug, lesson_slug=lesson_slug
-    )
+    course = selectors.course_get_for_user(user=student, slug=course_slug)
+    lesson = selectors.lesson_get_in_course(course=course, lesson_slug=lesson_slug)
     question = _question_for_lesson(lesson, key)
     if question is None:
         if _is_fragment_request(request):
@@ -200,7 +203,10 @@ def answer_create(
     public = grading.public_config(question.kind, question.config)
     try:
         services.answer_submit(
-            student=student, question=question, response=response_from_form(public, request.POST)
+            student=student,
+            question=question,
+            response=response_from_form(public, request.POST),
+            offering=course,
         )
     except ServiceError as exc:
         refused = page_error(exc, field_labels=FIELD_LABELS)
@@ -212,7 +218,7 @@ def answer_create(
             pending = pending if isinstance(pending, dict) else {}
             pending[question.key] = {"error": error, "values": _form_values(request.POST)}
             request.session[PENDING_SESSION_KEY] = pending
-        return redirect(_lesson_url(lesson, question))
+        return redirect(_lesson_url(course, lesson, question))
 
     variant = services.variants_get_or_create(student=student, questions=[question]).get(
         question.pk
@@ -221,7 +227,7 @@ def answer_create(
     context = {
         "block": block,
         "lesson": lesson,
-        "course": lesson.course,
+        "course": course,
         "error": error,
         "values": _form_values(request.POST) if error is not None else None,
     }

@@ -266,6 +266,7 @@ def test_progress_and_verdict_appear_in_place_as_the_row_changes(
     submission = Submission.objects.create(
         task=task,
         student=User.objects.get(username="erin"),
+        number=1,
         source_kind="keras",
         source=task.starter_source,
         spec=spec_to_dict(spec),

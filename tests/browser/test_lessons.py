@@ -154,7 +154,7 @@ def test_a_checkpoint_answered_in_free_text_shows_feedback_in_place(
     assert "Solved" in section.locator(".answer-closed").inner_text()
 
 
-def test_wrong_answers_until_the_attempts_run_out_reveal_the_model_answer(
+def test_wrong_answers_show_hints_until_the_attempts_run_out_and_reveal_the_model_answer(
     page: Page, course: None, screenshot: Any
 ) -> None:
     logged_in_student(page)
@@ -172,9 +172,13 @@ def test_wrong_answers_until_the_attempts_run_out_reveal_the_model_answer(
         ).wait_for()
         assert section.locator("[data-verdict]").get_attribute("data-verdict") == "incorrect"
         if attempt < question.max_attempts:
+            # Hints so far, one per attempt; the explanation and model answer wait.
+            assert section.locator("[data-hint]").count() == attempt
+            assert section.locator("[data-explanation]").count() == 0
             assert section.locator("[data-model-answer]").count() == 0
 
     section.locator("[data-model-answer]").wait_for()
+    assert section.locator("[data-explanation]").count() == 1
     assert "0 left" in section.locator("[data-attempts]").inner_text()
     assert section.locator("fieldset").evaluate("f => f.disabled")
     assert section.locator("button[type=submit]").is_disabled()

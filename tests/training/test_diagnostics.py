@@ -143,7 +143,41 @@ def test_learning_rate_fine_on_a_steady_decrease() -> None:
     history = {"loss": list(0.2 + 0.8 * np.exp(-0.2 * np.arange(30)))}
     result = diagnostics.learning_rate_diagnosis(history, learning_rate=0.001)
     assert result.passed and result.details["verdict"] == "ok"
-    assert "(0.001) looks right" in result.message
+    # It states its evidence, the figures and their thresholds, and never that the rate is
+    # right: a curve cannot tell.
+    assert "learning rate (0.001) is too high or too low" in result.message
+    assert "the loss fell by 79.8 % over 30 epochs (less than 10 % means" in result.message
+    assert "in 0 of 29 epochs (more than 20 % of them means it oscillates)" in result.message
+    assert "looks right" not in result.message
+
+
+def test_a_loss_that_fell_by_two_percent_barely_falls() -> None:
+    """The image-cnn report: a loss that fell by 2.3 % was called a learning rate that
+    "looks right" beside a check that said a barely falling loss means it is too small."""
+    history = {"loss": list(1.386 * (1 - 0.023 * np.arange(4) / 3))}
+    result = diagnostics.learning_rate_diagnosis(history, learning_rate=0.001)
+    assert not result.passed and result.details["verdict"] == "too_low"
+    assert "fell by only 2.3 % over 4 epochs (less than 10 %" in result.message
+    assert "(0.001) is likely too low" in result.message
+
+
+def test_a_diagnostic_stated_as_evidence_only_keeps_its_figures_and_drops_its_conclusion() -> None:
+    history = {"loss": list(0.2 + 0.8 * np.exp(-0.2 * np.arange(30)))}
+    result = diagnostics.evidence_only(diagnostics.learning_rate_diagnosis(history))
+    assert result.details["conclusive"] is False
+    assert result.message.startswith("About the learning rate: the loss fell by 79.8 %")
+    assert "No sign" not in result.message and "does not rule it out" in result.message
+
+
+def test_causes_named_reads_what_an_explanation_blames() -> None:
+    assert diagnostics.causes_named("If the loss barely falls, the learning rate is too small") == {
+        "learning_rate"
+    }
+    assert diagnostics.causes_named("the gradients vanish on their way back") == {
+        "vanishing_gradients"
+    }
+    assert diagnostics.causes_named("use Leaky ReLU") == {"dead_relu"}
+    assert diagnostics.causes_named("Give it more epochs.") == set()
 
 
 def test_learning_rate_too_high_when_loss_blows_up() -> None:

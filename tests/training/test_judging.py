@@ -8,8 +8,11 @@ import time
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
+from training.backends import get_backend
+from training.datasets import load_dataset
 from training.errors import LimitExceeded, SpecError, UnsupportedByBackend
 from training.judging import (
     CHECK_KINDS,
@@ -314,7 +317,7 @@ def test_admit_applies_the_tasks_cost_limits_for_all_its_seeds() -> None:
     task = task_of({"kind": "not_diverged"}, limits={"max_training_flops": 1e6})
     with pytest.raises(LimitExceeded) as error:
         admit(task, small_pima())
-    assert "3 seeds" in str(error.value)
+    assert "3 times (once per seed)" in str(error.value)
     assert "1e+06" in str(error.value)
 
 
@@ -362,15 +365,45 @@ def test_a_metric_the_spec_does_not_list_is_computed_on_every_split() -> None:
         assert 0.55 <= check["measured"] < 1.0
 
 
-def test_metric_at_best_epoch_is_at_least_the_final_one() -> None:
-    spec = small_pima()
+def test_a_threshold_at_the_best_epoch_is_refused_since_figures_are_the_final_models() -> None:
+    params = {"metric": "accuracy", "at": "best", "threshold": 0.5}
+    with pytest.raises(TaskDefinitionError, match=r"checks\[0\]\.params\.at: must be final"):
+        task_of({"kind": "metric_at_least", "params": params})
 
-    def measured(at: str) -> float:
-        params = {"metric": "accuracy", "at": at, "threshold": 0.0}
-        value = only_check(judge(task_of({"kind": "metric_at_least", "params": params}), spec))
-        return float(value["measured"])
 
-    assert measured("best") >= measured("final")
+def test_a_validation_figure_is_the_final_models_in_inference_mode_not_the_last_epochs() -> None:
+    """With dropout, and early stopping restoring the best weights, the last logged epoch
+    (training-mode figures of the last epoch's weights) is not the final model; the checks
+    measure the final model on every row of the split."""
+    spec = spec_of(
+        [dense(16, input_dim=8), {"type": "dropout", "rate": 0.5}, dense(1, "sigmoid")],
+        optimizer={"name": "adam", "learning_rate": 0.01},
+        epochs=30,
+        batch_size=64,
+        early_stopping={"monitor": "val_loss", "patience": 2, "restore_best_weights": True},
+    )
+    task = task_of(
+        {"kind": "metric_at_least", "params": {"metric": "accuracy", "threshold": 0.0}},
+        {"kind": "train_val_gap_at_most", "params": {"metric": "accuracy", "max_gap": 1.0}},
+        seeds=[0],
+        required_passes=1,
+    )
+    judgement = judge(task, spec)
+
+    dataset = load_dataset("pima-like", 0)
+    (fitted,) = get_backend("numpy").fit(spec, dataset.to_fit_data(), seeds=[0])
+    assert fitted.stopped_early and fitted.best_epoch is not None
+    assert fitted.best_epoch + 1 < fitted.epochs_run
+
+    def accuracy(x: np.ndarray, y: np.ndarray) -> float:
+        predicted = fitted.model.predict(x).reshape(-1) > 0.5
+        return float(np.mean(predicted == y.reshape(-1)))
+
+    validation = accuracy(dataset.x_val, dataset.y_val)
+    train = accuracy(dataset.x_train, dataset.y_train)
+    assert judgement.checks[0]["measured"] == pytest.approx(validation)
+    assert judgement.checks[1]["measured"] == pytest.approx(train - validation)
+    assert judgement.checks[0]["measured"] != pytest.approx(fitted.history["val_accuracy"][-1])
 
 
 def test_overfitting_shown_and_no_overfitting_read_the_same_curves_oppositely() -> None:
@@ -551,7 +584,7 @@ def test_the_judgement_reports_seeds_diagnostics_and_a_summary() -> None:
         assert len(seed["history"]["loss"]) == seed["epochs_run"]
         if seed["stopped_early"]:
             assert 1 <= seed["best_epoch"] < seed["epochs_run"]
-        assert set(seed["test"]) == {"loss", "accuracy"}
+        assert set(seed["test"]) == {"loss", "accuracy", "balanced_accuracy"}
     assert any(seed["stopped_early"] for seed in judgement.seeds)
     names = [d["name"] for d in judgement.diagnostics]
     assert names == ["dead_relu", "vanishing_gradients", "learning_rate"]
@@ -592,12 +625,15 @@ def test_to_dict_is_plain_json() -> None:
         "passed",
         "measured",
         "threshold",
+        "figure",
         "message",
         "section",
         "seeds_passed",
         "n_seeds",
         "per_seed",
     }
+    assert data["checks"][0]["figure"].startswith("validation accuracy ")
+    assert data["checks"][0]["figure"].endswith(" % (needs ≥ 50.0 %)")
 
 
 # --------------------------------------------------------------------------- divergence

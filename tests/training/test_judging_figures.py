@@ -5,8 +5,11 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from training.judging import parse_task_definition
 from training.judging.figures import (
     best_epoch,
+    check_figure,
+    check_requirement,
     lowest_validation_epoch,
     representative_index,
     with_figures,
@@ -76,10 +79,91 @@ def test_with_figures_fills_every_seed_and_leaves_the_rest_and_the_input_alone()
     assert result == before
     assert [s["best_epoch"] for s in filled["seeds"]] == [2, 1]
     assert filled["representative"] == 1
-    assert {k: v for k, v in filled.items() if k != "seeds"} == {
-        k: v for k, v in before.items() if k != "seeds"
+    assert {k: v for k, v in filled.items() if k not in ("seeds", "checks")} == {
+        k: v for k, v in before.items() if k not in ("seeds", "checks")
     }
+    assert filled["checks"] == [{"name": "x", "figure": "x: not measured"}]
     assert with_figures(filled) == filled
+
+
+def test_a_check_stored_without_its_figure_in_words_gets_one_with_its_direction() -> None:
+    stored = {
+        "checks": [
+            {
+                "name": "not_diverged",
+                "kind": "not_diverged",
+                "label": "Stable training",
+                "measured": 1.0,
+                "threshold": 10.0,
+            },
+            {
+                "name": "metric_at_least",
+                "kind": "metric_at_least",
+                "label": "Validation accuracy",
+                "measured": 0.7857,
+                "threshold": 0.72,
+            },
+            {"name": "x", "kind": "metric_at_least", "label": "Kept", "figure": "as it was"},
+        ]
+    }
+    figures = [check["figure"] for check in with_figures(stored)["checks"]]
+    assert figures == [
+        "Stable training: 1 (needs ≤ 10)",
+        "Validation accuracy: 0.7857 (needs ≥ 0.72)",
+        "as it was",
+    ]
+
+
+def test_every_check_kind_has_its_figure_in_words_with_unit_and_direction() -> None:
+    task = parse_task_definition(
+        {
+            "dataset": "pima-like",
+            "checks": [
+                {"kind": "metric_at_least", "params": {"metric": "accuracy", "threshold": 0.85}},
+                {"kind": "metric_at_most", "params": {"metric": "loss", "threshold": 0.5}},
+                {"kind": "train_val_gap_at_most", "params": {"max_gap": 0.1}},
+                {"kind": "no_overfitting"},
+                {"kind": "overfitting_shown"},
+                {"kind": "converged"},
+                {"kind": "not_diverged"},
+                {"kind": "first_layer_gradient_at_least", "params": {"min_ratio": 0.05}},
+                {"kind": "params_at_most", "params": {"max_params": 7}},
+                {
+                    "kind": "metric_near_reference",
+                    "params": {"metric": "accuracy", "reference": 0.7, "margin": 0.03},
+                },
+            ],
+        }
+    )
+    figures = [
+        (check_figure(c, 0.91, 0.85 if i == 0 else None), check_requirement(c))
+        for i, c in enumerate(task.checks)
+    ]
+    assert figures[0] == (
+        "validation accuracy 91.0 % (needs ≥ 85.0 %)",
+        "validation accuracy ≥ 85.0 %",
+    )
+    assert [req for _, req in figures] == [
+        "validation accuracy ≥ 85.0 %",
+        "validation loss ≤ 0.5",
+        "training-validation accuracy gap ≤ 10.0 percentage points",
+        "rise of the validation loss above its lowest < 5.0 %",
+        "rise of the validation loss above its lowest ≥ 5.0 %",
+        "change of the training loss over the last 5 epochs ≤ 1.0 %",
+        "largest training loss ≤ 10 times the first epoch's",
+        "first layer's gradient ≥ 0.05 times the last layer's",
+        "trainable parameters ≤ 7",
+        "test accuracy ≥ 67.0 %",
+    ]
+    gap = task.checks[2]
+    assert check_figure(gap, 0.04, 0.1) == (
+        "training-validation accuracy gap 4.0 percentage points (needs ≤ 10.0 percentage points)"
+    )
+    stable = task.checks[6]
+    assert check_figure(stable, 1.0, 10.0) == (
+        "largest training loss 1.00 times the first epoch's (needs ≤ 10 times the first epoch's)"
+    )
+    assert check_figure(stable, None, 10.0).startswith("largest training loss not measured")
 
 
 def test_a_result_without_seeds_stays_without_seeds() -> None:

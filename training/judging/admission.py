@@ -1,7 +1,8 @@
 """Admission: is this submission acceptable for this task, before anything is trained?
 
 `admit` is the one answer to that question, in this order: the task's constraints, what the
-task's backend can train, the input and output against the dataset, the cost limits. Each
+task's backend can train, the input and output against the dataset, the size limits, and the
+cost (`training.judging.budget`: the task's FLOPs limit and the time a judging may take). Each
 refusal is a `TrainingError` naming the field path (`SpecError`, `UnsupportedByBackend`,
 `LimitExceeded`).
 """
@@ -14,9 +15,17 @@ from training.backends import get_backend
 from training.datasets import Dataset, load_dataset
 from training.diagnostics import trainable_layers
 from training.errors import SpecError
-from training.fitting import check_fit_limits
+from training.judging.budget import DEFAULT_TIME_BUDGET, check_cost
 from training.judging.task import TaskDefinition
-from training.spec import LSTM, OPTIMIZER_DEFAULTS, Dense, ModelSpec, SimpleRNN, count_params
+from training.spec import (
+    LSTM,
+    OPTIMIZER_DEFAULTS,
+    Dense,
+    ModelSpec,
+    SimpleRNN,
+    check_size_limits,
+    count_params,
+)
 
 __all__ = ["admit", "effective_learning_rate"]
 
@@ -142,17 +151,23 @@ def _check_fits_data(spec: ModelSpec, dataset: Dataset) -> None:
             )
 
 
-def admit(task: TaskDefinition, spec: ModelSpec) -> None:
+def admit(
+    task: TaskDefinition, spec: ModelSpec, *, time_budget: float | None = DEFAULT_TIME_BUDGET
+) -> None:
     """Refuse, before training, what cannot be judged, naming the field path.
 
     In order: the task's constraints (`epochs: 50 is over this task's 20`), what the task's
     backend supports (`UnsupportedByBackend`), the input shape against the dataset's, the
-    output units and loss against the dataset's task, and the cost limits
-    (`training.fitting.check_fit_limits` for all the task's seeds under `task.limits`,
-    raising `LimitExceeded`). Returns nothing when the submission is acceptable.
+    output units and loss against the dataset's task, the size limits of `task.limits`
+    (layers, units, parameters, epochs), then the cost (`budget.check_cost`): the FLOPs of all
+    the task's seeds under `task.limits`, and the estimated time of the whole judging against
+    ``time_budget`` seconds (``None``: not checked), each raising `LimitExceeded` with the
+    largest epochs, the largest units or the smallest batch size that fits. Returns nothing
+    when the submission is acceptable.
     """
     _check_constraints(task, spec)
     get_backend(task.backend).supports(spec)
     dataset = load_dataset(task.dataset, task.dataset_seed)
     _check_fits_data(spec, dataset)
-    check_fit_limits(spec, dataset.to_fit_data(), n_seeds=len(task.seeds), limits=task.limits)
+    check_size_limits(spec, limits=task.limits)
+    check_cost(task, spec, time_budget=time_budget)

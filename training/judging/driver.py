@@ -114,13 +114,16 @@ def _train(
 def judge(
     task: TaskDefinition, spec: ModelSpec, *, on_epoch_end: EpochCallback | None = None
 ) -> Judgement:
-    """`admit`, train every seed, run every check per seed, aggregate, diagnose.
+    """`admit` (without the time budget), train every seed, run every check per seed,
+    aggregate, diagnose.
 
     Refusals of `admit` (`SpecError`, `LimitExceeded`, `UnsupportedByBackend`) propagate;
     everything after that ends in a `Judgement`.
     """
     started = time.perf_counter()
-    admit(task, spec)
+    # The time budget is the service's to enforce when it accepts a submission (its worker's
+    # time limits are its settings); the rest of admission holds wherever a spec is judged.
+    admit(task, spec, time_budget=None)
     dataset = load_dataset(task.dataset, task.dataset_seed)
     backend = get_backend(task.backend)
     watch = _Watch(

@@ -36,32 +36,25 @@ def _with_advice(result: CheckResult, params: Mapping[str, Any]) -> CheckResult:
     )
 
 
-def _history_for(run: SeedRun, metric: str, split: str) -> dict[str, list[float]]:
-    """The history, with the final-model figure standing in for a metric it lacks."""
-    key = metric if split == "train" else f"val_{metric}"
-    if key in run.history:
-        return run.history
+def _final_figures(run: SeedRun, split: str, *metrics: str) -> dict[str, float]:
+    """``run.figures(split)``, refusing with ``DataError`` when a metric is not available."""
     figures = run.figures(split)
-    if figures is None or metric not in figures:
-        raise DataError(f"the {split} {metric} could not be computed")
-    return {**run.history, key: [figures[metric]]}
+    missing = [m for m in metrics if figures is None or m not in figures]
+    if figures is None or missing:
+        raise DataError(f"the {split} {', '.join(missing) or 'figures'} could not be computed")
+    return figures
 
 
 def _threshold(spec: CheckSpec, run: SeedRun) -> CheckResult:
     p = spec.params
-    metric, split, at = p["metric"], p["split"], p["at"]
+    metric, split = p["metric"], p["split"]
     fn = (
         core_checks.metric_at_least
         if spec.kind == "metric_at_least"
         else core_checks.metric_at_most
     )
-    if split == "test":
-        figures = run.figures("test")
-        if figures is None:
-            raise DataError("the test figures could not be computed")
-        return fn(None, metric, p["threshold"], split="test", evaluation=figures)
-    history = _history_for(run, metric, split)
-    return fn(history, metric, p["threshold"], split=split, at=at)
+    figures = _final_figures(run, split, metric)
+    return fn(None, metric, p["threshold"], split=split, evaluation=figures)
 
 
 def _overfitting(spec: CheckSpec, run: SeedRun) -> CheckResult:
@@ -105,20 +98,13 @@ def _overfitting(spec: CheckSpec, run: SeedRun) -> CheckResult:
 def _gap(spec: CheckSpec, run: SeedRun) -> CheckResult:
     p = spec.params
     metric = p["metric"]
-    base = run.history
-    if metric not in base or f"val_{metric}" not in base:
-        train = run.figures("train")
-        val = run.figures("validation")
-        if train is None or val is None:
-            raise DataError(f"the {metric} could not be computed")
-        base = {metric: [train[metric]], f"val_{metric}": [val[metric]]}
-    return core_checks.train_val_gap(base, metric, max_gap=p["max_gap"], at=p["at"])
+    train = _final_figures(run, "train", metric)
+    validation = _final_figures(run, "validation", metric)
+    return core_checks.train_validation_gap(train, validation, metric, max_gap=p["max_gap"])
 
 
 def _naive(spec: CheckSpec, run: SeedRun) -> CheckResult:
-    figures = run.figures("test")
-    if figures is None:
-        raise DataError("the test figures could not be computed")
+    figures = _final_figures(run, "test", "mse")
     naive = naive_last_value_mse(run.dataset, "test")
     limit = naive * float(spec.params["factor"])
     mse = figures["mse"]
@@ -194,10 +180,7 @@ def _params(spec: CheckSpec, run: SeedRun) -> CheckResult:
 def _near_reference(spec: CheckSpec, run: SeedRun) -> CheckResult:
     p = spec.params
     metric, split = p["metric"], p["split"]
-    figures = run.figures(split)
-    if figures is None or metric not in figures:
-        raise DataError(f"the {split} {metric} could not be computed")
-    value = figures[metric]
+    value = _final_figures(run, split, metric)[metric]
     higher = core_checks.higher_is_better(metric)
     margin, reference = float(p["margin"]), float(p["reference"])
     limit = reference - margin if higher else reference + margin

@@ -36,7 +36,15 @@ class SeedRun:
         return None if self.result is None else self.result.model
 
     def figures(self, split: str) -> dict[str, float] | None:
-        """``model.evaluate`` of ``split`` plus the metrics every check may ask for."""
+        """The measured figures of ``split``: the final model (the weights training ended
+        with, the best epoch's when early stopping restored them) in inference mode (dropout
+        off) on every row of the split.
+
+        ``loss`` is the model's loss as ``model.evaluate`` reports it (regularization
+        included); ``accuracy`` and ``balanced_accuracy`` (classification) or ``mse`` and
+        ``mae`` (regression) come from its predictions. None of them depends on the spec's
+        ``metrics``, which only decide what the training history logs.
+        """
         if split not in self._figures:
             self._figures[split] = self._compute(split)
         return self._figures[split]
@@ -47,12 +55,11 @@ class SeedRun:
             return None
         x, y = self.dataset.split(cast(Any, split))
         try:
-            evaluation = {k: float(v) for k, v in model.evaluate(x, y).items()}
+            loss = float(model.evaluate(x, y)["loss"])
             predicted = np.asarray(model.predict(x), dtype=np.float64)
-        except (TrainingError, FloatingPointError, ValueError):
+        except (TrainingError, FloatingPointError, ValueError, KeyError):
             return None
-        evaluation.update(_prediction_metrics(self.dataset, predicted, np.asarray(y)))
-        return evaluation
+        return {"loss": loss, **_prediction_metrics(self.dataset, predicted, np.asarray(y))}
 
 
 def _prediction_metrics(dataset: Dataset, predicted: np.ndarray, y: np.ndarray) -> dict[str, float]:

@@ -103,11 +103,14 @@ _DEFAULT_LABELS: dict[str, str] = {
 
 _SECTION_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*(?:#[a-z0-9][a-z0-9_-]*)?")
 _SPLITS: tuple[str, ...] = ("train", "validation", "test")
-_ATS: tuple[str, ...] = ("final", "best")
+# Every figure a check compares is measured on the final model (docs/judging.md), so "final"
+# is the only moment there is; the parameter stays for the task files that spell it out.
+_ATS: tuple[str, ...] = ("final",)
 _CHECK_METRICS: tuple[str, ...] = ("loss", "accuracy", "balanced_accuracy", "mse", "mae")
 CLASSIFICATION_METRICS: tuple[str, ...] = ("accuracy", "balanced_accuracy")
 _REGRESSION_METRICS: tuple[str, ...] = ("mse", "mae")
-_HISTORY_KEYS: tuple[str, ...] = ("loss", "mse", "mae")
+# Curves the behaviour checks read: only the loss is logged whatever the spec's metrics.
+_HISTORY_KEYS: tuple[str, ...] = ("loss",)
 
 
 class TaskDefinitionError(ValueError):
@@ -212,6 +215,12 @@ def _p_split(value: object, path: str) -> str:
 
 
 def _p_at(value: object, path: str) -> str:
+    if value == "best":
+        _fail(
+            path,
+            "must be final: every figure is measured on the final model (with the best "
+            "epoch's weights when early stopping restores them), see docs/judging.md",
+        )
     return _choice(value, path, _ATS)
 
 

@@ -17,10 +17,15 @@ import numpy as np
 
 from training import checks as core_checks
 from training.checks import CheckResult, json_safe
-from training.diagnostics import diagnose, learning_rate_diagnosis
+from training.diagnostics import (
+    causes_named,
+    diagnose,
+    evidence_only,
+    learning_rate_diagnosis,
+)
 from training.errors import DataError, TrainingError
 from training.judging.admission import effective_learning_rate
-from training.judging.figures import with_figures
+from training.judging.figures import check_figure, with_figures
 from training.judging.runners import run_check
 from training.judging.seed_run import DIAGNOSTIC_ROWS, SeedRun
 from training.judging.task import DEFAULT_SECTIONS, CheckSpec, TaskDefinition
@@ -101,6 +106,7 @@ def _aggregate(
                 "passed": passes >= task.required_passes,
                 "measured": measured,
                 "threshold": threshold,
+                "figure": check_figure(spec, measured, threshold),
                 "message": chosen.message,
                 "section": spec.section,
                 "seeds_passed": passes,
@@ -110,6 +116,7 @@ def _aggregate(
                         "seed": run.seed,
                         "passed": bool(r.passed),
                         "measured": _finite(r.measured),
+                        "figure": check_figure(spec, _finite(r.measured), r.threshold),
                         "message": r.message,
                     }
                     for run, r in zip(runs, per_seed, strict=True)
@@ -129,13 +136,7 @@ def _seed_entry(run: SeedRun) -> dict[str, Any]:
         except DataError:
             onset = None
     result = run.result
-    test: dict[str, float] | None = None
-    if result is not None and not run.diverged:
-        try:
-            x, y = run.dataset.split("test")
-            test = {k: float(v) for k, v in result.model.evaluate(x, y).items()}
-        except (TrainingError, FloatingPointError, ValueError):
-            test = None
+    test = None if result is None or run.diverged else run.figures("test")
     best = None if result is None or result.best_epoch is None else result.best_epoch + 1
     return {
         "seed": run.seed,
@@ -149,7 +150,21 @@ def _seed_entry(run: SeedRun) -> dict[str, Any]:
     }
 
 
-def _diagnostics(run: SeedRun) -> list[dict[str, Any]]:
+def _gradient_ratio(task: TaskDefinition) -> float:
+    """The vanishing-gradient threshold: the task's own check's, so that the diagnostic and
+    the check read the same figure against the same line; else the diagnostic's default."""
+    for check in task.checks:
+        if check.kind == "first_layer_gradient_at_least":
+            return float(check.params["min_ratio"])
+    return 0.01
+
+
+def _diagnostics(
+    task: TaskDefinition, run: SeedRun, failed: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """The representative seed's diagnostics, consistent with the checks: a diagnostic that
+    found nothing about a cause a failed check's explanation names (``causes_named``) states
+    its evidence only (``evidence_only``), never that the cause is fine."""
     rate = effective_learning_rate(run.spec)
     found: list[CheckResult] = []
     model = run.model
@@ -157,7 +172,15 @@ def _diagnostics(run: SeedRun) -> list[dict[str, Any]]:
         x = run.dataset.x_val[:DIAGNOSTIC_ROWS]
         y = run.dataset.y_val[:DIAGNOSTIC_ROWS]
         try:
-            found = diagnose(model, run.spec, run.history, x, y, learning_rate=rate)
+            found = diagnose(
+                model,
+                run.spec,
+                run.history,
+                x,
+                y,
+                learning_rate=rate,
+                min_gradient_ratio=_gradient_ratio(task),
+            )
         except (TrainingError, FloatingPointError, ValueError):
             found = []
     if not found and len(run.history.get("loss", [])) >= 2:
@@ -165,9 +188,16 @@ def _diagnostics(run: SeedRun) -> list[dict[str, Any]]:
             found = [learning_rate_diagnosis(run.history, learning_rate=rate)]
         except DataError:
             found = []
+    blamed: set[str] = set()
+    for check in failed:
+        blamed |= causes_named(check["message"])
     out = []
     for result in found:
+        if result.passed and result.name in blamed:
+            result = evidence_only(result)
         entry = result.to_dict()
+        if result.details.get("conclusive") is False:
+            entry["passed"] = None  # neither "no problem found" nor a problem
         entry["section"] = DEFAULT_SECTIONS.get(result.name)
         out.append(entry)
     return out
@@ -233,7 +263,7 @@ def assemble_judgement(task: TaskDefinition, runs: list[SeedRun], *, started: fl
         verdict=verdict,
         summary=_summary(verdict, checks, task, diverged),
         checks=checks,
-        diagnostics=_diagnostics(runs[rep]),
+        diagnostics=_diagnostics(task, runs[rep], [c for c in checks if not c["passed"]]),
         seeds=[_seed_entry(run) for run in runs],
         representative=rep,
         seconds=time.perf_counter() - started,

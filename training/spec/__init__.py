@@ -7,7 +7,13 @@ bounds the cost of training before anything runs. The document is described in d
 One module per job: `types`, `validators` + `parsing`, `shapes`, `limits`, `serialisation`.
 """
 
-from training.spec.limits import DEFAULT_LIMITS, Limits, check_limits, estimate_training_flops
+from training.spec.limits import (
+    DEFAULT_LIMITS,
+    Limits,
+    check_limits,
+    check_size_limits,
+    estimate_training_flops,
+)
 from training.spec.parsing import parse_spec
 from training.spec.serialisation import spec_to_dict
 from training.spec.shapes import (
@@ -69,6 +75,7 @@ __all__ = [
     "Regularizer",
     "SimpleRNN",
     "check_limits",
+    "check_size_limits",
     "count_params",
     "estimate_training_flops",
     "layer_input_shapes",

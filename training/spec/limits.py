@@ -99,21 +99,9 @@ def estimate_training_flops(
     return float(n_seeds) * float(spec.epochs) * (3.0 * forward * fit_rows + forward * val_rows)
 
 
-def check_limits(
-    spec: ModelSpec,
-    *,
-    n_train_samples: int,
-    n_val_samples: int | None = None,
-    n_seeds: int = 1,
-    limits: Limits = DEFAULT_LIMITS,
-) -> None:
-    """Raise ``LimitExceeded(path, reason)`` if training ``spec`` would cost too much.
-
-    The reason states the limit and the measured value. ``n_train_samples``,
-    ``n_val_samples`` and ``n_seeds`` mean what they mean in ``estimate_training_flops``:
-    the FLOPs limit bounds one whole run, all its seeds together.
-    """
-    _check_seed_count(n_seeds)
+def check_size_limits(spec: ModelSpec, *, limits: Limits = DEFAULT_LIMITS) -> None:
+    """Raise ``LimitExceeded(path, reason)`` if ``spec`` has more layers, units, parameters
+    or epochs than ``limits`` allow: the bounds that do not depend on the data."""
     if len(spec.layers) > limits.max_layers:
         raise LimitExceeded(
             "layers",
@@ -139,6 +127,24 @@ def check_limits(
         )
     if spec.epochs > limits.max_epochs:
         raise LimitExceeded("epochs", f"{spec.epochs} epochs; the limit is {limits.max_epochs}")
+
+
+def check_limits(
+    spec: ModelSpec,
+    *,
+    n_train_samples: int,
+    n_val_samples: int | None = None,
+    n_seeds: int = 1,
+    limits: Limits = DEFAULT_LIMITS,
+) -> None:
+    """Raise ``LimitExceeded(path, reason)`` if training ``spec`` would cost too much.
+
+    The reason states the limit and the measured value. ``n_train_samples``,
+    ``n_val_samples`` and ``n_seeds`` mean what they mean in ``estimate_training_flops``:
+    the FLOPs limit bounds one whole run, all its seeds together.
+    """
+    _check_seed_count(n_seeds)
+    check_size_limits(spec, limits=limits)
     flops = estimate_training_flops(
         spec, n_train_samples, n_val_samples=n_val_samples, n_seeds=n_seeds
     )

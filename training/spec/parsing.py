@@ -49,7 +49,7 @@ from training.spec.validators import (
     suggest,
     whole_number,
 )
-from training.validation import join_path
+from training.validation import KEY_CHARS, join_path, shorten
 
 # Keras class names written in lower case map onto the spec's layer types.
 _LAYER_TYPE_ALIASES: dict[str, str] = {
@@ -376,7 +376,8 @@ def _parse_optimizer(value: object, path: str) -> Optimizer:
         if key != "name" and key not in settings:
             fail(
                 join_path(path, key),
-                f"'{key}' is not a setting of {name}{suggest(key, settings)}; "
+                f"'{shorten(key, KEY_CHARS)}' is not a setting of {name}"
+                f"{suggest(key, settings)}; "
                 f"its settings: {one_of(settings)}",
             )
     given: dict[str, float | bool] = {}
@@ -466,7 +467,7 @@ def _parse_monitor(value: object, metrics: tuple[str, ...], has_validation: bool
             f"validation_split (e.g. 0.2) or monitor '{base}'",
         )
     if monitor not in available:
-        reason = f"'{value}' will not be in the training history"
+        reason = f"{describe(value)} will not be in the training history"
         if base in METRICS and base not in metrics:
             reason += f" (add '{base}' to metrics to log it)"
         else:

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from typing import NoReturn, cast
 
 from training.errors import SpecError
-from training.validation import as_mapping, check_known_keys
+from training.validation import KEY_CHARS, as_mapping, check_known_keys, shorten
 
 # Well-known misspellings or old Keras names whose right name difflib would not guess.
 _FIELD_HINTS: dict[str, str] = {
@@ -38,6 +38,10 @@ def describe(value: object) -> str:
         return "null"
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, float) and not math.isfinite(value):
+        return "a number that is not finite"
+    if isinstance(value, int) and abs(value) > 10**36:
+        return "a whole number far too large"
     if isinstance(value, (int, float, str)):
         text = repr(value)
         return text if len(text) <= 40 else text[:37] + "..."
@@ -54,6 +58,8 @@ def one_of(options: Sequence[str]) -> str:
 
 def suggest(word: str, options: Sequence[str]) -> str:
     """``' (did you mean 'x'?)'`` for a near miss, else ``''``."""
+    if len(word) > KEY_CHARS:
+        return ""
     lowered = word.lower()
     hinted = _FIELD_HINTS.get(lowered)
     if hinted is not None and hinted in options:
@@ -81,19 +87,25 @@ def check_keys(obj: dict[str, object], path: str, allowed: Sequence[str], what: 
         allowed,
         fail=fail,
         unknown=lambda key: (
-            f"unknown field '{key}' for {what}{suggest(key, allowed)}; allowed: {one_of(allowed)}"
+            f"unknown field '{shorten(key, KEY_CHARS)}' for {what}{suggest(key, allowed)}; "
+            f"allowed: {one_of(allowed)}"
         ),
     )
 
 
+_NOT_FINITE = "is not a finite number (NaN, Infinity or too large); give an ordinary number"
+
+
 def whole_number(value: object, path: str, *, minimum: int = 1) -> int:
+    if isinstance(value, float) and not math.isfinite(value):
+        fail(path, _NOT_FINITE)
     if isinstance(value, bool) or not isinstance(value, int):
         fail(path, f"must be a whole number, got {describe(value)}")
     if value < minimum:
         wanted = "a positive whole number" if minimum == 1 else f"at least {minimum}"
-        fail(path, f"must be {wanted}, got {value}")
+        fail(path, f"must be {wanted}, got {describe(value)}")
     if value > _MAX_WHOLE_NUMBER:
-        fail(path, f"is far too large ({value}); it must be at most {_MAX_WHOLE_NUMBER}")
+        fail(path, f"is far too large ({describe(value)}); it must be at most {_MAX_WHOLE_NUMBER}")
     return value
 
 
@@ -114,7 +126,7 @@ def number_in_range(
     except OverflowError:
         fail(path, "is far too large to be a number")
     if not math.isfinite(number):
-        fail(path, f"must be a finite number, got {number}")
+        fail(path, _NOT_FINITE)
     too_low = low is not None and (number <= low if low_open else number < low)
     too_high = high is not None and (number >= high if high_open else number > high)
     if too_low or too_high:
@@ -155,7 +167,7 @@ def known_name(
     if name not in known:
         fail(
             path,
-            f"unknown {what} '{value}'{suggest(name, known)}; known: {one_of(known)}",
+            f"unknown {what} {describe(value)}{suggest(name, known)}; known: {one_of(known)}",
         )
     return name
 

@@ -12,7 +12,8 @@ from typing import Any
 from django import template
 
 from annquiz.coding import selectors
-from annquiz.courses.models import Course, Lesson
+from annquiz.courses.models import Lesson
+from annquiz.enrolment.models import Offering
 
 register = template.Library()
 
@@ -31,6 +32,7 @@ def student_task_progress(student: Any) -> list[dict[str, Any]]:
 
 
 @register.simple_tag
-def course_task_count(course: Course) -> int:
-    """``{% course_task_count course as n %}``: how many active tasks the course has."""
+def course_task_count(course: Offering) -> int:
+    """``{% course_task_count course as n %}``: how many active tasks the course (an
+    offering of the content) has."""
     return selectors.task_count_for_course(course=course)

@@ -16,7 +16,9 @@ A lesson file is Markdown with YAML front matter between ``---`` lines::
       - key: q1-weights
         kind: free_text
         prompt: What's the role of weights in an ANN?
-        explanation: ...              # Markdown, shown with the grade
+        hints:                        # Markdown; one more shown after each wrong attempt,
+          - ...                       # never the answer (a single text is one hint)
+        explanation: ...              # Markdown, shown once earned (solved or attempts used)
         model_answer: ...             # Markdown, shown once earned
         handout_section: ann-architecture#structure   # optional: "<lesson>[#<heading id>]"
         max_attempts: 3               # optional, default 3

@@ -15,6 +15,7 @@ QUESTION_FIELDS = frozenset(
         "key",
         "kind",
         "prompt",
+        "hints",
         "explanation",
         "model_answer",
         "handout_section",
@@ -43,6 +44,7 @@ class QuestionDef:
     key: str
     kind: str
     prompt_html: str
+    hints_html: tuple[str, ...]  # shown one more after each wrong attempt
     explanation_html: str
     model_answer_html: str
     handout_section: str  # "<lesson slug>" or "<lesson slug>#<heading id>"

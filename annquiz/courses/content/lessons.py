@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from yaml.nodes import Node, SequenceNode
+from yaml.nodes import Node, ScalarNode, SequenceNode
 
 from annquiz.core.markdown_rendering import RenderError, render_markdown
 from annquiz.courses.content.definitions import (
@@ -186,7 +186,7 @@ def _parse_body(
 ) -> tuple[tuple[HtmlBlock | QuestionBlock, ...], list[str], dict[str, str]]:
     """Render the lesson text; return its blocks, the placed keys in order and, per key, the
     id of the last heading above its marker (or "")."""
-    token = "QMARKERX"
+    token = "QMARKERX"  # nosec B105  # a placeholder in the text, not a secret
     source_lines: list[int] = []  # file line of each line handed to the renderer
     text_lines: list[str] = []
     placed: list[str] = []
@@ -261,6 +261,39 @@ def _parse_body(
     return tuple(blocks), placed, heading_before
 
 
+def _hints(
+    doc: YamlDocument, node: Node, data: dict[str, Any], *, what: str, static_prefix: str
+) -> tuple[str, ...]:
+    """The question's hints rendered, in order: ``hints`` is one Markdown text or a list of
+    them (hint 1 is shown after the first wrong attempt, hint 2 after the second, ...)."""
+    value = data.get("hints")
+    if value is None:
+        return ()
+    hints_node = field_node(node, "hints")
+    if isinstance(value, str):
+        items: list[tuple[object, Node]] = [(value, hints_node)]
+    elif isinstance(value, list) and isinstance(hints_node, SequenceNode):
+        items = list(zip(value, hints_node.value, strict=True))
+    else:
+        raise doc.error(hints_node, f"{what}: 'hints' must be a text or a list of texts")
+    if not items:
+        raise doc.error(hints_node, f"{what}: 'hints' is an empty list: leave it out or add one")
+    rendered: list[str] = []
+    for index, (text, item_node) in enumerate(items, start=1):
+        if not isinstance(text, str) or not text.strip():
+            raise doc.error(item_node, f"{what}: hint {index} must be non-empty text")
+        try:
+            rendered.append(render_markdown(text, static_prefix=static_prefix))
+        except RenderError as exc:
+            line = doc.line(item_node)
+            if isinstance(item_node, ScalarNode) and item_node.style in ("|", ">"):
+                line += exc.line or 1  # block scalars start on the line after the indicator
+            elif exc.line:
+                line += exc.line - 1
+            raise ContentError(doc.path, line, f"hints[{index - 1}]: {exc.message}") from exc
+    return tuple(rendered)
+
+
 def _build_question(
     doc: YamlDocument,
     node: Node,
@@ -281,6 +314,7 @@ def _build_question(
         field: render_field(doc, node, data, field, text, static_prefix) if text.strip() else ""
         for field, text in texts.items()
     }
+    hints = _hints(doc, node, data, what=what, static_prefix=static_prefix)
     section = data.get("handout_section")
     if section is not None and (not isinstance(section, str) or not section.strip()):
         raise doc.error(
@@ -299,6 +333,7 @@ def _build_question(
         key=key,
         kind=data["kind"],
         prompt_html=html["prompt"],
+        hints_html=hints,
         explanation_html=html["explanation"],
         model_answer_html=html["model_answer"],
         handout_section=section.strip() if isinstance(section, str) else default_section,

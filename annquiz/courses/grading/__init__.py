@@ -13,7 +13,7 @@ from annquiz.courses.grading.config import public_config, validate_config
 from annquiz.courses.grading.engine import grade
 from annquiz.courses.grading.errors import AnswerError, ConfigError
 from annquiz.courses.grading.responses import validate_response
-from annquiz.courses.grading.variants import draw_variant, variant_seed
+from annquiz.courses.grading.variants import draw_variant, variant_fits, variant_seed
 
 __all__ = [
     "QUESTION_KINDS",
@@ -26,5 +26,6 @@ __all__ = [
     "public_config",
     "validate_config",
     "validate_response",
+    "variant_fits",
     "variant_seed",
 ]

@@ -563,7 +563,9 @@ def draw_variant(config: Mapping[str, Any], *, seed: int) -> Variant:
     if isinstance(seed, bool) or not isinstance(seed, int):
         raise TypeError(f"seed must be an int, got {type(seed).__name__}")
     plan = _plan(config)
-    rng = random.Random(seed)
+    # Bandit B311 (not a cryptographic generator): a variant must be reproducible from its
+    # seed, not unpredictable.
+    rng = random.Random(seed)  # nosec B311
     params = _draw_params(plan, rng)
     answer = compute_answer(plan.template_name, params)
     values = answer if isinstance(answer, list) else [answer]
@@ -586,3 +588,13 @@ def template_hint(config: Mapping[str, Any]) -> str:
 def expects_vector(config: Mapping[str, Any]) -> bool:
     """Does this parametrized config ask for a list of values (softmax's whole vector)?"""
     return config.get("template") == "softmax" and config.get("output", "vector") == "vector"
+
+
+def variant_fits(config: Mapping[str, Any], answer: Any) -> bool:
+    """Can a variant whose stored answer is ``answer`` still be graded under ``config``?
+
+    A variant keeps its numbers and answer when the template is edited, except when the edit
+    changes the answer's shape (one number where the question now asks for a vector, or the
+    reverse): such a variant cannot be answered any more and must be drawn again.
+    """
+    return expects_vector(config) == isinstance(answer, list)

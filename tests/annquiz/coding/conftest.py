@@ -11,6 +11,7 @@ from annquiz.coding import submitting
 from annquiz.coding.catalog import DEFAULT_CATALOG_DIRECTORY, TaskFile, load_task_folder
 from annquiz.coding.catalog_sync import task_catalog_load
 from annquiz.coding.models import CodingTask, Submission
+from tests.annquiz.courses.factories import CourseFactory
 from tests.factories import StudentFactory
 
 CATALOG = DEFAULT_CATALOG_DIRECTORY
@@ -21,6 +22,9 @@ def catalog_task(slug: str) -> TaskFile:
 
 
 def store_task(slug: str) -> CodingTask:
+    """The catalog's task, in its course's content (an empty ``ann-handout`` with its default
+    offering unless the test loaded the real one)."""
+    CourseFactory.create(slug="ann-handout")
     task_catalog_load(catalog=[catalog_task(slug)])
     return CodingTask.objects.get(slug=slug)
 

@@ -362,3 +362,19 @@ def test_listing_submissions_costs_the_same_queries_for_one_or_many(
         Submission.objects.filter(pk=copy.pk).update(status=first.status, result=first.result)
     with django_assert_max_num_queries(len(one.captured_queries)):
         assert client.get("/api/v1/tasks/handout-keras/submissions/").status_code == 200
+
+
+def test_too_many_active_submissions_are_a_429_with_retry_after_and_a_clear_message(
+    alice: User, bob: User, handout_task: CodingTask, reference: str, settings: Settings
+) -> None:
+    settings.ANNQUIZ_MAX_ACTIVE_SUBMISSIONS_PER_STUDENT = 1
+    client = client_for(alice)
+    assert post_submission(client, {"keras": reference}).status_code == 202
+    response = post_submission(client, {"keras": another_try(reference, 2)})
+    assert response.status_code == 429
+    assert int(response["Retry-After"]) >= 1
+    error = response.json()["error"]
+    assert "still waiting for or in grading" in error["message"]
+    assert "at most 1 may be at once" in error["message"]
+    # Another student is not held up by alice's.
+    assert post_submission(client_for(bob), {"keras": reference}).status_code == 202

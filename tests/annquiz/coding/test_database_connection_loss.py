@@ -18,10 +18,9 @@ from django.conf import settings
 from django.db import connection
 from rest_framework.authtoken.models import Token
 
-from annquiz.coding.catalog import load_task_folder
-from annquiz.coding.catalog_sync import task_catalog_load
 from annquiz.coding.models import CodingTask, Submission
 from annquiz.coding.statuses import PENDING_STATUSES, Status
+from tests.annquiz.coding.conftest import store_task
 from tests.annquiz.core.serving import free_port
 from tests.annquiz.courses.factories import QuestionFactory
 from tests.factories import StudentFactory
@@ -109,10 +108,7 @@ def gunicorn_url(celery_stack: CeleryStack) -> Iterator[str]:
 
 
 def handout_task() -> CodingTask:
-    task_catalog_load(
-        catalog=[load_task_folder(settings.BASE_DIR / "fixtures" / "tasks" / HANDOUT)]
-    )
-    return CodingTask.objects.get(slug=HANDOUT)
+    return store_task(HANDOUT)
 
 
 def reference_spec(task: CodingTask, **changes: object) -> dict[str, object]:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 import pytest
 from django.contrib.auth.models import User
+from django.db import connection, connections
 from django.utils import timezone
 
 from annquiz.coding import submitting
@@ -17,11 +19,12 @@ from annquiz.coding.errors import (
     InvalidSubmission,
     RateLimited,
     TaskClosed,
+    TooManyActive,
 )
 from annquiz.coding.models import CodingTask, Submission
 from annquiz.coding.statuses import Status
 from annquiz.core.errors import AttemptsExhausted
-from tests.annquiz.coding.conftest import another_try, submit
+from tests.annquiz.coding.conftest import another_try, catalog_task, store_task, submit
 from tests.factories import StudentFactory
 from tests.worker import point_app_at
 
@@ -279,3 +282,80 @@ def test_another_students_identical_network_is_a_submission_of_their_own(
     Submission.objects.filter(pk=first.pk).update(status=Status.PASSED)
     other = submit(StudentFactory.create(username="bob"), handout_task, reference)
     assert other.pk != first.pk and other.status == Status.QUEUED
+
+
+# --------------------------------------------------------------------------- active submissions
+
+
+def test_a_student_may_have_only_so_many_submissions_queued_or_running(
+    student: User, handout_task: CodingTask, reference: str, settings: Settings
+) -> None:
+    settings.ANNQUIZ_MAX_ACTIVE_SUBMISSIONS_PER_STUDENT = 2
+    first = submit(student, handout_task, another_try(reference, 1))
+    second = submit(student, handout_task, another_try(reference, 2))
+    Submission.objects.filter(pk=second.pk).update(status=Status.RUNNING)
+    with pytest.raises(TooManyActive) as caught:
+        submit(student, handout_task, another_try(reference, 3))
+    assert caught.value.status_code == 429
+    assert int(caught.value.headers["Retry-After"]) >= 1
+    assert "at most 2 may be at once" in caught.value.message
+    assert Submission.objects.count() == 2
+    # A finished one (judged, or failed on the service's side) no longer counts.
+    Submission.objects.filter(pk=first.pk).update(status=Status.TIMED_OUT)
+    submit(student, handout_task, another_try(reference, 4))
+
+
+def test_the_cap_counts_every_task_and_only_the_students_own(
+    student: User, handout_task: CodingTask, reference: str, settings: Settings
+) -> None:
+    settings.ANNQUIZ_MAX_ACTIVE_SUBMISSIONS_PER_STUDENT = 1
+    submit(StudentFactory.create(username="bob"), handout_task, reference)
+    submit(student, handout_task, reference)
+    rainfall = store_task("rainfall")
+    with pytest.raises(TooManyActive):
+        submit(student, rainfall, catalog_task("rainfall").reference_source)
+
+
+def test_the_same_network_again_is_answered_with_the_earlier_one_even_at_the_cap(
+    student: User, handout_task: CodingTask, reference: str, settings: Settings
+) -> None:
+    settings.ANNQUIZ_MAX_ACTIVE_SUBMISSIONS_PER_STUDENT = 1
+    first = submit(student, handout_task, reference)
+    assert submit(student, handout_task, reference).pk == first.pk
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_submissions_never_exceed_the_cap(
+    handout_task: CodingTask, reference: str, settings: Settings
+) -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("concurrent requests need a shared database (set DATABASE_URL)")
+    settings.ANNQUIZ_MAX_ACTIVE_SUBMISSIONS_PER_STUDENT = 2
+    student = StudentFactory.create(username="racer")
+    racers = 6
+    barrier = threading.Barrier(racers)
+    outcomes: list[str] = []
+    lock = threading.Lock()
+
+    def race(number: int) -> None:
+        try:
+            barrier.wait(timeout=10)
+            submit(student, handout_task, another_try(reference, number))
+            result = "stored"
+        except TooManyActive:
+            result = "capped"
+        except Exception as exc:  # recorded and asserted on below
+            result = f"error: {exc!r}"
+        finally:
+            connections.close_all()
+        with lock:
+            outcomes.append(result)
+
+    threads = [threading.Thread(target=race, args=(n,)) for n in range(racers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert sorted(outcomes) == ["capped"] * 4 + ["stored"] * 2
+    assert Submission.objects.filter(student=student).count() == 2

@@ -53,3 +53,14 @@ def test_the_editor_starts_from_clean_python(task: TaskFile) -> None:
     student's paste, but the editor should not teach them)."""
     ast.parse(task.starter_source)
     assert "```" not in task.starter_source
+
+
+@pytest.mark.parametrize("task", [pytest.param(task, id=task.slug) for task in CATALOG])
+def test_the_solutions_are_admitted_under_the_services_time_budget(task: TaskFile) -> None:
+    """What the task teaches must be submittable: the reference and broken solutions fit the
+    time a judging may take (a quarter of the default soft time limit)."""
+    for kind, source in (
+        (task.reference_kind, task.reference_source),
+        (task.broken_kind, task.broken_source),
+    ):
+        admit(task.definition, parse_solution(kind, source), time_budget=120 / 4)

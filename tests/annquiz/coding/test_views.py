@@ -21,8 +21,8 @@ from django.urls import reverse
 from annquiz.coding.architecture import architecture_diagram
 from annquiz.coding.catalog_sync import lesson_pages_refresh, task_catalog_load
 from annquiz.coding.models import Backend, CodingTask, SourceKind, Submission
+from annquiz.coding.selectors import task_offering
 from annquiz.coding.statuses import Status
-from annquiz.coding.templatetags.coding_format import figure
 from annquiz.courses.models import Course, Lesson
 from tests.annquiz.coding.conftest import catalog_task
 from tests.annquiz.courses.factories import CourseFactory, LessonFactory
@@ -144,6 +144,8 @@ def make_submission(
     submission: Submission = Submission.objects.create(
         task=task,
         student=student,
+        number=Submission.objects.filter(task=task, student=student).count() + 1,
+        offering=task_offering(user=student, task=task),
         source_kind=SourceKind.KERAS,
         source=source,
         spec=spec_to_dict(spec),
@@ -295,7 +297,8 @@ def test_task_page_shows_statement_dataset_rules_and_the_starter(
     assert "<code>(None, 8)</code>" in html
     assert "<code>glucose</code>" in html
     assert "each check must pass on at least 2 of 3 training seeds" in text
-    assert "Validation accuracy : at least 0.7" in text
+    assert "Validation accuracy : validation accuracy ≥ 70.0 %" in text
+    assert "No overfitting : rise of the validation loss above its lowest &lt; 5.0 %" in text
     assert 'href="/courses/ann/lessons/basics/#overfitting"' in html
     assert "Read: Overfitting (Basics)" in text
     assert "parameters and 60 epochs" in text
@@ -334,8 +337,9 @@ def test_task_page_lists_only_the_students_own_submissions(
         assert f'href="{reverse("coding:submission", args=[task.slug, mine.pk])}"' in html
     assert f'value="{bobs.pk}"' not in html
     assert failed.result is not None
-    main = failed.result["checks"][0]["measured"]
-    assert f"Validation accuracy: {figure(main)}" in text  # the main figure of each verdict
+    main = failed.result["checks"][0]
+    # The main figure of each verdict, in words with its unit and the direction that passes.
+    assert f"validation accuracy {main['measured'] * 100:.1f} % (needs ≥ 70.0 %)" in text
     assert "Timed out" in text and "this did not use an attempt" in text
     assert f'action="{reverse("coding:compare", args=[task.slug])}"' in html
 
@@ -551,7 +555,8 @@ def test_owner_compares_submissions_side_by_side(
     assert "Epochs 50" in text and "Epochs 8" in text
     assert "Parameters 289" in text
     assert "Dense 16 units → Dense 8 units → Dense 1 unit" in text
-    assert "No overfitting" in text and "(needed 0.7)" in text
+    assert "No overfitting" in text and "(needs ≥ 70.0 %)" in text
+    assert "(needs &lt; 5.0 %)" in text  # "<", escaped
     assert html.count('data-plot="loss"') == 2  # no plot before a verdict
     assert html.count('data-plot="metric"') == 2  # accuracy too, where the verdict has it
     assert "Not graded yet" in text
@@ -756,7 +761,9 @@ def test_progress_page_shows_each_tasks_best_verdict_and_attempts(
     )
     make_submission(task=task, student=alice, status=Status.DIVERGED, result=verdicts["diverged"])
     make_submission(task=task, student=alice, status=Status.ERROR, message="lost")
-    other = make_task(course=None, lesson=None, slug="other", title="OTHER-TASK", max_attempts=5)
+    other = make_task(
+        course=task.course, lesson=None, slug="other", title="OTHER-TASK", max_attempts=5
+    )
     make_submission(task=other, student=bob, status=Status.FAILED, result=verdicts["failed"])
     make_submission(task=other, student=alice, status=Status.QUEUED)
 

@@ -18,10 +18,9 @@ import pytest
 from django.contrib.auth.models import User
 from rest_framework.test import APIClient
 
-from annquiz.coding.catalog import load_task_folder
-from annquiz.coding.catalog_sync import task_catalog_load
 from annquiz.coding.models import CodingTask, Submission
 from annquiz.coding.statuses import JUDGED_STATUSES, Status
+from tests.annquiz.coding.conftest import store_task
 from tests.factories import StudentFactory
 from tests.worker import FAST_SWEEP, SHORT_LEASE, CeleryStack, WorkerOptions, WorkerProcess
 from training.solutions import parse_solution
@@ -42,11 +41,6 @@ MAX_TF_CHILD_THREADS = 24
 SUCCEEDED = re.compile(
     r"Task annquiz\.coding\.grade_submission\[[0-9a-f-]+\] succeeded in [^:]+: (.*)"
 )
-
-
-def store_task(slug: str) -> CodingTask:
-    task_catalog_load(catalog=[load_task_folder(CATALOG / slug)])
-    return CodingTask.objects.get(slug=slug)
 
 
 def reference_spec(task: CodingTask, **changes: Any) -> dict[str, Any]:
@@ -162,6 +156,25 @@ def test_the_handout_snippet_passes_and_the_broken_one_fails(
     rows = Submission.objects.filter(pk__in=[reference["id"], broken["id"]])
     assert sorted(rows.values_list("worker_attempts", flat=True)) == [1, 1]
     assert sorted(outcomes_logged(celery_worker_process)) == ["'failed'", "'passed'"]
+
+
+def test_early_stopping_on_val_loss_without_validation_split_is_graded_by_the_worker(
+    celery_worker_process: WorkerProcess, api: APIClient
+) -> None:
+    """Accepted at submit time because the task supplies the validation rows, and judged
+    in the worker from the spec stored as admitted (it used to end "error" there)."""
+    task = store_task("fix-overfitting")
+    stop = {"monitor": "val_loss", "patience": 10, "restore_best_weights": True}
+    body = {"spec": reference_spec(task, early_stopping=stop, metrics=[])}
+    assert body["spec"]["validation_split"] == 0.0
+
+    submitted = submit(api, task, body)
+    graded = celery_worker_process.wait_for(submitted["id"], FINISHED, GRADE_TIMEOUT)
+
+    assert graded.status in JUDGED_STATUSES, graded.message
+    assert graded.status == Status.PASSED, graded.message
+    assert graded.admitted_spec["spec"]["early_stopping"]["monitor"] == "val_loss"
+    assert outcomes_logged(celery_worker_process) == ["'passed'"]
 
 
 def test_the_same_idempotency_key_twice_is_one_submission_graded_once(

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
-from annquiz.core.markdown_rendering import FIGURES_DIR, RenderError, code_css, render_markdown
+from annquiz.core.markdown_rendering import (
+    FIGURES_DIR,
+    RenderError,
+    code_css,
+    contrast_ratio,
+    render_markdown,
+)
 
 CODE_CSS = Path(__file__).resolve().parents[3] / "annquiz" / "static" / "css" / "code.css"
 
@@ -164,3 +171,26 @@ def test_the_stylesheet_on_disk_is_the_generated_one() -> None:
     assert CODE_CSS.read_text() == code_css()
     assert ".codehilite .k " in code_css()
     assert not any(line.startswith("pre ") for line in code_css().splitlines())
+
+
+def test_every_highlighted_colour_reads_at_aa_contrast_on_the_code_background() -> None:
+    css = code_css()
+    background = re.search(r"\.codehilite \{ background: (#[0-9a-fA-F]{3,6}); \}", css)
+    assert background is not None
+    colours = re.findall(r"(?<![-\w])color: (#[0-9a-fA-F]{3,6})", css)
+    assert len(colours) > 40
+    low = {c for c in colours if contrast_ratio(c, background.group(1)) < 4.5}
+    assert not low, low
+    # The lesson page draws code blocks on the site's lighter surface: darker text is fine.
+    assert all(contrast_ratio(c, "#f6f8fa") >= 4.5 for c in colours)
+
+
+def test_contrast_ratio_follows_wcag() -> None:
+    assert contrast_ratio("#000", "#fff") == pytest.approx(21.0)
+    assert contrast_ratio("#777777", "#ffffff") == pytest.approx(4.48, abs=0.01)
+    assert contrast_ratio("#fff", "#fff") == 1.0
+
+
+def test_a_code_block_is_focusable_so_the_keyboard_can_scroll_it() -> None:
+    html = render("```python\nmodel.fit(X_train, y_train, epochs=50, batch_size=10)\n```\n")
+    assert html.startswith('<div class="codehilite"><pre tabindex="0">')

@@ -10,6 +10,7 @@ import pytest
 
 from annquiz.core.processes import (
     ProcessError,
+    RestartPolicy,
     Supervisor,
     check_socket_path,
     find_redis_server,
@@ -83,6 +84,71 @@ def test_first_dead_names_the_child_that_exited(tmp_path: Path) -> None:
 
     dead = supervisor.first_dead()
     assert dead is not None and dead.name == "fragile"
+    supervisor.stop_all()
+
+
+def test_revive_restarts_a_dead_child_and_kills_what_it_left_behind(tmp_path: Path) -> None:
+    supervisor = Supervisor(env=dict(os.environ), cwd=tmp_path, grace_seconds=5)
+    steady = spawn(supervisor, "steady")
+    fragile = spawn(supervisor, "fragile")
+    (orphan,) = fragile.children()
+
+    os.kill(fragile.pid, signal.SIGKILL)
+    supervisor.children[1].popen.wait(timeout=5)
+    started = supervisor.children[1].started_at
+
+    (death,) = supervisor.revive(now=started + 5)
+    assert death.startswith("fragile (pid ") and "exited with code -9 after 5 s" in death
+    assert "restarting it in 1 s" in death
+    psutil.wait_procs([orphan], timeout=5)
+    assert all_gone([orphan])
+
+    assert supervisor.revive(now=started + 5.5) == []  # not due yet
+    (restart,) = supervisor.revive(now=started + 6)
+    assert restart.startswith("fragile restarted (pid ") and "restart 1)" in restart
+
+    revived = psutil.Process(supervisor.children[1].pid)
+    assert revived.pid != fragile.pid and revived.is_running()
+    assert psutil.Process(steady.pid).is_running()
+    supervisor.stop_all()
+    psutil.wait_procs([revived, steady], timeout=5)
+    assert all_gone([revived, steady])
+
+
+def test_a_child_that_keeps_dying_waits_longer_each_time(tmp_path: Path) -> None:
+    policy = RestartPolicy(first_delay=1.0, max_delay=4.0, stable_after=60.0)
+    supervisor = Supervisor(
+        env=dict(os.environ), cwd=tmp_path, grace_seconds=5, restart_policy=policy
+    )
+    child = supervisor.start("crasher", [sys.executable, "-c", "raise SystemExit(3)"])
+    delays = []
+    now = child.started_at
+    for _ in range(4):
+        child.popen.wait(timeout=20)
+        now += 2  # dies 2 s after each start: never stable
+        (death,) = supervisor.revive(now=now)
+        delays.append(death.split("restarting it in ")[1])
+        assert child.restart_at is not None
+        now = child.restart_at
+        assert supervisor.revive(now=now)[0].startswith("crasher restarted")
+
+    assert delays == ["1 s", "2 s", "4 s", "4 s"]
+    assert child.restarts == 4
+    supervisor.stop_all()
+
+
+def test_a_child_that_ran_long_enough_is_restarted_after_the_first_delay(tmp_path: Path) -> None:
+    policy = RestartPolicy(first_delay=1.0, max_delay=30.0, stable_after=60.0)
+    supervisor = Supervisor(
+        env=dict(os.environ), cwd=tmp_path, grace_seconds=5, restart_policy=policy
+    )
+    child = supervisor.start("crasher", [sys.executable, "-c", "raise SystemExit(3)"])
+    child.quick_deaths = 5  # it crashed often, long ago
+    child.popen.wait(timeout=20)
+
+    (death,) = supervisor.revive(now=child.started_at + 61)
+
+    assert "after 61 s; restarting it in 1 s" in death
     supervisor.stop_all()
 
 

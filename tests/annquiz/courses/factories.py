@@ -15,6 +15,8 @@ from factory.django import DjangoModelFactory
 from factory.helpers import post_generation
 
 from annquiz.courses.models import Answer, Course, Lesson, Question, QuestionKind, Verdict
+from annquiz.enrolment.models import Offering
+from annquiz.enrolment.services import offering_ensure_default
 from tests.factories import StudentFactory
 
 
@@ -63,13 +65,27 @@ def free_text_config() -> dict[str, Any]:
 
 
 class CourseFactory(DjangoModelFactory[Course]):
+    """Course content with its default offering (slug and title of the content), as
+    ``load_course`` makes it."""
+
     class Meta:
         model = Course
         django_get_or_create = ("slug",)
+        skip_postgeneration_save = True
 
     slug = Sequence(lambda n: f"course-{n}")
     title = Sequence(lambda n: f"Course {n}")
     description_html = "<p>About the course.</p>"
+
+    @post_generation
+    def default_offering(course: Course, create: bool, extracted: Any, **kwargs: Any) -> None:
+        if create:
+            offering_ensure_default(course=course)
+
+
+def default_offering(course: Course) -> Offering:
+    """The content's default offering (made by ``CourseFactory``)."""
+    return offering_ensure_default(course=course).offering
 
 
 class LessonFactory(DjangoModelFactory[Lesson]):
@@ -96,6 +112,7 @@ class QuestionFactory(DjangoModelFactory[Question]):
     key = Sequence(lambda n: f"q{n}")
     kind = QuestionKind.SINGLE_CHOICE
     prompt_html = LazyAttribute(lambda question: f"<p>Prompt of {question.key}</p>")
+    hints_html = LazyFunction(lambda: ["<p>HINT-ONE-TEXT</p>", "<p>HINT-TWO-TEXT</p>"])
     explanation_html = "<p>The explanation from the handout.</p>"
     model_answer_html = "<p>MODEL-ANSWER-TEXT</p>"
     handout_section = "lesson"
@@ -126,6 +143,7 @@ class AnswerFactory(DjangoModelFactory[Answer]):
     feedback = "Not quite."
     details = LazyFunction(dict)
     attempt_number = 1
+    offering = LazyAttribute(lambda answer: default_offering(answer.question.course))
 
 
 def parametrized_question(**kwargs: Any) -> Question:

@@ -268,9 +268,11 @@ def test_an_answer_is_graded_and_the_model_answer_waits_until_earned(
     assert (body["verdict"], body["score"], body["attempt_number"]) == ("incorrect", 0.0, 1)
     assert body["attempts_left"] == 1
     assert body["feedback"]
-    assert body["explanation_html"] == question.explanation_html
+    assert body["hints_html"] == ["<p>HINT-ONE-TEXT</p>"]
+    assert body["explanation_html"] is None
     assert body["model_answer_html"] is None
     assert "MODEL-ANSWER-TEXT" not in first.content.decode()
+    assert "The explanation from the handout." not in first.content.decode()
 
     second = post_answer(client, question, {"response": {"choice": "b"}}).json()
     assert (second["verdict"], second["attempt_number"], second["attempts_left"]) == (
@@ -279,6 +281,7 @@ def test_an_answer_is_graded_and_the_model_answer_waits_until_earned(
         0,
     )
     assert second["model_answer_html"] == question.model_answer_html
+    assert second["explanation_html"] == question.explanation_html
 
 
 def test_used_up_attempts_are_409_and_nothing_is_stored(alice: User, question: Question) -> None:

@@ -17,6 +17,7 @@ from tests.annquiz.courses.factories import (
     CourseFactory,
     LessonFactory,
     QuestionFactory,
+    default_offering,
     parametrized_question,
 )
 from tests.factories import StudentFactory
@@ -93,8 +94,9 @@ def test_course_progress_counts_per_lesson_and_weights_points(
     answer_submit(student=student, question=q2, response={"choice": "a"})
     answer_submit(student=StudentFactory.create(), question=q2, response={"choice": "b"})
 
+    offering = default_offering(course)
     with django_assert_max_num_queries(3):
-        progress = selectors.course_progress_for_student(student=student, course=course)
+        progress = selectors.course_progress_for_student(student=student, course=offering)
 
     first, second = progress.lessons
     assert (first.total, first.answered, first.solved, first.attempts) == (2, 2, 1, 2)
@@ -131,12 +133,15 @@ def test_feedback_hides_the_model_answer_until_earned() -> None:
     shown = selectors.feedback_for_answer(answer=first)
     assert shown.model_answer_html is None
     assert not shown.model_answer_earned
-    assert shown.explanation_html == question.explanation_html
+    assert shown.explanation_html is None
+    assert shown.hints_html == ("<p>HINT-ONE-TEXT</p>",)
     assert (shown.attempt_number, shown.attempts_left) == (1, 1)
 
     answer_submit(student=student, question=question, response={"choice": "c"})
     shown = selectors.feedback_for_answer(answer=first)
     assert shown.model_answer_html == question.model_answer_html
+    assert shown.explanation_html == question.explanation_html
+    assert shown.hints_html == ("<p>HINT-ONE-TEXT</p>", "<p>HINT-TWO-TEXT</p>")
     assert shown.attempts_left == 0
 
 

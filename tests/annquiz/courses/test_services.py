@@ -24,6 +24,7 @@ from tests.annquiz.courses.factories import (
     numeric_config,
     parametrized_question,
     single_choice_config,
+    softmax_question,
 )
 from tests.factories import StudentFactory
 
@@ -209,6 +210,33 @@ class TestVariants:
                     student=student, question=question, response={"value": 1}, variant_id=variant_id
                 )
             assert caught.value.field == "variant"
+
+    @pytest.mark.parametrize("through", ["page", "answer"])
+    def test_a_variant_of_a_template_whose_answer_changed_shape_is_drawn_again(
+        self, through: str
+    ) -> None:
+        question = parametrized_question()  # one number
+        student = StudentFactory.create()
+        stale = variant_get_or_create(student=student, question=question)
+        answer_submit(student=student, question=question, response={"value": 1})
+        question.config = softmax_question().config  # a reload asks for the whole vector
+        question.save(update_fields=["config"])
+
+        if through == "page":
+            variant = variants_get_or_create(student=student, questions=[question])[question.pk]
+        else:
+            with pytest.raises(InvalidAnswer):  # the old form's number no longer fits
+                answer_submit(
+                    student=student, question=question, response={"value": 1}, variant_id=stale.pk
+                )
+            variant = QuestionVariant.objects.get(pk=stale.pk)
+
+        assert variant.pk == stale.pk and isinstance(variant.answer, list)
+        assert variant.prompt_text != stale.prompt_text
+        answer = answer_submit(
+            student=student, question=question, response={"values": variant.answer}
+        )
+        assert answer.verdict == "correct" and answer.attempt_number == 2
 
     def test_a_plain_question_has_no_variant(self) -> None:
         with pytest.raises(ValueError, match="not parametrized"):

@@ -32,7 +32,16 @@ from tests.factories import StudentFactory
 pytestmark = pytest.mark.django_db
 
 FETCH = {"X-Requested-With": "fetch"}
-SECRET_TEXTS = ("MODEL-ANSWER-TEXT", "fb-b", "fb-c", "overfit", "memoriz", "0.731")
+SECRET_TEXTS = (
+    "MODEL-ANSWER-TEXT",
+    "The explanation from the handout.",
+    "HINT-ONE-TEXT",
+    "fb-b",
+    "fb-c",
+    "overfit",
+    "memoriz",
+    "0.731",
+)
 
 
 @pytest.fixture(autouse=True)
@@ -277,11 +286,14 @@ def test_no_answer_key_in_the_html_before_it_is_earned(
     after_one = html(client.get(lesson_url(lesson)))
     assert "MODEL-ANSWER-TEXT" not in after_one
     assert "fb-a" in after_one  # the feedback on the chosen option is fine to show
-    assert "The explanation from the handout." in after_one
+    assert "HINT-ONE-TEXT" in after_one
+    assert "HINT-TWO-TEXT" not in after_one
+    assert "The explanation from the handout." not in after_one
 
     client.post(answer_url(question), {"choice": "c"})  # wrong again: attempts used up
     after_all = html(client.get(lesson_url(lesson)))
     assert "MODEL-ANSWER-TEXT" in after_all
+    assert "The explanation from the handout." in after_all
 
 
 def test_previous_and_next_lesson_links(alice: User, course: Course, lesson: Lesson) -> None:
@@ -541,7 +553,8 @@ def test_fetch_answer_returns_the_question_section_with_feedback(
     assert "<html" not in fragment
     assert 'data-verdict="incorrect"' in fragment
     assert "Attempts: 1 of 2 used · 1 left" in fragment
-    assert "The explanation from the handout." in fragment
+    assert "HINT-ONE-TEXT" in fragment
+    assert "The explanation from the handout." not in fragment
     assert "MODEL-ANSWER-TEXT" not in fragment
 
 
@@ -557,6 +570,7 @@ def test_fetch_errors_come_back_inside_the_section_with_a_4xx(
     last = client.post(answer_url(question), {"choice": "c"}, headers=FETCH)
     assert last.status_code == 200
     assert "MODEL-ANSWER-TEXT" in html(last)
+    assert "The explanation from the handout." in html(last)
     assert '<fieldset class="answer-fields" disabled>' in html(last)
 
     over = client.post(answer_url(question), {"choice": "b"}, headers=FETCH)

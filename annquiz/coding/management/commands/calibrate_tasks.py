@@ -7,6 +7,11 @@ seeds passed. A task is calibrated when its reference passes every check on ever
 broken solution fails at least one check on every seed. For a ``metric_near_reference`` check
 the models in the task's ``ann_candidates/`` folder are measured too, and the best median is
 reported next to the stored reference figure.
+
+Each task's mutation family (``training.judging.mutations``) is judged too, unless
+``--skip-mutations``: every variant's verdict on the grading seeds against its expectation in
+the task's ``mutations.yaml``, and every threshold whose margin is too thin is flagged
+(``annquiz.coding.mutation_calibration``). A disagreement makes the task not calibrated.
 """
 
 from __future__ import annotations
@@ -31,24 +36,15 @@ from annquiz.coding.catalog import (
     TaskFile,
     load_catalog,
 )
-from training.checks import higher_is_better
-from training.judging import CheckSpec, Judgement, TaskDefinition, judge
+from annquiz.coding.mutation_calibration import mutation_report, passes_when_higher
+from annquiz.coding.mutation_expectations import load_task_mutations
+from training.judging import Judgement, TaskDefinition, judge
 from training.solutions import parse_solution
 from training.spec import DEFAULT_LIMITS, ModelSpec
 
 CALIBRATION_FILE = "CALIBRATION.md"
-_PASS_WHEN_HIGHER = ("metric_at_least", "overfitting_shown", "first_layer_gradient_at_least")
 _MARKER = "<!-- task:{slug} -->"
 _SECTION_RE = r"<!-- task:{slug} -->\n.*?(?=<!-- task:|\Z)"
-
-
-def passes_when_higher(check: CheckSpec) -> bool:
-    """True when a larger measured figure is on the passing side of the threshold."""
-    if check.kind in _PASS_WHEN_HIGHER:
-        return True
-    if check.kind == "metric_near_reference":
-        return higher_is_better(str(check.params["metric"]))
-    return False
 
 
 def _figures(judgement: Judgement, index: int) -> list[float | None]:
@@ -94,6 +90,11 @@ class Command(BaseCommand):
         parser.add_argument("--seeds", type=int, default=10, help="training seeds 0..N-1")
         parser.add_argument("--task", help="calibrate only the task with this slug")
         parser.add_argument(
+            "--skip-mutations",
+            action="store_true",
+            help="judge only the reference and broken solutions, not the mutation families",
+        )
+        parser.add_argument(
             "--catalog",
             type=Path,
             default=DEFAULT_CATALOG_DIRECTORY,
@@ -109,6 +110,7 @@ class Command(BaseCommand):
             catalog = load_catalog(directory)
         except CatalogError as exc:
             raise CommandError(str(exc)) from None
+        self.mutations: bool = not options["skip_mutations"]
         slug: str | None = options["task"]
         if slug is not None:
             catalog = [task for task in catalog if task.slug == slug]
@@ -202,6 +204,17 @@ class Command(BaseCommand):
             "",
         ]
         lines += self._candidates(task, directory, definition)
+        if self.mutations:
+            try:
+                mutations = load_task_mutations(task, directory)
+            except CatalogError as exc:
+                raise CommandError(str(exc)) from None
+            self.stdout.write(f"  judging {len(mutations.mutants)} variants of the reference ...")
+            mutation_lines, mutation_problems = mutation_report(
+                task, mutations, definition, reference, broken
+            )
+            lines += mutation_lines
+            problems += mutation_problems
         lines.append("Status: " + ("**calibrated**" if not problems else "**NOT calibrated**: "))
         lines += [f"- {problem}" for problem in problems]
         lines.append("")
@@ -277,7 +290,11 @@ class Command(BaseCommand):
             "seeds; `passed` counts seeds on which the check passed; a margin is the distance "
             "of the worst reference seed (or the best broken seed) from the threshold, "
             "positive when on the expected side. The broken solution only has to fail one "
-            "check per seed. Produced by `manage.py calibrate_tasks`; do not edit by hand.",
+            "check per seed. Each task's mutation family (variants of the reference, "
+            "`mutations.yaml`) follows: expected verdict, verdict on the grading seeds, each "
+            "seed's own outcome, and the threshold margins, ⚑ flagging any under 0.03 "
+            '(docs/judging.md, "Mutation tests"; the TensorFlow tasks on fewer seeds). '
+            "Produced by `manage.py calibrate_tasks`; do not edit by hand.",
             "",
             f"- Last run: {now}, `{command}` ({n_seeds} seeds: 0..{n_seeds - 1})",
             f"- Machine: {machine}",

@@ -1,9 +1,12 @@
 """``manage.py serve``: the whole service on embedded defaults, stopped with Ctrl-C.
 
 Prepares the database and static files, loads the course, creates the demo users, then runs
-the broker (an embedded Redis on a unix socket when ``REDIS_URL`` is unset), a Celery worker
-and gunicorn, each in its own process group. SIGINT or SIGTERM stops them all and exits 0;
-a child that dies on its own stops the rest and exits non-zero naming it.
+the broker (an embedded Redis on a unix socket when ``REDIS_URL`` is unset), the Celery worker
+that judges submissions, a light Celery worker with the beat that runs the sweeper on its own
+queue (so no judging can hold it up), and gunicorn, each in its own process group. SIGINT or
+SIGTERM stops them all and exits 0. Once the service is up, a child that dies on its own is
+restarted, with a growing delay if it keeps dying (``processes.RestartPolicy``), and the others
+keep serving; a child that dies during start-up stops the rest and exits non-zero naming it.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import time
 import urllib.error
 import urllib.request
 from argparse import ArgumentParser
+from io import StringIO
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -30,6 +34,7 @@ from annquiz.core.processes import (
     celery_worker_command,
     check_socket_path,
     find_redis_server,
+    maintenance_worker_command,
     redact_url,
     redis_answers,
     redis_server_command,
@@ -46,7 +51,7 @@ class Command(BaseCommand):
     help = (
         "Start annquiz: migrate, collect static files, load the course, create the demo users, "
         "load the coding tasks, then run the broker (embedded Redis unless REDIS_URL is set), "
-        "a Celery worker with the sweeper's beat and "
+        "a Celery worker for the judgings, a light one with the sweeper's beat, and "
         "gunicorn until Ctrl-C."
     )
 
@@ -67,6 +72,7 @@ class Command(BaseCommand):
             raise CommandError(f"--port {port} is not a TCP port (1-65535)")
         self._stop_signal: int | None = None
         self._hurry = False
+        self._course_codes: list[str] = []
         self._started_socket: Path | None = None
 
         var_dir = Path(settings.VAR_DIR)
@@ -130,7 +136,13 @@ class Command(BaseCommand):
         if "load_tasks" in get_commands():
             self.stdout.write("Loading the coding tasks…")
             call_command("load_tasks", verbosity=verbosity)
-        return demo_users_ensure(password=demo_password())
+        users = demo_users_ensure(password=demo_password())
+        if "enrol_demo_users" in get_commands():
+            # The demo accounts join each default course; its output is each course's code.
+            codes = StringIO()
+            call_command("enrol_demo_users", stdout=codes)
+            self._course_codes = codes.getvalue().splitlines()
+        return users
 
     def _warn_if_workers_oversubscribe(self) -> None:
         """TensorFlow threads x worker processes should not exceed the cores."""
@@ -171,10 +183,15 @@ class Command(BaseCommand):
 
         supervisor.start(
             "celery worker",
-            celery_worker_command(
-                concurrency=settings.ANNQUIZ_WORKER_CONCURRENCY,
+            celery_worker_command(concurrency=settings.ANNQUIZ_WORKER_CONCURRENCY),
+        )
+        supervisor.start(
+            "celery maintenance worker",
+            maintenance_worker_command(
                 # The embedded beat runs the sweeper that recovers lost judgings; one beat per
                 # deployment (run `celery beat` on its own when there are several workers).
+                # The sweep goes to the maintenance queue, which this worker alone serves, so
+                # it runs on time however long the judgings of the other worker take.
                 beat_schedule=Path(settings.VAR_DIR) / "celerybeat-schedule",
             ),
         )
@@ -215,12 +232,9 @@ class Command(BaseCommand):
 
         self._print_ready(base_url, users)
         while not interrupted():
-            dead = supervisor.first_dead()
-            if dead is not None:
-                return (
-                    f"{dead.name} (pid {dead.pid}) exited unexpectedly with code "
-                    f"{dead.popen.returncode}; stopped the other processes"
-                )
+            for event in supervisor.revive():
+                self.stdout.write(self.style.WARNING(event))
+                self.stdout.flush()
             time.sleep(0.2)
         return None
 
@@ -285,6 +299,9 @@ class Command(BaseCommand):
             "  Demo logins:",
         ]
         lines += [f"    {user.role:<11} {user.username} / {user.password}" for user in users]
+        if self._course_codes:
+            lines += ["  Courses (students join with the code at /join/):"]
+            lines += [f"    {line}" for line in self._course_codes]
         lines += ["Press Ctrl-C to stop.", "=" * 64, ""]
         self.stdout.write("\n".join(lines))
         self.stdout.flush()
@@ -324,7 +341,7 @@ def _url_host(host: str) -> str:
 def _connect_host(host: str) -> str:
     """Address to reach a server bound to ``host`` (a wildcard bind is reached via loopback)."""
     bare = host.strip("[]")
-    if bare in {"0.0.0.0", ""}:
+    if not bare or bare == "0.0.0.0":  # nosec B104  # compared with, not bound to
         return "127.0.0.1"
     if bare == "::":
         return "::1"
@@ -333,7 +350,9 @@ def _connect_host(host: str) -> str:
 
 def _http_answers(url: str) -> bool:
     try:
-        with urllib.request.urlopen(url, timeout=2) as response:
+        # Bandit B310 (urlopen of any scheme): the URL is the http:// one built for the server
+        # this command just started.
+        with urllib.request.urlopen(url, timeout=2) as response:  # nosec B310
             return bool(response.status < 500)
     except urllib.error.HTTPError as exc:
         # Any HTTP answer means gunicorn serves; /healthz may report 503 for a broker hiccup.

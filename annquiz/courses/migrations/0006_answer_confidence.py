@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("courses", "0002_protect_answered_questions"),
+        ("courses", "0005_answer_offering_required"),
     ]
 
     operations = [

@@ -1,0 +1,157 @@
+"""Who may read what: a user's offerings and their role in each.
+
+The rules (docs/courses.md): a member of an offering (student or instructor) reads its
+content; a student reads their own answers and submissions, an instructor those made in the
+offerings they teach; staff (``is_staff`` or superuser) read everything. Anything else is a
+404 that reads exactly like the 404 of something missing: the getters raise the same
+``Http404`` for both.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from django.db.models import Case, F, IntegerField, QuerySet, Value, When
+from django.http import Http404
+from django.utils import timezone
+
+from annquiz.enrolment.models import (
+    Invitation,
+    LessonDeadline,
+    Membership,
+    Offering,
+    Role,
+    TaskSettings,
+)
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+
+    AnyUser = AbstractBaseUser | AnonymousUser
+
+
+def is_staff(user: AnyUser) -> bool:
+    """Staff (``is_staff``) and superusers read every offering and everyone's work."""
+    return bool(
+        user.is_authenticated
+        and (getattr(user, "is_staff", False) or getattr(user, "is_superuser", False))
+    )
+
+
+def role_in(*, user: AnyUser, offering: Offering) -> Role | None:
+    """``user``'s role in ``offering``, or None when not a member (staff included: staff
+    read everything without being members, see ``is_staff``)."""
+    if not user.is_authenticated:
+        return None
+    role = (
+        Membership.objects.filter(user_id=user.pk, offering_id=offering.pk)
+        .values_list("role", flat=True)
+        .first()
+    )
+    return Role(role) if role is not None else None
+
+
+def may_teach(*, user: AnyUser, offering_id: int | None) -> bool:
+    """True for staff and for an instructor of the offering: they read its students' work."""
+    if is_staff(user):
+        return True
+    if not user.is_authenticated or offering_id is None:
+        return False
+    return Membership.objects.filter(
+        user_id=user.pk, offering_id=offering_id, role=Role.INSTRUCTOR
+    ).exists()
+
+
+def offering_list_for_user(*, user: AnyUser) -> QuerySet[Offering]:
+    """The offerings ``user`` belongs to (every offering for staff; none for anonymous),
+    with their content, by title."""
+    offerings = Offering.objects.select_related("course").order_by("title", "id")
+    if not user.is_authenticated:
+        return offerings.none()
+    if is_staff(user):
+        return offerings
+    return offerings.filter(memberships__user_id=user.pk)
+
+
+def has_memberships(*, user: AnyUser) -> bool:
+    return user.is_authenticated and Membership.objects.filter(user_id=user.pk).exists()
+
+
+def offering_get_for_user(*, user: AnyUser, slug: str) -> Offering:
+    """The offering called ``slug`` if ``user`` may read it; else the 404 of a missing one."""
+    offering = offering_list_for_user(user=user).filter(slug=slug).first()
+    if offering is None:
+        raise Http404(f"no course {slug!r}")
+    return offering
+
+
+def readable_course_ids(*, user: AnyUser) -> QuerySet[Offering, int] | None:
+    """The ids of the contents ``user`` reads through an offering (``values_list`` for a
+    subquery), or None for staff, who read every content."""
+    if is_staff(user):
+        return None
+    return offering_list_for_user(user=user).values_list("course_id", flat=True)
+
+
+def offering_for_content(*, user: AnyUser, course_id: int | None) -> Offering | None:
+    """The offering in which ``user`` works on the content ``course_id``: where answers and
+    submissions made outside a course's own URL (the task pages, the question API) belong.
+
+    A user takes a content as a student in one offering at most (``services`` refuses a
+    second); an instructor of several offerings of it works in the oldest; staff who are no
+    member work in the content's default offering (slug = the content's slug), else its
+    oldest. None when ``user`` reads the content through no offering.
+    """
+    if not user.is_authenticated or course_id is None:
+        return None
+    memberships = (
+        Membership.objects.filter(user_id=user.pk, offering__course_id=course_id)
+        .select_related("offering", "offering__course")
+        .annotate(
+            rank=Case(
+                When(role=Role.STUDENT, then=Value(0)), default=1, output_field=IntegerField()
+            )
+        )
+        .order_by("rank", "offering_id")
+    )
+    membership = memberships.first()
+    if membership is not None:
+        return membership.offering
+    if not is_staff(user):
+        return None
+    return (
+        Offering.objects.filter(course_id=course_id)
+        .select_related("course")
+        .annotate(
+            rank=Case(
+                When(slug=F("course__slug"), then=Value(0)), default=1, output_field=IntegerField()
+            )
+        )
+        .order_by("rank", "id")
+        .first()
+    )
+
+
+def lesson_due_at(*, offering_id: int, lesson_id: int) -> LessonDeadline | None:
+    return LessonDeadline.objects.filter(offering_id=offering_id, lesson_id=lesson_id).first()
+
+
+def task_settings_of(*, offering_id: int | None, task_id: int) -> TaskSettings | None:
+    """The offering's settings of the task, if it has any."""
+    if offering_id is None:
+        return None
+    return TaskSettings.objects.filter(offering_id=offering_id, task_id=task_id).first()
+
+
+def invitation_get_valid(*, token: str, now: datetime | None = None) -> Invitation | None:
+    """The invitation ``token`` with its offering, if it may still be used."""
+    moment = now or timezone.now()
+    invitation = Invitation.objects.select_related("offering").filter(token=token).first()
+    if invitation is None:
+        return None
+    if invitation.expires_at is not None and moment >= invitation.expires_at:
+        return None
+    if invitation.max_uses is not None and invitation.uses >= invitation.max_uses:
+        return None
+    return invitation
