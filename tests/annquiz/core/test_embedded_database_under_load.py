@@ -45,8 +45,10 @@ def serve_env(serve_env: dict[str, str]) -> dict[str, str]:
     return {
         **serve_env,
         "ANNQUIZ_DEMO_PASSWORD": DEMO_PASSWORD,
-        # Rate limiting is not under test: every submission should reach the database.
+        # Rate limiting and the cap on a student's active submissions are not under test:
+        # every submission should reach the database.
         "ANNQUIZ_SUBMISSION_RATE_LIMIT": "1000",
+        "ANNQUIZ_MAX_ACTIVE_SUBMISSIONS_PER_STUDENT": "1000",
     }
 
 

@@ -16,6 +16,7 @@ from drf_spectacular.validation import validate_schema
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from annquiz.courses.choice_order import choice_order
 from annquiz.courses.models import Answer, Lesson, Question, QuestionKind, QuestionProgress
 from annquiz.courses.services import answer_submit, variant_get_or_create
 from tests.annquiz.courses.factories import (
@@ -196,7 +197,9 @@ def test_a_lesson_shows_blocks_and_public_question_parts_only(
     shown = body["blocks"][1]["question"]
     assert shown["id"] == question.pk
     assert shown["attempts_used"] == 1 and shown["attempts_left"] == 1
-    assert [c["key"] for c in shown["public_config"]["choices"]] == ["a", "b", "c"]
+    assert [c["key"] for c in shown["public_config"]["choices"]] == choice_order(
+        student_id=alice.pk, question_key=question.key, choice_keys=["a", "b", "c"]
+    )
     assert shown["last_feedback"]["model_answer_html"] is None
     variant_block = body["blocks"][2]["question"]
     own_variant = variant_get_or_create(student=alice, question=param)
@@ -411,23 +414,25 @@ def test_a_one_megabyte_answer_is_a_clean_413(alice: User) -> None:
 
 
 @pytest.mark.parametrize(
-    ("payload", "content_type", "status"),
+    ("payload", "content_type", "status", "field"),
     [
-        (b'{"response": {"choice": ', "application/json", 400),
-        (b"\xff\xfe\x00\x01binary", "application/json", 400),
-        (b'{"response": {"value": NaN}}', "application/json", 400),
+        (b'{"response": {"choice": ', "application/json", 400, "body"),
+        (b"\xff\xfe\x00\x01binary", "application/json", 400, "body"),
+        # NaN is read as a number, then refused by the field that holds it.
+        (b'{"response": {"value": NaN}}', "application/json", 400, "response.value"),
         (
             b'{"response": {"text": ' + b"[" * 20_000 + b"]" * 20_000 + b"}}",
             "application/json",
             400,
+            "body",
         ),
-        (b"\x89PNG\r\n\x1a\n", "image/png", 415),
-        (b"response=b", "application/x-www-form-urlencoded", 415),
+        (b"\x89PNG\r\n\x1a\n", "image/png", 415, "body"),
+        (b"response=b", "application/x-www-form-urlencoded", 415, "body"),
     ],
     ids=["truncated", "binary", "nan", "deep", "png", "form"],
 )
 def test_malformed_bodies_are_4xx_with_a_message(
-    alice: User, question: Question, payload: bytes, content_type: str, status: int
+    alice: User, question: Question, payload: bytes, content_type: str, status: int, field: str
 ) -> None:
     response = client_for(alice).generic(
         "POST",
@@ -436,7 +441,7 @@ def test_malformed_bodies_are_4xx_with_a_message(
         content_type=content_type,
     )
     assert response.status_code == status
-    assert error_of(response)["field"] == "body"
+    assert error_of(response)["field"] == field
     assert not Answer.objects.exists()
 
 

@@ -134,6 +134,8 @@ URLS: dict[str, Row] = {
     "login": Row(PUBLIC),
     "signup": Row(PUBLIC),
     "logout": Row(PUBLIC, method="post"),
+    "password_change": Row(ANY_USER),
+    "password_change_done": Row(ANY_USER),
     "api:schema": Row(PUBLIC),
     "api:docs": Row(PUBLIC),
     "api:auth-token": Row(PUBLIC, method="post"),
