@@ -36,7 +36,7 @@ def wait_for_port(port: int, process: subprocess.Popen[bytes], log: Path, timeou
                 return
         except OSError:
             if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"{process.args} did not start:\n{log.read_text()[-3000:]}")
+                pytest.fail(f"{process.args!r} did not start:\n{log.read_text()[-3000:]}")
             time.sleep(0.2)
 
 

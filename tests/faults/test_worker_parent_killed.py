@@ -10,6 +10,7 @@ import json
 import os
 import signal
 import time
+from typing import Any
 
 import pytest
 
@@ -45,7 +46,7 @@ RESTART_DELAY = 1.0
 
 def unacked_tags(stack: CeleryStack) -> list[str]:
     """Delivery tags of the messages Redis holds as delivered but not acknowledged."""
-    return [tag.decode() for tag in stack.redis.hkeys("unacked")]
+    return [tag.decode() if isinstance(tag, bytes) else tag for tag in stack.redis.hkeys("unacked")]
 
 
 def unacked_arguments(stack: CeleryStack, tag: str) -> str:
@@ -99,7 +100,8 @@ def test_a_killed_worker_parent_loses_no_submission_and_its_stale_message_judges
 
     # The visibility timeout runs out at last: Redis hands the stale message out again.
     with app.connection_for_write() as connection:
-        connection.default_channel.qos.restore_by_tag(stranded)
+        channel: Any = connection.default_channel  # kombu's Redis channel, with its QoS
+        channel.qos.restore_by_tag(stranded)
     deadline = time.monotonic() + 20
     while celery_stack.queue_length("numpy") or stranded in unacked_tags(celery_stack):
         assert time.monotonic() < deadline, restarted.log_tail()

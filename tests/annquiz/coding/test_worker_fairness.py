@@ -11,17 +11,15 @@ from __future__ import annotations
 import json
 import statistics
 import time
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
 from rest_framework.test import APIClient
 
-from annquiz.coding.catalog import load_task_folder
-from annquiz.coding.catalog_sync import task_catalog_load
 from annquiz.coding.models import CodingTask, Submission
 from annquiz.coding.statuses import JUDGED_STATUSES, Status
 from annquiz.core.processes import MAINTENANCE_QUEUES
+from tests.annquiz.coding.conftest import store_task
 from tests.factories import StudentFactory
 from tests.worker import FAST_SWEEP, CeleryStack, WorkerOptions
 from training.solutions import parse_solution
@@ -32,15 +30,9 @@ if TYPE_CHECKING:
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
-CATALOG = Path(__file__).resolve().parents[3] / "fixtures" / "tasks"
 HANDOUT = "handout-keras"
 FINISHED = [*JUDGED_STATUSES, Status.TIMED_OUT, Status.ERROR]
 FLOOD = 10
-
-
-def store_task(slug: str) -> CodingTask:
-    task_catalog_load(catalog=[load_task_folder(CATALOG / slug)])
-    return CodingTask.objects.get(slug=slug)
 
 
 def api_for_new_student(username: str) -> APIClient:
