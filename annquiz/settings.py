@@ -341,11 +341,14 @@ ANNQUIZ_GRADE_HARD_TIME_LIMIT = env_int("ANNQUIZ_GRADE_HARD_TIME_LIMIT", 150)
 # claiming process is known to be gone from the same host).
 ANNQUIZ_GRADE_LEASE_SECONDS = env_int("ANNQUIZ_GRADE_LEASE_SECONDS", 20)
 # A submission still queued this long after its message was sent is sent again (the claim
-# makes a duplicate harmless).
+# makes a duplicate harmless). A backstop: each sweep already sends every judging queue the
+# messages it lacks for its queued submissions (annquiz/coding/sweeper.py).
 ANNQUIZ_GRADE_QUEUED_DEADLINE = env_int("ANNQUIZ_GRADE_QUEUED_DEADLINE", 300)
 # A submission that has taken down its worker this many times ends as "error".
 ANNQUIZ_GRADE_MAX_WORKER_ATTEMPTS = env_int("ANNQUIZ_GRADE_MAX_WORKER_ATTEMPTS", 3)
-ANNQUIZ_SWEEP_INTERVAL = env_int("ANNQUIZ_SWEEP_INTERVAL", 30)
+# Seconds between sweeps: after a broker restart, queued submissions wait at most about this
+# long (once the workers have reconnected) for their messages to be sent again.
+ANNQUIZ_SWEEP_INTERVAL = env_int("ANNQUIZ_SWEEP_INTERVAL", 10)
 ANNQUIZ_SUBMISSION_RATE_LIMIT = env_int("ANNQUIZ_SUBMISSION_RATE_LIMIT", 10)
 ANNQUIZ_SUBMISSION_RATE_WINDOW = env_int("ANNQUIZ_SUBMISSION_RATE_WINDOW", 60)
 # At most this many of a student's submissions may be queued or running at once (429 beyond).

@@ -19,6 +19,8 @@ class Client:
         self.token = token
         self.statuses: Counter[int] = Counter()
         self.server_errors: list[str] = []
+        # The headers of the last response (e.g. its Retry-After).
+        self.last_headers: dict[str, str] = {}
 
     def call(
         self, method: str, path: str, body: Any = None, *, headers: dict[str, str] | None = None
@@ -37,8 +39,10 @@ class Client:
         try:
             with urllib.request.urlopen(request, timeout=60) as response:
                 status, raw = response.status, response.read()
+                self.last_headers = dict(response.headers.items())
         except urllib.error.HTTPError as error:
             status, raw = error.code, error.read()
+            self.last_headers = dict(error.headers.items())
         self.statuses[status] += 1
         if status >= 500:
             self.server_errors.append(f"{method} {path} -> {status}: {raw[:300]!r}")

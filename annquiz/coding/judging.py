@@ -1,8 +1,9 @@
 """Judging one submission in a worker: claim, heartbeat, train and judge, store once.
 
 A worker calls ``submission_judge`` with the submission its message names: it claims that
-row if its worker was lost, else the queued submission next in turn on the same queue (the
-students take turns: ``annquiz.coding.turns``), with a conditional update that issues a fresh
+row if its worker was lost, else the oldest submission of the same queue that lost its worker,
+else the queued submission next in turn on that queue (the students take turns:
+``annquiz.coding.turns``), with a conditional update that issues a fresh
 claim token, trains and judges the network on the training core, writing progress (the
 heartbeat) as it goes, and stores the one result only while it still holds that token. A claim
 is lost when its heartbeat stops for the lease (``ANNQUIZ_GRADE_LEASE_SECONDS``) or when the
@@ -193,10 +194,45 @@ def _claim_in_turn(queue: str, now: datetime) -> tuple[int, uuid.UUID] | None:
     return None
 
 
+def _take_over(
+    submission_id: int, claimed_by: str, claim_token: uuid.UUID | None, now: datetime
+) -> uuid.UUID | JudgeOutcome | None:
+    """Claim a running submission whose worker was lost (its lease ran out, or its claimer is
+    gone from this host); end it as "error" if it used every worker attempt (an outcome);
+    None if its worker is alive."""
+    dead_claim = claim_token if _claimer_is_gone(claimed_by) else None
+    token = _claim(submission_id, now, dead_claim=dead_claim)
+    if token is not None:
+        return token
+    if give_up_if_worker_keeps_dying(submission_id, now, dead_claim=dead_claim):
+        return JudgeOutcome(Status.ERROR)
+    return None
+
+
+def _claim_orphan(queue: str, now: datetime) -> tuple[int, uuid.UUID] | None:
+    """Claim the oldest submission of ``queue`` that lost its worker: its claimer gone from
+    this host (a killed pool process) or its lease run out. Any message on the queue takes
+    such a submission over before the next one in turn, so a judging cut short is judged
+    again at the first free worker, ahead of newer work, not behind the queue."""
+    here = f"{socket.gethostname()}:"
+    suspects = (
+        Submission.objects.filter(queue=queue, status=Status.RUNNING)
+        .filter(Q(claimed_by__startswith=here) | Q(heartbeat_at__lt=now - lease()))
+        .order_by("created_at", "pk")
+        .values_list("pk", "claimed_by", "claim_token")
+    )
+    for submission_id, claimed_by, claim_token in suspects:
+        taken = _take_over(submission_id, claimed_by, claim_token, now)
+        if isinstance(taken, uuid.UUID):
+            return submission_id, taken
+    return None
+
+
 def _claim_for_message(submission_id: int, now: datetime) -> tuple[int, uuid.UUID] | JudgeOutcome:
     """What the message of ``submission_id`` judges: that submission if its worker was lost
-    (a lease run out, or a claimer gone from this host), else the queued submission next in
-    turn on its queue; or, with nothing to claim, what to do with the message."""
+    (a lease run out, or a claimer gone from this host), else the oldest submission of its
+    queue that lost its worker, else the queued submission next in turn on its queue; or,
+    with nothing to claim, what to do with the message."""
     holder = (
         Submission.objects.filter(pk=submission_id)
         .values("status", "queue", "heartbeat_at", "claim_token", "claimed_by")
@@ -205,15 +241,15 @@ def _claim_for_message(submission_id: int, now: datetime) -> tuple[int, uuid.UUI
     if holder is None:
         return JudgeOutcome(None)
     running = holder["status"] == Status.RUNNING
-    dead_claim = (
-        holder["claim_token"] if running and _claimer_is_gone(holder["claimed_by"]) else None
-    )
     if running:
-        token = _claim(submission_id, now, dead_claim=dead_claim)
-        if token is not None:
-            return submission_id, token
-        if give_up_if_worker_keeps_dying(submission_id, now, dead_claim=dead_claim):
-            return JudgeOutcome(Status.ERROR)
+        taken = _take_over(submission_id, holder["claimed_by"], holder["claim_token"], now)
+        if isinstance(taken, uuid.UUID):
+            return submission_id, taken
+        if taken is not None:
+            return taken
+    orphan = _claim_orphan(holder["queue"], now)
+    if orphan is not None:
+        return orphan
     in_turn = _claim_in_turn(holder["queue"], now)
     if in_turn is not None:
         return in_turn
@@ -231,7 +267,8 @@ def submission_judge(*, submission_id: int) -> JudgeOutcome:
     """Claim, train and judge one submission, and store its result exactly once.
 
     The message names ``submission_id``; the submission judged is that one when its worker
-    was lost, else the one next in turn on its queue (``annquiz.coding.turns``).
+    was lost, else the oldest of its queue that lost its worker, else the one next in turn on
+    its queue (``annquiz.coding.turns``).
     """
     claimed = _claim_for_message(submission_id, timezone.now())
     if isinstance(claimed, JudgeOutcome):

@@ -126,6 +126,9 @@ class Submission(models.Model):
     claimed_by = models.CharField(max_length=300, blank=True)
     worker_attempts = models.PositiveSmallIntegerField(default=0)
     enqueue_count = models.PositiveSmallIntegerField(default=0)
+    # False while the submission's judging message could not be sent (the broker was down
+    # when it was stored): the sweeper sends it as soon as the broker answers.
+    message_sent = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     enqueued_at = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)

@@ -34,7 +34,7 @@ def grade_submission(self: Any, submission_id: int) -> str | None:
 
 
 @shared_task(name=SWEEP_SUBMISSIONS, ignore_result=True)
-def sweep_submissions() -> dict[str, list[int]]:
+def sweep_submissions() -> dict[str, Any]:
     """Re-enqueue submissions left behind by a lost message or a dead worker (periodic)."""
     report = sweeper.submissions_sweep()
-    return {"requeued": report.requeued, "given_up": report.given_up}
+    return {"requeued": report.requeued, "given_up": report.given_up, "shortfall": report.shortfall}

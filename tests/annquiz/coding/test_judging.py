@@ -22,6 +22,7 @@ from annquiz.coding import judging, submitting
 from annquiz.coding.models import CodingTask, Submission
 from annquiz.coding.statuses import Status
 from tests.annquiz.coding.conftest import catalog_task, submit
+from tests.factories import StudentFactory
 
 if TYPE_CHECKING:
     from pytest_django.fixtures import Settings
@@ -191,3 +192,46 @@ def test_progress_from_a_worker_that_lost_its_claim_stops_the_grading(
     time.sleep(judging.PROGRESS_INTERVAL)
     with pytest.raises(judging.ClaimLost):
         record(0, 1, {"loss": 0.5})
+
+
+def test_any_message_first_takes_over_the_oldest_run_whose_worker_process_is_gone(
+    handout_task: CodingTask, reference: str
+) -> None:
+    """A killed pool process's submission is judged again by the next message of its queue,
+    whoever's it is, ahead of newer queued work: not behind the queue."""
+    older = submit(StudentFactory.create(), handout_task, reference)
+    dead_token = uuid.uuid4()
+    Submission.objects.filter(pk=older.pk).update(
+        status=Status.RUNNING,
+        claim_token=dead_token,
+        claimed_by=f"{socket.gethostname()}:{gone_pid()}",
+        heartbeat_at=timezone.now(),
+        worker_attempts=1,
+    )
+    newer = submit(StudentFactory.create(), handout_task, reference)
+
+    assert judging.submission_judge(submission_id=newer.pk).status == Status.PASSED
+
+    older.refresh_from_db()
+    assert (older.status, older.worker_attempts) == (Status.PASSED, 2)
+    assert older.claim_token != dead_token
+    assert Submission.objects.get(pk=newer.pk).status == Status.QUEUED
+
+
+def test_another_message_leaves_a_live_run_of_this_host_alone(
+    handout_task: CodingTask, reference: str
+) -> None:
+    running = submit(StudentFactory.create(), handout_task, reference)
+    Submission.objects.filter(pk=running.pk).update(
+        status=Status.RUNNING,
+        claim_token=uuid.uuid4(),
+        claimed_by=f"{socket.gethostname()}:{os.getpid()}",
+        heartbeat_at=timezone.now(),
+        worker_attempts=1,
+    )
+    queued = submit(StudentFactory.create(), handout_task, reference)
+
+    assert judging.submission_judge(submission_id=queued.pk).status == Status.PASSED
+
+    assert Submission.objects.get(pk=queued.pk).worker_attempts == 1
+    assert Submission.objects.get(pk=running.pk).status == Status.RUNNING

@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import statistics
 import time
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -31,7 +30,6 @@ if TYPE_CHECKING:
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
-CATALOG = Path(__file__).resolve().parents[3] / "fixtures" / "tasks"
 HANDOUT = "handout-keras"
 FINISHED = [*JUDGED_STATUSES, Status.TIMED_OUT, Status.ERROR]
 FLOOD = 10

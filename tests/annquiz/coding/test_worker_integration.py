@@ -205,39 +205,6 @@ def test_the_same_idempotency_key_twice_is_one_submission_graded_once(
 # --------------------------------------------------------------------------- lost workers
 
 
-# Longer than the whole test may take: the regrade must not wait for the lease to run out.
-LONG_LEASE = {"ANNQUIZ_GRADE_LEASE_SECONDS": "90"}
-
-
-@pytest.mark.parametrize("celery_worker_process", [WorkerOptions(env=LONG_LEASE)], indirect=True)
-def test_a_killed_worker_child_is_replaced_and_the_submission_graded_exactly_once(
-    celery_worker_process: WorkerProcess, api: APIClient
-) -> None:
-    worker = celery_worker_process
-    task = store_task(HANDOUT)
-    submitted = submit(api, task, {"spec": reference_spec(task, **LONG_RUN)})
-    worker.wait_for(submitted["id"], [Status.RUNNING], 30, condition=running_with_progress)
-    seen = read(api, submitted["url"])
-    assert seen["status"] == "running" and seen["progress"]["epochs"] == 200
-
-    killed = kill_pool_child(worker)
-    killed_at = time.monotonic()
-
-    graded = worker.wait_for(submitted["id"], FINISHED, GRADE_TIMEOUT)
-    # The re-delivered message saw that the claiming process is gone and took over at once.
-    assert time.monotonic() - killed_at < 60
-    assert graded.status in JUDGED_STATUSES, graded.message
-    assert graded.status == Status.PASSED
-    assert graded.worker_attempts == 2
-    assert graded.result is not None and graded.result["verdict"] == "passed"
-    (replacement,) = worker.pool_pids()
-    assert replacement != killed and not psutil.pid_exists(killed)
-    log = worker.log_text()
-    assert "SIGKILL" in log, log[-3000:]
-    assert outcomes_logged(worker).count("'passed'") == 1, log[-3000:]
-    worker.assert_alive()
-
-
 @pytest.mark.parametrize("celery_worker_process", [WorkerOptions(env=SHORT_LEASE)], indirect=True)
 def test_a_submission_that_keeps_killing_its_worker_ends_as_an_error_not_an_attempt(
     celery_worker_process: WorkerProcess, api: APIClient, settings: Any

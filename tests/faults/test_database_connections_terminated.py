@@ -1,40 +1,37 @@
 """The database's connections terminated (``pg_terminate_backend``, as a restart or a failover
 does) under a real gunicorn and a real Celery worker on the PostgreSQL test database: the web
-side answers no 5xx afterwards, and a judging running meanwhile stores its result once."""
+side answers no 5xx afterwards, and a judging running meanwhile stores its result once.
+
+Only the test database's own backends are ended (``datname = current_database()``): the
+PostgreSQL server is shared."""
 
 from __future__ import annotations
 
-import socket
-import subprocess
-import sys
 import time
 from collections import Counter
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
-import gunicorn.config
 import pytest
-from django.conf import settings
 from django.db import connection
 from rest_framework.authtoken.models import Token
 
 from annquiz.coding.models import CodingTask, Submission
 from annquiz.coding.statuses import PENDING_STATUSES, Status
 from tests.annquiz.coding.conftest import store_task
-from tests.annquiz.core.serving import free_port
 from tests.annquiz.courses.factories import QuestionFactory
 from tests.factories import StudentFactory
+from tests.faults import figures
+from tests.faults.conftest import GUNICORN_THREADS
 from tests.http_client import Client
-from tests.worker import CeleryStack, WorkerProcess, worker_environment
+from tests.worker import WorkerProcess
 from training.solutions import parse_solution
 from training.spec import spec_to_dict
 
-pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.faults, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 HANDOUT = "handout-keras"
 # A NumPy judging of several seconds: 200 epochs in batches of 2.
 LONG_RUN = {"epochs": 200, "batch_size": 2}
-GUNICORN_THREADS = 4
 ROUNDS = 3
 REQUESTS_PER_ROUND = 24
 JUDGED_WITHIN_SECONDS = 60.0
@@ -50,61 +47,6 @@ def terminate_other_backends() -> int:
         cursor.execute(TERMINATE_OTHER_BACKENDS)
         (ended,) = cursor.fetchone()
     return int(ended)
-
-
-@pytest.fixture
-def gunicorn_url(celery_stack: CeleryStack) -> Iterator[str]:
-    """gunicorn as deployed (gthread, persistent connections) on the test database."""
-    port = free_port()
-    log_path = celery_stack.tmp_dir / "gunicorn.log"
-    env = worker_environment(
-        database_url=celery_stack.database_url,
-        broker_url=celery_stack.broker_url,
-        tmp_dir=celery_stack.tmp_dir,
-        extra={},
-    )
-    command = [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "annquiz.wsgi",
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--workers",
-        "1",
-        "--threads",
-        str(GUNICORN_THREADS),
-    ]
-    if hasattr(gunicorn.config, "ControlSocketDisable"):
-        command.append("--no-control-socket")  # gunicorn 25+ would open ~/.gunicorn's socket
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            command,
-            cwd=settings.BASE_DIR,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=1):
-                    break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"gunicorn did not start:\n{log_path.read_text()[-3000:]}")
-                time.sleep(0.2)
-        yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 def handout_task() -> CodingTask:
@@ -185,12 +127,14 @@ def test_terminated_connections_give_no_5xx_and_a_running_judging_is_stored_once
         condition=lambda submission: bool(submission.progress),
     )
     # Terminated again and again while it trains, until (and while) it stores its result.
+    terminating_from = time.monotonic()
     deadline = time.monotonic() + JUDGED_WITHIN_SECONDS
     while (
         Submission.objects.get(pk=long_id).status == Status.RUNNING and time.monotonic() < deadline
     ):
         ended.append(terminate_other_backends())
         time.sleep(0.2)
+    stored_after = time.monotonic() - terminating_from
     burst(ROUNDS + 1)
     submitted.append(long_id)
     wait_until_finished(worker, submitted)
@@ -211,3 +155,15 @@ def test_terminated_connections_give_no_5xx_and_a_running_judging_is_stored_once
     assert "progress not written (connection lost)" in log, log[-3000:]
     assert log.count("succeeded in") == len(submitted), log[-3000:]
     worker.assert_alive()
+    figures.record(
+        "database-connections-terminated",
+        title="The database's connections terminated (pg_terminate_backend, test database only)",
+        bound="no 5xx; each judging stored once; long run stored within 60 s",
+        requests=sum(statuses.values()),
+        server_errors=len(errors),
+        terminations=len(ended),
+        backends_ended=sum(ended),
+        long_run_stored_after_s=stored_after,
+        submissions=len(submitted),
+        **figures.latency_figures(list(judged)),
+    )
