@@ -43,6 +43,7 @@ import os
 import re
 import shutil
 import signal
+import statistics
 import sys
 import tempfile
 import time
@@ -66,6 +67,14 @@ SMOKE = (
     ("rehearsal-bob", "image-cnn", "reference.py", "passed"),
 )
 QUEUE_OF_TASK = {"handout-keras": "numpy", "image-cnn": "tensorflow"}
+SUMMARY_HEADER = (
+    "| NumPy workers | rounds | grades/min, median | min-max | per worker | judging, median "
+    "| worker CPU per grade |\n|---|---|---|---|---|---|---|"
+)
+ROWS_HEADER = (
+    "| round | NumPy workers | span | grades/min | seen | judging, median | worker CPU per grade "
+    "| load before | load after |\n|---|---|---|---|---|---|---|---|---|"
+)
 SUCCEEDED = re.compile(r"Task annquiz\.coding\.grade_submission\[[0-9a-f-]+\] succeeded")
 SWEPT = re.compile(r"Task annquiz\.coding\.sweep_submissions\[[0-9a-f-]+\] succeeded")
 
@@ -98,6 +107,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="measure grades/min with these numbers of NumPy worker processes, e.g. 1,2,3",
     )
     parser.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="rounds of the throughput measurements, numbers of workers interleaved (3)",
+    )
+    parser.add_argument(
         "--batch", type=int, default=30, help="submissions per throughput measurement (30)"
     )
     parser.add_argument("--students", type=int, default=10, help="students sharing each batch (10)")
@@ -113,8 +128,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--no-write", action="store_true", help="do not update bench/RESULTS.md")
     parser.add_argument("--json", type=Path, help="also write the outcome as JSON to this file")
     args = parser.parse_args(argv)
-    if args.web < 1 or args.numpy_workers < 1:
-        parser.error("--web and --numpy-workers need at least 1")
+    if args.web < 1 or args.numpy_workers < 1 or args.rounds < 1:
+        parser.error("--web, --numpy-workers and --rounds need at least 1")
     try:
         args.throughput_workers = [int(n) for n in args.throughput.split(",") if n.strip()]
     except ValueError:
@@ -243,39 +258,59 @@ def check_balanced(stack: Stack) -> dict[str, int]:
 # --- results -----------------------------------------------------------------------------
 
 
-def results_section(figures: list[dict[str, Any]], args: argparse.Namespace) -> str:
+def results_section(figures: list[dict[str, Any]], args: argparse.Namespace, load: str) -> str:
     host = common.machine()
+    summary = []
+    for count in args.throughput_workers:
+        mine = [f for f in figures if f["workers"] == count]
+        rates = [f["grades_per_min"] for f in mine]
+        summary.append(
+            f"| {count} | {len(mine)} | **{statistics.median(rates):.0f}** "
+            f"| {min(rates):.0f}-{max(rates):.0f} "
+            f"| {statistics.median(rates) / count:.0f} "
+            f"| {statistics.median(f['judging_s_median'] for f in mine):.2f} s "
+            f"| {statistics.median(f['worker_cpu_s_per_grade'] for f in mine):.2f} s |"
+        )
     rows = "\n".join(
-        f"| {f['workers']} | {f['submissions']} | {f['span_s']} s | **{f['grades_per_min']}** "
+        f"| {f['round']} | {f['workers']} | {f['span_s']} s | {f['grades_per_min']} "
         f"| {f['client_grades_per_min']} | {f['judging_s_median']} s "
-        f"| {f['load_before']} | {f['load_after']} |"
+        f"| {f['worker_cpu_s_per_grade']} s | {f['load_before']} | {f['load_after']} |"
         for f in figures
     )
+    table = "\n".join(summary)
+    command = f"--throughput {args.throughput} --rounds {args.rounds}"
     return f"""{START_MARK}
 ## Deployment rehearsal: grades per minute by NumPy worker processes
 
-Produced by `.venv/bin/python -m bench.deploy_rehearsal --throughput {args.throughput}` on
+Produced by `.venv/bin/python -m bench.deploy_rehearsal {command}` on
 {time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}.
 
 Machine: {host["nproc"]} CPUs ({host["cpu"]}), {host["ram"]} RAM, {host["os"]};
-Python {host["python"]}.
-Load average when the run ended: {host["load"]}. The machine is shared with other work, and
-everything below shares its {host["nproc"]} CPUs: PostgreSQL, Redis, nginx, {args.web} gunicorn
-processes, the TensorFlow and maintenance workers (idle), beat, the polling client and the
-NumPy workers measured.
+Python {host["python"]}. Load average before the run: {load}; when it ended: {host["load"]}.
+The machine is shared with other work, and everything below shares its {host["nproc"]} CPUs:
+PostgreSQL, Redis, nginx, {args.web} gunicorn processes, the TensorFlow and maintenance workers
+(idle), beat, the polling client and the NumPy workers measured. Read the figures as what this
+layout does on a small shared machine, not as what one core can do.
 
 The layout of docs/deployment.md, every process on this machine: each submission goes through
 nginx to a gunicorn process, is queued on `numpy` in Redis, and is judged by one of N
 `celery worker -Q numpy --concurrency 1` processes (as N hosts or replicas would run them).
 A batch of {args.batch} submissions of the handout-keras reference (NumPy backend, 3 seeds, each
-with its own learning rate so none is a resubmission), {args.batch // args.students} from each of
-{args.students} students, POSTed back to back through the proxy. Grades/min is the batch over the
-time from the first submission created to the last finished (the submissions' own timestamps);
-"seen" is the same from the client's first POST to the last verdict it read, polling every
-0.25 s. Judging is the median time from claimed to stored.
+with its own learning rate so none is a resubmission), {args.batch // args.students} from each
+of {args.students} students, POSTed back to back through the proxy; {args.rounds} rounds, the
+numbers of workers interleaved within each round so that a change in the machine's load hits
+them alike. Grades/min: the batch over the time from the first submission created to the last
+finished (the submissions' own timestamps); "seen": the same from the client's first POST to
+the last verdict it read, polling every 0.25 s. Judging: median time from claimed to stored.
+Worker CPU: user + system time of the NumPy worker processes (and their pool processes) over
+the batch, per grade.
 
-| NumPy workers | submissions | span | grades/min | seen | judging (median) | load: before | after |
-|---|---|---|---|---|---|---|---|
+{SUMMARY_HEADER}
+{table}
+
+Every measurement:
+
+{ROWS_HEADER}
 {rows}
 
 <details><summary>Raw figures</summary>
@@ -297,6 +332,7 @@ def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
 
 
 def rehearse(stack: Stack, args: argparse.Namespace, outcome: dict[str, Any]) -> None:
+    load_before = " ".join(f"{x:.2f}" for x in os.getloadavg())
     say(
         f"PostgreSQL database {args.database} (fresh); "
         f"private Redis on 127.0.0.1:{stack.redis_port}"
@@ -333,32 +369,37 @@ def rehearse(stack: Stack, args: argparse.Namespace, outcome: dict[str, Any]) ->
 
     figures = []
     number = 0
-    for count in args.throughput_workers:
-        names = [f"tp{count}-{i:02d}" for i in range(args.students)]
-        students = students_ready(stack, names)
-        say(f"throughput: {args.batch} submissions with {count} NumPy worker process(es)")
-        result = throughput.measure(
-            stack,
-            students,
-            workers=count,
-            per_student=args.batch // args.students,
-            first_number=number,
-        )
-        number = result.pop("next_number")
-        say(
-            f"  {result['grades_per_min']} grades/min ({result['span_s']} s; seen by the client "
-            f"{result['client_grades_per_min']}/min); "
-            f"judging median {result['judging_s_median']} s; "
-            f"load {result['load_before']} -> {result['load_after']}"
-        )
-        figures.append(result)
+    for round_number in range(1, args.rounds + 1):
+        for count in args.throughput_workers:
+            names = [f"tp{round_number}-{count}-{i:02d}" for i in range(args.students)]
+            students = students_ready(stack, names)
+            say(
+                f"throughput, round {round_number}: {args.batch} submissions with {count} "
+                "NumPy worker process(es)"
+            )
+            result = throughput.measure(
+                stack,
+                students,
+                workers=count,
+                per_student=args.batch // args.students,
+                first_number=number,
+            )
+            number = result.pop("next_number")
+            result["round"] = round_number
+            say(
+                f"  {result['grades_per_min']} grades/min ({result['span_s']} s; seen by the "
+                f"client {result['client_grades_per_min']}/min); judging median "
+                f"{result['judging_s_median']} s, {result['worker_cpu_s_per_grade']} s of "
+                f"worker CPU per grade; load {result['load_before']} -> {result['load_after']}"
+            )
+            figures.append(result)
     outcome["throughput"] = figures
     outcome["requests_per_web_process"] = check_balanced(stack)
     say(f"requests per web process through the proxy: {outcome['requests_per_web_process']}")
     outcome["health_at_end"] = stack.wait_healthy()
     if figures and not args.no_write:
         common.write_section(
-            results_section(figures, args), start_mark=START_MARK, end_mark=END_MARK
+            results_section(figures, args, load_before), start_mark=START_MARK, end_mark=END_MARK
         )
         say(f"wrote the figures to {common.RESULTS}")
 

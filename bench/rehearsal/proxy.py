@@ -149,7 +149,8 @@ def upstreams_served(access_log: Path) -> dict[str, int]:
     for line in access_log.read_text(errors="replace").splitlines():
         _, found, rest = line.partition(" upstream=")
         if found:
-            for address in rest.split(" ", 1)[0].split(", "):
+            # One address, or several ("a, b") when nginx tried the next upstream.
+            for address in rest.rsplit(" rt=", 1)[0].split(", "):
                 if address and address != "-":
                     counts[address] = counts.get(address, 0) + 1
     return counts

@@ -19,6 +19,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import psutil
+
 from bench.rehearsal.client import Followed, Student, follow_until_finished
 from bench.rehearsal.processes import RehearsalError
 from bench.rehearsal.stack import Stack
@@ -53,6 +55,20 @@ def _load() -> str:
     return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
+def cpu_seconds(pids: list[int]) -> dict[int, float]:
+    """CPU time (user + system) used so far by each of ``pids`` and their descendants."""
+    used: dict[int, float] = {}
+    for pid in pids:
+        try:
+            root = psutil.Process(pid)
+            for proc in [root, *root.children(recursive=True)]:
+                times = proc.cpu_times()
+                used[proc.pid] = times.user + times.system
+        except psutil.Error:
+            continue
+    return used
+
+
 def measure(
     stack: Stack, students: list[Student], *, workers: int, per_student: int, first_number: int
 ) -> dict[str, Any]:
@@ -61,7 +77,11 @@ def measure(
     stack.stop_numpy_workers()
     stack.start_numpy_workers(workers)
     reference = reference_spec()
+    worker_pids = [
+        child.pid for child in stack.launcher.children if child.name in stack.numpy_worker_names
+    ]
     load_before = _load()
+    cpu_before = cpu_seconds(worker_pids)
     followed: list[Followed] = []
     number = first_number
     started = time.monotonic()
@@ -71,6 +91,8 @@ def measure(
             followed.append(Followed(student, submitted, time.monotonic()))
             number += 1
     follow_until_finished(followed, timeout=600, interval=0.25)
+    cpu_after = cpu_seconds(worker_pids)
+    cpu_used = sum(used - cpu_before.get(pid, 0.0) for pid, used in cpu_after.items())
     seen_span = max(item.seen_finished_at or 0.0 for item in followed) - started
     finals = [item.last for item in followed if item.last is not None]
     statuses = Counter(str(final["status"]) for final in finals)
@@ -91,6 +113,7 @@ def measure(
         "client_grades_per_min": round(len(finals) / seen_span * 60, 1),
         "judging_s_median": round(statistics.median(judging), 3),
         "judging_s_max": round(max(judging), 3),
+        "worker_cpu_s_per_grade": round(cpu_used / len(finals), 3),
         "load_before": load_before,
         "load_after": _load(),
         "next_number": number,
