@@ -51,6 +51,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from annquiz.core.processes import redact_url
 from bench import common
 from bench.rehearsal import proxy, throughput
 from bench.rehearsal.client import FINISHED, Followed, Student, follow_until_finished
@@ -230,6 +231,19 @@ def check_queues(stack: Stack) -> dict[str, int]:
     return counts
 
 
+def check_not_through_redis(stack: Stack) -> None:
+    """With another broker, the private Redis holds heartbeats only, no queue."""
+    import redis
+
+    client = redis.Redis.from_url(stack.redis_url)
+    try:
+        queues = list(client.keys("_kombu.binding.*"))
+    finally:
+        client.close()
+    if queues:
+        raise RehearsalError(f"--broker-url is set, yet Redis holds queues: {queues}")
+
+
 def check_sweep(stack: Stack, interval: int) -> int:
     """Beat sent the sweep and the maintenance worker ran it (waits up to 3 intervals)."""
     deadline = time.monotonic() + 3 * interval
@@ -344,7 +358,8 @@ def rehearse(stack: Stack, args: argparse.Namespace, outcome: dict[str, Any]) ->
     say(f"{args.web} web processes and nginx on {stack.public_url}")
     stack.start_web()
     stack.start_proxy()
-    say(f"workers: numpy x{args.numpy_workers}, tensorflow, maintenance; one beat")
+    broker = redact_url(args.broker_url) if args.broker_url else "the private Redis"
+    say(f"workers: numpy x{args.numpy_workers}, tensorflow, maintenance; one beat; broker {broker}")
     stack.start_numpy_workers(args.numpy_workers)
     beat_started = time.monotonic()
     stack.start_other_workers_and_beat()
@@ -359,6 +374,8 @@ def rehearse(stack: Stack, args: argparse.Namespace, outcome: dict[str, Any]) ->
     for item in outcome["smoke"]:
         say(f"  {item['task']} {item['network']}: {item['status']} in {item['seconds']} s")
     outcome["judgings_per_worker"] = check_queues(stack)
+    if args.broker_url:
+        check_not_through_redis(stack)
     say(f"judgings per worker: {outcome['judgings_per_worker']}")
     waited = max(0.0, time.monotonic() - beat_started)
     outcome["sweeps"] = check_sweep(stack, stack.config.sweep_interval)
