@@ -51,6 +51,16 @@ def recreate_database(database: str) -> None:
         conn.execute(f"CREATE DATABASE {database}")
 
 
+def drop_database(database: str) -> None:
+    """Drop the PostgreSQL database ``database`` on the local server, if it exists."""
+    import psycopg
+
+    if not re.fullmatch(r"[a-z_][a-z0-9_]*", database):
+        raise SystemExit(f"--database {database!r}: use lower-case letters, digits and '_'")
+    with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
+
+
 def write_section(section: str, *, start_mark: str, end_mark: str) -> None:
     """Replace one benchmark's section of RESULTS.md (between its marks), or append it;
     keep everything else."""
