@@ -99,6 +99,7 @@ INSTALLED_APPS = [
     "annquiz.courses",
     "annquiz.coding",
     "annquiz.enrolment",
+    "annquiz.dashboards",
 ]
 
 MIDDLEWARE = [
