@@ -1,5 +1,6 @@
-"""Item statistics of quiz questions: plain Python, no Django, every formula stated here and
-on the pages (``templates/dashboards/_definitions.html``).
+"""Item statistics of quiz questions: plain Python and NumPy, no Django; every formula stated
+here and on
+the pages (``templates/dashboards/_definitions.html``).
 
 A *test* is a set of items (the questions of a lesson, or of a course) answered by students.
 ``scores[student][item]`` is the score of the attempt chosen (first, last or best) in
@@ -40,6 +41,8 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
+
+import numpy as np
 
 AttemptPolicy = Literal["first", "last", "best"]
 ATTEMPT_POLICIES: tuple[AttemptPolicy, ...] = ("first", "last", "best")
@@ -190,18 +193,35 @@ def flags_for(*, n: int, facility: float | None, discrimination: float | None) -
     return flags
 
 
+def _fraction_sums(
+    scores: Mapping[int, Mapping[str, float]], maxima: Mapping[str, float]
+) -> dict[int, tuple[float, int]]:
+    """Each student's sum of score fractions and number of items answered (items worth
+    nothing left out): computed once, the rest of the test of every item follows from it."""
+    sums: dict[int, tuple[float, int]] = {}
+    for student, row in scores.items():
+        fractions = [score / maxima[item] for item, score in row.items() if maxima.get(item)]
+        sums[student] = (sum(fractions), len(fractions))
+    return sums
+
+
 def rest_performance(
-    scores: Mapping[int, Mapping[str, float]], maxima: Mapping[str, float], item: str
+    scores: Mapping[int, Mapping[str, float]],
+    maxima: Mapping[str, float],
+    item: str,
+    *,
+    sums: Mapping[int, tuple[float, int]] | None = None,
 ) -> dict[int, float]:
     """Each student's mean fraction of the maximum over the items other than ``item`` that
     they answered (students who answered no other item are absent)."""
+    totals = sums if sums is not None else _fraction_sums(scores, maxima)
     out: dict[int, float] = {}
     for student, row in scores.items():
-        fractions = [
-            score / maxima[other] for other, score in row.items() if other != item and maxima[other]
-        ]
-        if fractions:
-            out[student] = sum(fractions) / len(fractions)
+        total, count = totals[student]
+        if item in row and maxima.get(item):
+            total, count = total - row[item] / maxima[item], count - 1
+        if count > 0:
+            out[student] = total / count
     return out
 
 
@@ -211,6 +231,7 @@ def item_statistics(
     item: str,
     *,
     bins: int = 10,
+    sums: Mapping[int, tuple[float, int]] | None = None,
 ) -> ItemStatistics:
     """Every statistic of ``item`` (see the module's definitions) from the whole test."""
     maximum = maxima[item]
@@ -218,7 +239,7 @@ def item_statistics(
     xs = list(values.values())
     m = mean(xs)
     facility = None if m is None or maximum <= 0 else m / maximum
-    rest = rest_performance(scores, maxima, item)
+    rest = rest_performance(scores, maxima, item, sums=sums)
     paired = [(values[s] / maximum if maximum else 0.0, rest[s]) for s in values if s in rest]
     item_part = [p[0] for p in paired]
     rest_part = [p[1] for p in paired]
@@ -239,16 +260,20 @@ def item_statistics(
     )
 
 
+def all_item_statistics(
+    scores: Mapping[int, Mapping[str, float]], maxima: Mapping[str, float]
+) -> dict[str, ItemStatistics]:
+    """``item_statistics`` of every item of ``maxima``, sharing the students' sums."""
+    sums = _fraction_sums(scores, maxima)
+    return {item: item_statistics(scores, maxima, item, sums=sums) for item in maxima}
+
+
 @dataclass(frozen=True)
 class Reliability:
     alpha: float | None
     se: float | None
     k: int  # items
     n: int  # students who answered every item
-
-
-def _covariance_matrix(columns: Sequence[Sequence[float]]) -> list[list[float]]:
-    return [[_covariance(a, b) for b in columns] for a in columns]
 
 
 def cronbach_alpha(scores: Mapping[int, Mapping[str, float]], items: Sequence[str]) -> Reliability:
@@ -261,20 +286,18 @@ def cronbach_alpha(scores: Mapping[int, Mapping[str, float]], items: Sequence[st
     n = len(complete)
     if k < 2 or n < 2:
         return Reliability(None, None, k, n)
-    columns = [[row[item] for row in complete] for item in items]
-    v = _covariance_matrix(columns)
-    total = sum(sum(r) for r in v)  # j'Vj: the variance of the totals
-    trace = sum(v[i][i] for i in range(k))
+    matrix = np.array([[row[item] for item in items] for row in complete], dtype=float)
+    v = np.cov(matrix, rowvar=False)  # sample covariances (n - 1)
+    total = float(v.sum())  # j'Vj: the variance of the totals
+    trace = float(np.trace(v))
     if total <= 1e-12:
         return Reliability(None, None, k, n)
     alpha = k / (k - 1) * (1 - trace / total)
     if n < 3:
         return Reliability(alpha, None, k, n)
-    v2 = [[sum(v[i][m] * v[m][j] for m in range(k)) for j in range(k)] for i in range(k)]
-    trace_v2 = sum(v2[i][i] for i in range(k))
-    sum_v2 = sum(sum(r) for r in v2)  # j'V²j
+    v2 = v @ v
     q = (2 * k**2 / ((k - 1) ** 2 * total**3)) * (
-        total * (trace_v2 + trace**2) - 2 * trace * sum_v2
+        total * (float(np.trace(v2)) + trace**2) - 2 * trace * float(v2.sum())
     )
     se = math.sqrt(q / n) if q > 0 else 0.0
     return Reliability(alpha, se, k, n)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
@@ -20,13 +21,15 @@ from annquiz.dashboards.filters import Filters
 from annquiz.dashboards.item_statistics import (
     ItemStatistics,
     Reliability,
+    all_item_statistics,
     cronbach_alpha,
-    item_statistics,
     median,
 )
 from annquiz.dashboards.tables import Link, Table
 from annquiz.dashboards.wrong_answers import common_wrong_answers, response_text
 from annquiz.enrolment.models import Offering
+
+ITEMS_CACHE_SECONDS = 600
 
 
 @dataclass
@@ -65,14 +68,30 @@ class CourseItems:
 
 def course_items(offering: Offering, filters: Filters) -> CourseItems:
     """Every active question's statistics within the whole course (the test), and
-    Cronbach's alpha of the course and of each lesson."""
+    Cronbach's alpha of the course and of each lesson.
+
+    Kept in the default cache under the offering's answers fingerprint
+    (``selectors.answers_fingerprint``): a new answer or an edit of the content makes a new
+    key, so what is shown is never older than the last answer."""
+    key = "dashboards:items:{}:{}:{}".format(
+        offering.pk, filters.query(), ":".join(map(str, selectors.answers_fingerprint(offering)))
+    )
+    found = cache.get(key)
+    if isinstance(found, CourseItems):
+        return found
+    items = _course_items(offering, filters)
+    cache.set(key, items, ITEMS_CACHE_SECONDS)
+    return items
+
+
+def _course_items(offering: Offering, filters: Filters) -> CourseItems:
     lessons = selectors.lessons_with_questions(offering)
     questions = [q for _, qs in lessons for q in qs]
     points = {q.pk: q.points for q in questions if q.points > 0}
-    rows = selectors.answer_rows(offering, filters)
-    matrix = selectors.score_matrix(rows, filters.attempt, points)
+    matrix = selectors.chosen_scores(offering, filters, points)
     maxima = {str(pk): p for pk, p in points.items()}
-    stats = {pk: item_statistics(matrix, maxima, str(pk)) for pk in points}
+    by_item = all_item_statistics(matrix, maxima)
+    stats = {pk: by_item[str(pk)] for pk in points}
     course_alpha = cronbach_alpha(matrix, [str(pk) for pk in points])
     lesson_alpha = {
         lesson.pk: cronbach_alpha(matrix, [str(q.pk) for q in qs if q.pk in points])

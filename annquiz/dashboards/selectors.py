@@ -149,6 +149,46 @@ def answer_rows(
     return [AnswerRow(*row) for row in rows]
 
 
+def answers_fingerprint(offering: Offering) -> tuple[int, int, str]:
+    """What the statistics depend on, in one query: the offering's answers (their number
+    and the newest id) and the content's last edit. Equal fingerprints, equal statistics."""
+    found = Answer.objects.filter(offering_id=offering.pk).aggregate(n=Count("id"), last=Max("id"))
+    edited = Question.objects.filter(course_id=offering.course_id).aggregate(at=Max("updated_at"))[
+        "at"
+    ]
+    return found["n"] or 0, found["last"] or 0, edited.isoformat() if edited else ""
+
+
+def chosen_scores(
+    offering: Offering, filters: Filters, points: dict[int, float]
+) -> dict[int, dict[str, float]]:
+    """``{student: {question id (as text): score * points}}`` of the attempt
+    ``filters.attempt`` chooses (within the date range) of each question ``points`` names:
+    one query of plain numbers."""
+    answers = _in_range(Answer.objects.filter(offering_id=offering.pk), filters, "created_at")
+    rows = (
+        answers.filter(question_id__in=list(points))
+        .order_by()
+        .values_list("student_id", "question_id", "attempt_number", "score")
+    )
+    chosen: dict[tuple[int, int], tuple[int, float]] = {}
+    policy = filters.attempt
+    for student, question, attempt, score in rows:
+        key = (student, question)
+        held = chosen.get(key)
+        if (
+            held is None
+            or (policy == "first" and attempt < held[0])
+            or (policy == "last" and attempt > held[0])
+            or (policy == "best" and score > held[1])
+        ):
+            chosen[key] = (attempt, score)
+    matrix: dict[int, dict[str, float]] = defaultdict(dict)
+    for (student, question), (_, score) in chosen.items():
+        matrix[student][str(question)] = score * points[question]
+    return dict(matrix)
+
+
 def score_matrix(
     rows: Iterable[AnswerRow], policy: AttemptPolicy, points: dict[int, float]
 ) -> dict[int, dict[str, float]]:

@@ -14,7 +14,7 @@ register = template.Library()
 @register.filter
 def cell(value: Cell) -> str | SafeString:
     if value is None or value == "":
-        return mark_safe('<span aria-label="none">–</span>')  # a constant
+        return mark_safe('<span aria-label="none">&ndash;</span>')  # a constant
     if isinstance(value, Link):
         return format_html('<a href="{}">{}</a>', value.href, value.text)
     if isinstance(value, float):
