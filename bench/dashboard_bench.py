@@ -9,9 +9,9 @@ generates the demo course (``generate_demo_course``: 200 students, about 10,000 
 through Django's test client (the whole request: middleware, session, queries, template),
 after one warm-up request each. The question statistics are kept in the cache under the
 answers' fingerprint (a new answer recomputes them); one row measures them recomputed every
-time (cache cleared before each request). The peer figures, measured in the same run the same way, are
-the student-facing course list and course page. Target: p95 <= 300 ms for every dashboard.
-"""
+time (cache cleared before each request). The peer figures, measured in the same run the
+same way, are the student-facing course list and course page. Target: p95 <= 300 ms for
+every dashboard."""
 
 from __future__ import annotations
 

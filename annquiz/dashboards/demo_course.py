@@ -221,7 +221,8 @@ def _response(
 
 
 def _loss_curve(rng: random.Random, epochs: int, final: float, diverged: bool) -> dict[str, Any]:
-    loss, val = [], []
+    loss: list[float] = []
+    val: list[float] = []
     start = rng.uniform(0.7, 1.3)
     for epoch in range(epochs):
         decay = math.exp(-epoch / max(1.0, epochs / 4))

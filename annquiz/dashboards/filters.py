@@ -68,4 +68,4 @@ def filters_parse(params: Mapping[str, str]) -> Filters:
         raise BadFilter(
             f"must be one of {', '.join(ATTEMPT_POLICIES)}, not {attempt[:40]!r}", field="attempt"
         )
-    return Filters(since=since, until=until, attempt=attempt)  # type: ignore[arg-type]
+    return Filters(since=since, until=until, attempt=attempt)

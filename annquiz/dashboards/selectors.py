@@ -226,7 +226,7 @@ def answers_needing_review(offering: Offering) -> list[Answer] | None:
     if "needs_review" not in field_names:
         return None
     return list(
-        Answer.objects.filter(offering_id=offering.pk, needs_review=True)
+        Answer.objects.filter(offering_id=offering.pk, **{"needs_review": True})
         .select_related("student", "question", "question__lesson")
         .order_by("-created_at")[:50]
     )
@@ -263,8 +263,8 @@ class TaskRow:
 def task_pass_rates(offering: Offering, filters: Filters) -> list[TaskRow]:
     """Per task of the content: submissions, students who submitted and who passed."""
     tasks = tasks_of(offering)
-    counts = {
-        row["task_id"]: row
+    counts: dict[int, dict[str, Any]] = {
+        row["task_id"]: dict(row)
         for row in submissions_of(offering, filters)
         .order_by()
         .values("task_id")
@@ -277,9 +277,9 @@ def task_pass_rates(offering: Offering, filters: Filters) -> list[TaskRow]:
     return [
         TaskRow(
             task,
-            counts.get(task.pk, {}).get("n", 0),
-            counts.get(task.pk, {}).get("students", 0),
-            counts.get(task.pk, {}).get("passed", 0),
+            int(counts[task.pk]["n"]) if task.pk in counts else 0,
+            int(counts[task.pk]["students"]) if task.pk in counts else 0,
+            int(counts[task.pk]["passed"]) if task.pk in counts else 0,
         )
         for task in tasks
     ]
@@ -351,9 +351,8 @@ def queue_counts(submissions: QuerySet[Submission]) -> QueueCounts:
 
 
 def finish_times(submissions: QuerySet[Submission], *, since: datetime) -> list[datetime]:
-    return list(
-        submissions.filter(finished_at__gte=since).order_by().values_list("finished_at", flat=True)
-    )
+    times = submissions.filter(finished_at__gte=since).order_by()
+    return [at for at in times.values_list("finished_at", flat=True) if at is not None]
 
 
 def task_submission_rows(
@@ -361,7 +360,7 @@ def task_submission_rows(
 ) -> list[dict[str, Any]]:
     """The task's submissions in the offering: status, times, student and the parts of the
     verdict the page reads (checks and diagnostics, not the training histories)."""
-    return list(
+    rows = (
         submissions_of(offering, filters)
         .filter(task_id=task.pk)
         .order_by("-created_at")
@@ -377,6 +376,7 @@ def task_submission_rows(
             "result__diagnostics",
         )
     )
+    return [dict(row) for row in rows]
 
 
 def loss_histories(
@@ -408,7 +408,7 @@ def last_activity(offering: Offering) -> dict[int, datetime]:
     latest: dict[int, datetime] = {}
     for model in (Answer, Submission):
         for student, at in (
-            model.objects.filter(offering_id=offering.pk)  # type: ignore[attr-defined]
+            model.objects.filter(offering_id=offering.pk)
             .order_by()
             .values("student_id")
             .annotate(at=Max("created_at"))
