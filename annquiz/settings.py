@@ -109,6 +109,7 @@ INSTALLED_APPS = [
     "annquiz.courses",
     "annquiz.coding",
     "annquiz.enrolment",
+    "annquiz.dashboards",
 ]
 
 MIDDLEWARE = [

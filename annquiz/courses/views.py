@@ -77,7 +77,12 @@ def course_detail(request: HttpRequest, course_slug: str) -> HttpResponse:
     student = _student(request)
     course = selectors.course_get_for_user(user=student, slug=course_slug)
     progress = selectors.course_progress_for_student(student=student, course=course)
-    return render(request, "courses/course_detail.html", {"course": course, "progress": progress})
+    teaches = enrolment.may_teach(user=student, offering_id=course.pk)
+    return render(
+        request,
+        "courses/course_detail.html",
+        {"course": course, "progress": progress, "teaches": teaches},
+    )
 
 
 @login_required

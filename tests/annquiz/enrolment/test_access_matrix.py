@@ -11,7 +11,8 @@ URL without a row fails. The readers:
 - ``staff``: ``is_staff``, a member of nothing; ``anonymous``.
 
 Audiences: ``PUBLIC`` (anyone), ``ANY_USER`` (anyone logged in), ``MEMBER`` (course A's
-members and staff), ``OWNER`` (the owner, course A's instructor and staff). A reader outside
+members and staff), ``OWNER`` (the owner, course A's instructor and staff), ``TEACHER``
+(course A's instructor and staff). A reader outside
 the audience gets a 404 exactly like the one for a missing object (the same body, once the
 path is left out), an anonymous reader the log-in page (pages) or 401/403 (API).
 """
@@ -43,7 +44,7 @@ from tests.factories import StudentFactory, UserFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.explicit_enrolment]
 
-PUBLIC, ANY_USER, MEMBER, OWNER = "public", "any user", "member", "owner"
+PUBLIC, ANY_USER, MEMBER, OWNER, TEACHER = "public", "any user", "member", "owner", "teacher"
 READERS = ("owner", "classmate", "outsider", "instructor", "other_instructor", "staff")
 MISSING = 987654
 CSRF_TOKEN = re.compile(rb'name="csrfmiddlewaretoken" value="[^"]*"')
@@ -175,6 +176,21 @@ URLS: dict[str, Row] = {
     "api:task-validate": Row(MEMBER, _task, lambda w: ["no-such-task"], method="post"),
     "api:task-submissions": Row(MEMBER, _task, lambda w: ["no-such-task"]),
     "api:submission-detail": Row(OWNER, lambda w: [w.submission.pk], lambda w: [MISSING]),
+    # dashboards: instructors of the course and staff
+    "dashboards:overview": Row(TEACHER, _course, lambda w: ["no-such-course"]),
+    "dashboards:questions": Row(TEACHER, _course, lambda w: ["no-such-course"]),
+    "dashboards:question": Row(
+        TEACHER, lambda w: [*_course(w), w.question.key], lambda w: ["no-such-course", "pick"]
+    ),
+    "dashboards:queue": Row(TEACHER, _course, lambda w: ["no-such-course"]),
+    "dashboards:student": Row(
+        TEACHER,
+        lambda w: [*_course(w), w.users["owner"].pk],
+        lambda w: ["no-such-course", MISSING],
+    ),
+    "dashboards:task": Row(
+        TEACHER, lambda w: [*_course(w), w.task.slug], lambda w: ["no-such-course", w.task.slug]
+    ),
 }
 # The same endpoints' writes, which must refuse outsiders before reading the body.
 WRITES: dict[str, Row] = {
@@ -205,6 +221,8 @@ def _allowed(audience: str, reader: str) -> bool:
         return True
     if audience == MEMBER:
         return reader in ("owner", "classmate", "instructor", "staff")
+    if audience == TEACHER:
+        return reader in ("instructor", "staff")
     return reader in ("owner", "instructor", "staff")
 
 

@@ -1,0 +1,31 @@
+"""How a dashboard table's cell is shown: a link, a number to three decimals, or a dash."""
+
+from __future__ import annotations
+
+from django import template
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
+
+from annquiz.dashboards.tables import Cell, Link
+
+register = template.Library()
+
+
+@register.filter
+def cell(value: Cell) -> str | SafeString:
+    if value is None or value == "":
+        return mark_safe('<span aria-label="none">&ndash;</span>')  # a constant
+    if isinstance(value, Link):
+        return format_html('<a href="{}">{}</a>', value.href, value.text)
+    if isinstance(value, float):
+        return f"{value:.3f}".rstrip("0").rstrip(".") if value != int(value) else f"{value:.0f}"
+    return str(value)
+
+
+@register.simple_tag(takes_context=True)
+def csv_url(context: template.Context, key: str) -> str:
+    """This page's URL with ``format=csv&table=<key>`` (the other parameters kept)."""
+    params = context["request"].GET.copy()
+    params["format"] = "csv"
+    params["table"] = key
+    return "?" + params.urlencode()

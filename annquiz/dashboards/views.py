@@ -1,0 +1,154 @@
+"""The instructors' dashboards: thin views. Each fetches its course through
+``selectors.offering_get_for_teacher`` (instructors of the course and staff; anyone else gets
+the 404 of a missing course), builds its page with ``reports`` and renders it, or sends one
+of its tables as CSV with ``?format=csv&table=<key>``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from annquiz.core.page_errors import page_error
+from annquiz.dashboards import reports, selectors
+from annquiz.dashboards.filters import BadFilter, Filters, filters_parse
+from annquiz.dashboards.item_statistics import ATTEMPT_POLICIES
+from annquiz.dashboards.tables import table_csv
+from annquiz.enrolment.models import Offering
+
+FIELD_LABELS = {
+    "from": "From",
+    "to": "To",
+    "attempt": "Attempt",
+    "table": "Table",
+    "format": "Format",
+}
+
+
+def _respond(
+    request: HttpRequest,
+    course_slug: str,
+    template: str,
+    build: Callable[[Offering, Filters], tuple[reports.Page, dict[str, Any]]],
+) -> HttpResponse:
+    offering = selectors.offering_get_for_teacher(user=request.user, slug=course_slug)
+    try:
+        filters = filters_parse(request.GET)
+        page, context = build(offering, filters)
+        if request.GET.get("format") == "csv":
+            return _csv(request, offering, page)
+        if request.GET.get("format", "html") != "html":
+            raise BadFilter("must be html or csv", field="format")
+    except BadFilter as exc:
+        error = page_error(exc, field_labels=FIELD_LABELS)
+        return render(
+            request,
+            "dashboards/bad_request.html",
+            {"course": offering, "message": error.message},
+            status=error.status,
+        )
+    return render(
+        request,
+        template,
+        {
+            "course": offering,
+            "filters": filters,
+            "policies": ATTEMPT_POLICIES,
+            "page": page,
+            "tables": page.tables,
+            "plots": page.plots,
+            "facts": page.facts,
+            **context,
+        },
+    )
+
+
+def _csv(request: HttpRequest, offering: Offering, page: reports.Page) -> HttpResponse:
+    key = request.GET.get("table", "")
+    table = page.tables.get(key)
+    if table is None:
+        raise BadFilter(
+            f"must name one of this page's tables: {', '.join(page.tables)}", field="table"
+        )
+    response = HttpResponse(table_csv(table), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{offering.slug}-{key}.csv"'
+    return response
+
+
+@login_required
+@require_GET
+def overview(request: HttpRequest, course_slug: str) -> HttpResponse:
+    """Active students, progress per lesson, pass rates, recent activity, what needs care."""
+    return _respond(
+        request,
+        course_slug,
+        "dashboards/overview.html",
+        lambda offering, filters: (reports.overview_page(offering, filters), {}),
+    )
+
+
+@login_required
+@require_GET
+def questions(request: HttpRequest, course_slug: str) -> HttpResponse:
+    """Every question's statistics and Cronbach's alpha of the course and of each lesson."""
+    return _respond(
+        request,
+        course_slug,
+        "dashboards/questions.html",
+        lambda offering, filters: (reports.items_page(offering, filters), {}),
+    )
+
+
+@login_required
+@require_GET
+def question(request: HttpRequest, course_slug: str, key: str) -> HttpResponse:
+    """One question's statistics, with their definitions."""
+
+    def build(offering: Offering, filters: Filters) -> tuple[reports.Page, dict[str, Any]]:
+        item = selectors.question_get_in_offering(offering=offering, key=key)
+        return reports.question_page(offering, item, filters), {"question": item}
+
+    return _respond(request, course_slug, "dashboards/question.html", build)
+
+
+@login_required
+@require_GET
+def queue(request: HttpRequest, course_slug: str) -> HttpResponse:
+    """Workers online, submissions queued, running and failed, grades per minute."""
+    return _respond(
+        request,
+        course_slug,
+        "dashboards/queue.html",
+        lambda offering, filters: (reports.queue_page(offering, filters), {}),
+    )
+
+
+@login_required
+@require_GET
+def student(request: HttpRequest, course_slug: str, student_id: int) -> HttpResponse:
+    """One student's progress, answers and submissions."""
+
+    def build(offering: Offering, filters: Filters) -> tuple[reports.Page, dict[str, Any]]:
+        user = selectors.student_get_in_offering(offering=offering, student_id=student_id)
+        return reports.student_page(offering, user, filters), {
+            "student": user,
+            "student_name": selectors.display_name(user),
+        }
+
+    return _respond(request, course_slug, "dashboards/student.html", build)
+
+
+@login_required
+@require_GET
+def task(request: HttpRequest, course_slug: str, task_slug: str) -> HttpResponse:
+    """One coding task's submissions, verdicts, failing checks, latency and loss curves."""
+
+    def build(offering: Offering, filters: Filters) -> tuple[reports.Page, dict[str, Any]]:
+        item = selectors.task_get_in_offering(offering=offering, slug=task_slug)
+        return reports.task_page(offering, item, filters), {"task": item}
+
+    return _respond(request, course_slug, "dashboards/task.html", build)
