@@ -166,8 +166,8 @@ def test_api_conforms_to_its_schema_and_never_fails(
         except Unsatisfiable:
             # No invalid request exists for GET /api/v1/me/progress/, /api/v1/memberships/
             # and /api/v1/tasks/ (no input at all) or GET /api/v1/courses/{slug}/ and
-            # /api/v1/tasks/{slug}/ (schemathesis sends no path parameter that would change the URL); every other
-            # operation must get its examples.
+            # /api/v1/tasks/{slug}/ (schemathesis sends no path parameter that would change
+            # the URL); every other operation must get its examples.
             if mode is GenerationMode.NEGATIVE and operation.label in NO_NEGATIVE_CASES:
                 continue
             raise Unsatisfiable(f"no examples for {operation.label} ({mode.value})") from None
