@@ -276,6 +276,15 @@ AXES_COOLOFF_TIME = timedelta(seconds=ANNQUIZ_LOGIN_COOLOFF_SECONDS)
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = False
 AXES_LOCKOUT_CALLABLE = "annquiz.accounts.lockout.lockout_response"
+# Reverse proxies in front of the service (0: none). Behind N proxies the address a failed
+# log-in counts against is read from X-Forwarded-For (annquiz.accounts.client_address), not
+# from the proxy's own address, which would lock everybody out together.
+ANNQUIZ_TRUSTED_PROXIES = env_int("ANNQUIZ_TRUSTED_PROXIES", 0)
+if ANNQUIZ_TRUSTED_PROXIES < 0:
+    raise ImproperlyConfigured(
+        f"ANNQUIZ_TRUSTED_PROXIES={ANNQUIZ_TRUSTED_PROXIES}: a number of proxies, 0 or more"
+    )
+AXES_CLIENT_IP_CALLABLE = "annquiz.accounts.client_address.client_address"
 
 # API tokens (DRF's authtoken, ``Authorization: Token <key>``) last this many hours from when
 # they were made (30 days by default); an expired one is refused with 401, and asking for a
