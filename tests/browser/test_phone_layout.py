@@ -11,6 +11,7 @@ from django.contrib.auth.models import User
 
 from annquiz.coding.statuses import Status
 from tests.annquiz.coding.test_views import DEFINITION, handout_spec, make_submission, make_task
+from tests.annquiz.courses.factories import CourseFactory
 from tests.browser.test_coding_tasks import log_in_as_new_student, no_sideways_scroll
 from training.judging import judge, parse_task_definition
 
@@ -71,8 +72,9 @@ def test_details_stays_beside_its_progress_bar_on_a_phone(
 
 
 def test_marker_labels_stay_above_the_curves_on_a_phone(page: Page, screenshot: Any) -> None:
+    course = CourseFactory.create(slug="ann-handout")  # a task is reached through its course
     log_in_as_new_student(page)
-    task = make_task(course=None, lesson=None)
+    task = make_task(course=course, lesson=None)
     result = judge(parse_task_definition(DEFINITION), handout_spec()).to_dict()
     seed = result["seeds"][result["representative"]]
     assert seed["overfitting_onset"] and seed["best_epoch"]
@@ -115,9 +117,10 @@ def test_marker_labels_stay_above_the_curves_on_a_phone(page: Page, screenshot: 
 def test_compared_submissions_share_one_scale_per_plot(page: Page, screenshot: Any) -> None:
     """A run of 50 epochs beside one of 8: the same loss axis, the same accuracy axis and the
     same epochs in every column, so that the curves compare by eye."""
+    course = CourseFactory.create(slug="ann-handout")  # a task is reached through its course
     log_in_as_new_student(page)
     erin = User.objects.get(username="erin")
-    task = make_task(course=None, lesson=None)
+    task = make_task(course=course, lesson=None)
     definition = parse_task_definition(DEFINITION)
     ids = []
     for epochs in (50, 8):
