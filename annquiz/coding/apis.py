@@ -1,8 +1,9 @@
 """REST API of coding tasks (``/api/v1/``): thin views over selectors and submitting.
 
 Errors have the shape of the whole API (``annquiz.core.api_errors``): 400 bad input naming the
-field, path or line; 404 no such task or submission; 409 attempts used up or an
-Idempotency-Key reused for another body; 429 too many submissions, with ``Retry-After``.
+field, path or line; 404 no such task or submission; 409 attempts used up, a task still locked
+until a lesson's checkpoint is answered (``annquiz.coding.gating``) or an Idempotency-Key
+reused for another body; 429 too many submissions, with ``Retry-After``.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from annquiz.coding import selectors, submitting
+from annquiz.coding import gating, selectors, submitting
 from annquiz.coding.architecture import architecture_diagram
 from annquiz.coding.serializers import (
     SubmissionInputSerializer,
@@ -74,11 +75,13 @@ class TaskValidateApi(ApiMixin, APIView):
                     "architecture": serializers.JSONField(),
                 },
             ),
-            **error_responses(400, 401, 404, 413, 415),
+            **error_responses(400, 401, 404, 409, 413, 415),
         },
     )
     def post(self, request: Request, slug: str) -> Response:
         task = selectors.task_get_for_user(user=request.user, slug=slug)
+        # Its error messages would tell a locked task's rules.
+        gating.task_require_unlocked(user=request.user, task=task)
         serializer = SubmissionInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         kind, source = serializer.kind_and_text()

@@ -8,13 +8,16 @@ Layout of a catalog directory: one folder per task, named by the task's slug::
     <slug>/broken.py|json          a solution that fails
 
 The front matter holds the task's title, order, summary, course, lesson, max_attempts
-(default 10) and open (default true), plus the judging definition that
+(default 10), open (default true) and opens_after (the key of a question of the course, such
+as a lesson checkpoint, that the task's rules give the answer to: the task opens to a student
+once that question's model answer is earned; optional), plus the judging definition that
 ``training.judging.parse_task_definition`` reads (dataset, dataset_seed, backend, seeds,
 required_passes, checks, limits, constraints). A ``.py`` solution is a Keras snippet read by
 ``training.keras_snippet`` (never run); a ``.json`` one is an architecture spec.
 
 Every problem raises ``CatalogError`` naming the file and the field: ``path: field: reason``.
-Storing the catalog is the ``load_tasks`` management command's job.
+Storing the catalog is the ``load_tasks`` management command's job; it checks what needs the
+course in the database (that ``opens_after`` names one of its questions).
 """
 
 from __future__ import annotations
@@ -61,9 +64,11 @@ TASK_FIELDS: tuple[str, ...] = (
     "lesson",
     "max_attempts",
     "open",
+    "opens_after",
     *TASK_DEFINITION_FIELDS,
 )
 _SLUG_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+_QUESTION_KEY_RE = re.compile(r"[a-z0-9][a-z0-9_-]*")  # as the lessons' question keys
 _SUFFIX_KINDS: dict[str, SolutionKind] = {".py": "keras", ".json": "json"}
 _SOLUTIONS: tuple[str, ...] = ("starter", "reference", "broken")
 
@@ -89,6 +94,7 @@ class TaskFile:
     lesson: str
     max_attempts: int
     is_open: bool
+    opens_after: str  # a question key of the course; "" when open from the start
     statement_markdown: str
     definition_data: Mapping[str, Any]
     definition: TaskDefinition
@@ -175,6 +181,16 @@ def load_task_folder(path: Path) -> TaskFile:
     is_open = data.get("open", True)
     if not isinstance(is_open, bool):
         raise CatalogError(task_md, "open", f"must be true or false, got {is_open!r}")
+    opens_after = data.get("opens_after", "")
+    if "opens_after" in data and not (
+        isinstance(opens_after, str) and _QUESTION_KEY_RE.fullmatch(opens_after)
+    ):
+        raise CatalogError(
+            task_md,
+            "opens_after",
+            f"must be the key of a question of the course, such as 'checkpoint-stock-prices', "
+            f"got {opens_after!r}",
+        )
     definition_data = {k: data[k] for k in TASK_DEFINITION_FIELDS if k in data}
     try:
         json.dumps(definition_data, allow_nan=False)
@@ -205,6 +221,7 @@ def load_task_folder(path: Path) -> TaskFile:
         lesson=_text(task_md, data, "lesson"),
         max_attempts=_int(task_md, data, "max_attempts", default=DEFAULT_MAX_ATTEMPTS),
         is_open=is_open,
+        opens_after=opens_after,
         statement_markdown=statement,
         definition_data=definition_data,
         definition=definition,

@@ -1,7 +1,9 @@
 """Storing the task catalog (``annquiz.coding.catalog`` reads it from files) in the database.
 
 ``task_catalog_load`` creates or updates every task by slug and deactivates tasks no longer in
-the catalog; their submissions are kept. ``manage.py load_tasks`` runs it.
+the catalog; their submissions are kept. A task's ``opens_after`` must name an active question
+of its course, which is therefore loaded first (``CatalogError`` otherwise, and nothing is
+stored). ``manage.py load_tasks`` runs it.
 """
 
 from __future__ import annotations
@@ -12,11 +14,11 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from annquiz.coding.catalog import TaskFile
+from annquiz.coding.catalog import CatalogError, TaskFile
 from annquiz.coding.models import CodingTask
 from annquiz.core.markdown_rendering import render_markdown
 from annquiz.core.static_files import static_prefix
-from annquiz.courses.models import Course, Lesson
+from annquiz.courses.models import Course, Lesson, Question
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,29 @@ class CatalogLoadSummary:
         return "tasks: " + ", ".join(parts)
 
 
+def _check_opens_after(task_file: TaskFile, course: Course | None) -> None:
+    """The question ``opens_after`` names must exist in the task's course: a task whose gate
+    cannot be checked would otherwise be open to everyone, rules and all."""
+    key = task_file.opens_after
+    if not key:
+        return
+    where = f"{task_file.slug}/task.md"
+    if course is None:
+        raise CatalogError(
+            where,
+            "opens_after",
+            f"the task opens after the question {key!r} of the course {task_file.course!r}, "
+            "which is not loaded: run load_course first",
+        )
+    if not Question.objects.active().filter(course=course, key=key).exists():
+        raise CatalogError(
+            where,
+            "opens_after",
+            f"the course {course.slug!r} has no question {key!r}; name the key of one of its "
+            "questions, such as a lesson's checkpoint",
+        )
+
+
 def _task_fields(task_file: TaskFile) -> dict[str, Any]:
     course = Course.objects.filter(slug=task_file.course).first() if task_file.course else None
     lesson = (
@@ -51,6 +76,7 @@ def _task_fields(task_file: TaskFile) -> dict[str, Any]:
         if course is not None and task_file.lesson
         else None
     )
+    _check_opens_after(task_file, course)
     return {
         "title": task_file.title,
         "order": task_file.order,
@@ -71,6 +97,7 @@ def _task_fields(task_file: TaskFile) -> dict[str, Any]:
         "broken_source": task_file.broken_source,
         "max_attempts": task_file.max_attempts,
         "is_open": task_file.is_open,
+        "opens_after": task_file.opens_after,
         "is_active": True,
     }
 
@@ -78,7 +105,8 @@ def _task_fields(task_file: TaskFile) -> dict[str, Any]:
 @transaction.atomic
 def task_catalog_load(*, catalog: list[TaskFile]) -> CatalogLoadSummary:
     """Create or update every task of ``catalog`` by slug; deactivate tasks no longer in it
-    (their submissions are kept). Safe to run any number of times."""
+    (their submissions are kept). Safe to run any number of times; ``CatalogError`` (with
+    nothing stored) when a task's ``opens_after`` names no question of its course."""
     created: list[str] = []
     updated: list[str] = []
     unchanged: list[str] = []

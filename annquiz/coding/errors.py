@@ -45,3 +45,12 @@ class RateLimited(ServiceError):
 class TooManyActive(RateLimited):
     """The student already has the most submissions allowed waiting for or in judging
     (429 with Retry-After)."""
+
+
+class TaskLocked(ServiceError):
+    """The task opens once the student has earned the model answer of a lesson's checkpoint,
+    which its rules give away (409 Conflict, like attempts used up: answering the checkpoint
+    opens it). See ``annquiz.coding.gating``."""
+
+    status_code = 409
+    field = "task"

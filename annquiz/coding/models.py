@@ -64,6 +64,10 @@ class CodingTask(models.Model):
     broken_kind = models.CharField(max_length=8, choices=SourceKind.choices)
     broken_source = models.TextField()
     max_attempts = models.PositiveIntegerField(default=10)
+    # The key of a question of ``course`` (a lesson checkpoint) whose answer the task's rules
+    # give away: a student reads and submits to the task only once that question's model
+    # answer is earned (``annquiz.coding.gating``). Empty: open from the start.
+    opens_after = models.CharField(max_length=100, blank=True)
     is_open = models.BooleanField(
         default=True, help_text="Closed tasks can be read but take no new submissions."
     )

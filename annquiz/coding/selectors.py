@@ -18,6 +18,7 @@ from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.urls import reverse
 
+from annquiz.coding.gating import TaskLock, task_lock_for_user, task_locks_for_user
 from annquiz.coding.models import CodingTask, Submission
 from annquiz.coding.statuses import (
     FINISHED_STATUSES,
@@ -84,19 +85,23 @@ def _max_attempts_by_task(student: AnyUser) -> dict[int, int]:
 
 def task_list_for_user(*, user: AnyUser) -> list[dict[str, Any]]:
     """Every active task of the user's courses as ``task_view`` shows it, with ``user``'s
-    attempts and success."""
+    attempts and success; a locked task (``annquiz.coding.gating``) is listed, marked so."""
     mine = Q(submissions__student_id=user.pk)
-    tasks = _active_tasks_with_attempts(
-        student=user,
-        passed_count=Count("submissions", filter=mine & Q(submissions__status=Status.PASSED)),
+    tasks = list(
+        _active_tasks_with_attempts(
+            student=user,
+            passed_count=Count("submissions", filter=mine & Q(submissions__status=Status.PASSED)),
+        )
     )
     allowed = _max_attempts_by_task(user)
+    locks = task_locks_for_user(user=user, tasks=tasks)
     return [
         task_view(
             task=task,
             attempts_used=getattr(task, "attempts_used"),  # noqa: B009 (an annotation)
             passed=getattr(task, "passed_count") > 0,  # noqa: B009
             max_attempts=allowed.get(task.pk),
+            lock=locks.get(task.pk),
         )
         for task in tasks
     ]
@@ -257,8 +262,9 @@ def task_progress_for_student(*, student: AnyUser) -> list[dict[str, Any]]:
         f"n_{status.value}": Count("submissions", filter=mine & Q(submissions__status=status))
         for status in (*_VERDICT_ORDER, *PENDING_STATUSES)
     }
-    tasks = _active_tasks_with_attempts(student=student, **counted)
+    tasks = list(_active_tasks_with_attempts(student=student, **counted))
     allowed = _max_attempts_by_task(student)
+    locks = task_locks_for_user(user=student, tasks=tasks)
     rows = []
     for task in tasks:
         best = next((s for s in _VERDICT_ORDER if getattr(task, f"n_{s.value}")), None)
@@ -270,6 +276,7 @@ def task_progress_for_student(*, student: AnyUser) -> list[dict[str, Any]]:
                     attempts_used=getattr(task, "attempts_used"),  # noqa: B009 (an annotation)
                     passed=best == Status.PASSED,
                     max_attempts=allowed.get(task.pk),
+                    lock=locks.get(task.pk),
                 ),
                 "best_verdict": best.value if best else None,
                 "best_verdict_label": (
@@ -297,10 +304,16 @@ def section_url(
 
 
 def task_view(
-    *, task: CodingTask, attempts_used: int, passed: bool, max_attempts: int | None = None
+    *,
+    task: CodingTask,
+    attempts_used: int,
+    passed: bool,
+    max_attempts: int | None = None,
+    lock: TaskLock | None = None,
 ) -> dict[str, Any]:
     """What a student reads about a task (API and page): no reference or broken solution.
-    ``max_attempts``: the attempts allowed in the student's course, if not the task's own."""
+    ``max_attempts``: the attempts allowed in the student's course, if not the task's own;
+    ``lock``: why the task is locked for the student (``annquiz.coding.gating``), if it is."""
     return {
         "slug": task.slug,
         "title": task.title,
@@ -310,6 +323,8 @@ def task_view(
         "max_attempts": max_attempts if max_attempts is not None else task.max_attempts,
         "attempts_used": attempts_used,
         "passed": passed,
+        "locked": lock is not None,
+        "lock": lock.as_data() if lock is not None else None,
         "url": reverse("api:task-detail", args=[task.slug]),
         "page_url": reverse("coding:task", args=[task.slug]),
     }
@@ -355,22 +370,32 @@ def task_rules(
 
 def task_detail_view(*, task: CodingTask, student: AnyUser) -> dict[str, Any]:
     """The task page's and ``GET /api/v1/tasks/<slug>/``'s data, in the course (offering)
-    the student works on the task in: its attempts allowed, its lesson links."""
+    the student works on the task in: its attempts allowed, its lesson links. A task locked
+    for the student (``annquiz.coding.gating``) leaves out its statement, data, rules, starter
+    and the sections its checks name: they would give the checkpoint's answer away."""
     submissions = Submission.objects.filter(student_id=student.pk, task=task)
-    definition = task_definition(task)
     offering = task_offering(user=student, task=task)
     course_slug = offering.slug if offering is not None else None
+    lock = task_lock_for_user(user=student, task=task)
     view = task_view(
         task=task,
         attempts_used=submissions.counting_as_attempts().count(),
         passed=submissions.filter(status=Status.PASSED).exists(),
         max_attempts=max_attempts_in(task=task, offering=offering),
+        lock=lock,
     )
     lesson_url = (
         reverse("courses:lesson", args=[course_slug or task.course.slug, task.lesson.slug])
         if task.course is not None and task.lesson is not None
         else None
     )
+    links = {
+        "lesson_url": lesson_url,
+        "submissions_url": reverse("api:task-submissions", args=[task.slug]),
+    }
+    if lock is not None:
+        return {**view, **links, "sections": []}
+    definition = task_definition(task)
     sections = task_sections(task)
     titles = section_titles(task=task, sections=sections)
     return {
@@ -387,8 +412,7 @@ def task_detail_view(*, task: CodingTask, student: AnyUser) -> dict[str, Any]:
         "dataset": load_dataset(definition.dataset, definition.dataset_seed).summary(),
         "rules": task_rules(task, definition, course_slug),
         "starter": {"kind": task.starter_kind, "source": task.starter_source},
-        "lesson_url": lesson_url,
-        "submissions_url": reverse("api:task-submissions", args=[task.slug]),
+        **links,
         "validate_url": reverse("api:task-validate", args=[task.slug]),
     }
 

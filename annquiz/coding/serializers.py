@@ -61,18 +61,29 @@ class TaskSummarySerializer(serializers.Serializer[Any]):
     max_attempts = serializers.IntegerField()
     attempts_used = serializers.IntegerField()
     passed = serializers.BooleanField()
+    locked = serializers.BooleanField(
+        help_text="The task opens once the student has answered a lesson's checkpoint that "
+        "its rules give away; until then it has no statement, rules or starter and takes no "
+        "submissions (409)."
+    )
+    lock = serializers.JSONField(
+        allow_null=True,
+        help_text="While locked: the checkpoint's key, its lesson's title, the lesson page at "
+        "the checkpoint and the reason in words; null when open.",
+    )
     url = serializers.CharField()
     page_url = serializers.CharField()
 
 
 class TaskDetailSerializer(TaskSummarySerializer):
-    statement_html = serializers.CharField()
-    dataset = serializers.JSONField()
-    rules = serializers.JSONField()
-    starter = serializers.JSONField()
+    # Left out while the task is locked (``locked``).
+    statement_html = serializers.CharField(required=False)
+    dataset = serializers.JSONField(required=False)
+    rules = serializers.JSONField(required=False)
+    starter = serializers.JSONField(required=False)
     lesson_url = serializers.CharField(allow_null=True)
     submissions_url = serializers.CharField()
-    validate_url = serializers.CharField()
+    validate_url = serializers.CharField(required=False)
 
 
 class SubmissionSerializer(serializers.Serializer[Any]):

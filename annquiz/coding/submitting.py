@@ -26,6 +26,7 @@ from annquiz.coding.errors import (
     TaskClosed,
     TooManyActive,
 )
+from annquiz.coding.gating import task_require_unlocked
 from annquiz.coding.models import CodingTask, SourceKind, Submission
 from annquiz.coding.queueing import submission_enqueue
 from annquiz.coding.selectors import max_attempts_in, task_definition, task_offering
@@ -203,8 +204,10 @@ def submission_create(
     task's content in), whose settings give the attempts allowed and the deadline after
     which it is marked late; it gets the student's next number for the task.
 
-    Refusals, with nothing stored or queued: ``NotEnrolled`` (404), ``InvalidSubmission``
-    (400), ``TaskClosed`` (400), ``AttemptsExhausted`` (409), ``IdempotencyKeyReused`` (409),
+    Refusals, with nothing stored or queued: ``NotEnrolled`` (404), ``TaskLocked`` (409: the
+    task opens once a lesson's checkpoint is answered, ``annquiz.coding.gating``),
+    ``InvalidSubmission`` (400), ``TaskClosed`` (400), ``AttemptsExhausted`` (409),
+    ``IdempotencyKeyReused`` (409),
     ``TooManyActive`` (429: too many of the student's submissions queued or running) and
     ``RateLimited`` (429).
     A request repeated with the same ``idempotency_key`` returns the first submission; a
@@ -212,6 +215,7 @@ def submission_create(
     earlier submission and its verdict, using no attempt (``identical``).
     """
     course = _offering_of(student, task, offering)
+    task_require_unlocked(user=student, task=task)
     key = _check_idempotency_key(idempotency_key)
     fingerprint = _fingerprint(task, source_kind, source)
     first = _replayed(student, key, fingerprint)

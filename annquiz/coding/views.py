@@ -19,10 +19,10 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_POST
 from rest_framework.exceptions import ValidationError
 
-from annquiz.coding import selectors, submitting
+from annquiz.coding import gating, selectors, submitting
 from annquiz.coding.apis import MAX_SUBMISSION_BODY_BYTES
 from annquiz.coding.architecture import architecture_diagram
-from annquiz.coding.errors import InvalidSubmission
+from annquiz.coding.errors import InvalidSubmission, TaskLocked
 from annquiz.coding.serializers import SubmissionInputSerializer
 
 MIN_COMPARED = 2
@@ -53,8 +53,11 @@ def task_detail(request: HttpRequest, task_slug: str) -> HttpResponse:
 def network_diagram(request: HttpRequest, task_slug: str) -> HttpResponse:
     """The diagram of a network sent as the validate API takes it (``{"spec": …}`` or
     ``{"keras": …}``), as an HTML fragment for the task page's editor; 400 (empty) when it is
-    not a valid network for the task: the validate API says why."""
+    not a valid network for the task: the validate API says why; 409 (empty) while the task
+    is locked for the user (``annquiz.coding.gating``)."""
     task = selectors.task_get_for_user(user=request.user, slug=task_slug)
+    if gating.task_lock_for_user(user=request.user, task=task) is not None:
+        return HttpResponse(status=TaskLocked.status_code)
     if len(request.body) > MAX_SUBMISSION_BODY_BYTES:
         return HttpResponse(status=413)
     try:
@@ -116,8 +119,15 @@ def _compared_ids(raw_ids: list[str]) -> tuple[list[int], str | None]:
 @login_required
 @require_GET
 def submission_compare(request: HttpRequest, task_slug: str) -> HttpResponse:
-    """Two to four of the student's submissions to one task side by side (``?id=1&id=2``)."""
+    """Two to four of the student's submissions to one task side by side (``?id=1&id=2``);
+    409 with the reason while the task is locked for the user (``annquiz.coding.gating``)."""
     task = selectors.task_get_for_user(user=request.user, slug=task_slug)
+    lock = gating.task_lock_for_user(user=request.user, task=task)
+    if lock is not None:
+        context = {"task": task, "submissions": [], "error": lock.reason}
+        return render(
+            request, "coding/submission_compare.html", context, status=TaskLocked.status_code
+        )
     ids, error = _compared_ids(request.GET.getlist("id"))
     if error is not None:
         context = {"task": task, "submissions": [], "error": error}

@@ -11,7 +11,8 @@ from annquiz.coding import submitting
 from annquiz.coding.catalog import DEFAULT_CATALOG_DIRECTORY, TaskFile, load_task_folder
 from annquiz.coding.catalog_sync import task_catalog_load
 from annquiz.coding.models import CodingTask, Submission
-from tests.annquiz.courses.factories import CourseFactory
+from annquiz.courses.models import Course, Lesson, Question, QuestionProgress
+from tests.annquiz.courses.factories import CourseFactory, LessonFactory, QuestionFactory
 from tests.factories import StudentFactory
 
 CATALOG = DEFAULT_CATALOG_DIRECTORY
@@ -21,12 +22,39 @@ def catalog_task(slug: str) -> TaskFile:
     return load_task_folder(CATALOG / slug)
 
 
+def gate_question(task_file: TaskFile) -> Question | None:
+    """The question the task opens after (``opens_after``), made in its lesson when the test
+    did not load the real course, so that the catalog loads."""
+    if not task_file.opens_after:
+        return None
+    course = Course.objects.get(slug=task_file.course)
+    found = Question.objects.filter(course=course, key=task_file.opens_after).first()
+    if found is not None:
+        return found
+    lesson = Lesson.objects.filter(course=course, slug=task_file.lesson).first()
+    if lesson is None:
+        lesson = LessonFactory.create(course=course, slug=task_file.lesson)
+    return QuestionFactory.create(lesson=lesson, key=task_file.opens_after)
+
+
 def store_task(slug: str) -> CodingTask:
     """The catalog's task, in its course's content (an empty ``ann-handout`` with its default
-    offering unless the test loaded the real one)."""
+    offering, and the question the task opens after, unless the test loaded the real one)."""
     CourseFactory.create(slug="ann-handout")
-    task_catalog_load(catalog=[catalog_task(slug)])
+    task_file = catalog_task(slug)
+    gate_question(task_file)
+    task_catalog_load(catalog=[task_file])
     return CodingTask.objects.get(slug=slug)
+
+
+def gate_opened(student: User, task: CodingTask) -> None:
+    """Mark the question ``task`` opens after as solved by ``student`` (for tests about
+    something else than the gate; tests of the gate answer the question)."""
+    if task.opens_after:
+        question = Question.objects.get(course=task.course, key=task.opens_after)
+        QuestionProgress.objects.update_or_create(
+            student=student, question=question, defaults={"attempts_used": 1, "solved": True}
+        )
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from annquiz.coding import judging, submitting
 from annquiz.coding.catalog import TaskFile, load_catalog
 from annquiz.coding.models import CodingTask, Submission
 from annquiz.coding.statuses import JUDGED_STATUSES, Status
-from tests.annquiz.coding.conftest import store_task
+from tests.annquiz.coding.conftest import gate_opened, store_task
 from tests.factories import StudentFactory
 from tests.keras_source import keras_source
 from training.keras_snippet import parse_keras_snippet
@@ -60,8 +60,10 @@ def stored_task(slug: str) -> CodingTask:
 
 
 def submitted_and_judged(task: CodingTask, kind: str, source: str) -> Submission:
+    student = StudentFactory.create()
+    gate_opened(student, task)
     created = submitting.submission_create(
-        student=StudentFactory.create(), task=task, source_kind=kind, source=source
+        student=student, task=task, source_kind=kind, source=source
     )
     assert created.created
     outcome = judging.submission_judge(submission_id=created.submission.pk)

@@ -4,6 +4,11 @@ Tasks are open from the start, next to the lessons whose checkpoints they build 
 student reads about a task (its title, summary, statement and the labels of the checks it is
 judged by) must not hand them a checkpoint's model answer. "States" is the key-phrase test of
 ``courses.content.answer_phrases``, the same one the hints are held to.
+
+A task's *rules* can still imply an answer without stating it: stock-forecast requires a
+SimpleRNN or LSTM layer, small-data allows 7 parameters (one sigmoid unit). Those two open
+only once their checkpoint's answer is earned (``opens_after``, test_task_gate.py), and their
+title and summary, which a locked task still shows, pass this test like every other task's.
 """
 
 from __future__ import annotations

@@ -35,7 +35,7 @@ class Command(BaseCommand):
             raise CommandError(f"{directory}: not a directory")
         try:
             catalog = load_catalog(directory)
+            summary = task_catalog_load(catalog=catalog)
         except CatalogError as exc:
             raise CommandError(str(exc)) from None
-        summary = task_catalog_load(catalog=catalog)
         self.stdout.write(f"task catalog from {directory}: {summary}")
