@@ -379,7 +379,6 @@ def overview_page(offering: Offering, filters: Filters) -> Page:
     )
     # what needs attention
     review = selectors.answers_needing_review(offering)
-    page.facts["review_supported"] = review is not None
     page.add(
         Table(
             "review",
@@ -395,13 +394,9 @@ def overview_page(offering: Offering, filters: Filters) -> Page:
                     a.question.key,
                     response_text(a.response)[:200],
                 )
-                for a in review or []
+                for a in review
             ],
-            empty=(
-                "No answer is flagged for review."
-                if review is not None
-                else "Answers carry no review flag yet: this list fills once they do."
-            ),
+            empty="No answer is flagged for review.",
         )
     )
     page.add(_waiting_table(offering, names))

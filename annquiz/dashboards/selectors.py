@@ -219,14 +219,11 @@ def wrong_answers_of(
     return [(r, d) for r, d in answers.order_by("created_at").values_list("response", "details")]
 
 
-def answers_needing_review(offering: Offering) -> list[Answer] | None:
-    """Answers the grader asked a person to look at (``Answer.needs_review``), newest first;
-    None while answers carry no such flag."""
-    field_names = {f.name for f in Answer._meta.get_fields()}
-    if "needs_review" not in field_names:
-        return None
+def answers_needing_review(offering: Offering) -> list[Answer]:
+    """Answers the grader asked a person to look at (``Answer.needs_review``: a free-text
+    grading of low confidence), newest first."""
     return list(
-        Answer.objects.filter(offering_id=offering.pk, **{"needs_review": True})
+        Answer.objects.filter(offering_id=offering.pk, needs_review=True)
         .select_related("student", "question", "question__lesson")
         .order_by("-created_at")[:50]
     )

@@ -155,3 +155,19 @@ def test_the_course_page_links_its_instructor_to_the_dashboard(
     page = reverse("courses:course", args=[SLUG])
     assert dashboard in _client(instructor).get(page).content.decode()
     assert dashboard not in _client(student.user).get(page).content.decode()
+
+
+def test_the_overview_lists_the_answers_flagged_for_review(
+    course: Offering, instructor: User
+) -> None:
+    client = _client(instructor)
+    url = _urls(course)["overview"] + "?format=csv&table=review"
+    Answer.objects.filter(offering=course).update(needs_review=False)
+    assert list(csv.reader(io.StringIO(client.get(url).content.decode())))[1:] == []
+
+    answer = Answer.objects.filter(offering=course).order_by("pk").first()
+    assert answer is not None
+    Answer.objects.filter(pk=answer.pk).update(needs_review=True)
+
+    rows = list(csv.reader(io.StringIO(client.get(url).content.decode())))[1:]
+    assert [row[2] for row in rows] == [answer.question.key]
