@@ -12,8 +12,10 @@ from typing import TYPE_CHECKING, Any
 from django.contrib.auth.models import User
 from django.core.management import call_command
 
+from annquiz.coding.models import CodingTask
 from annquiz.coding.statuses import Status
 from tests.annquiz.coding.test_views import DEFINITION, handout_spec, make_submission, make_task
+from tests.annquiz.courses.factories import CourseFactory
 from tests.factories import DEFAULT_PASSWORD, StudentFactory
 from training.judging import judge, parse_task_definition
 
@@ -135,9 +137,16 @@ def editor_with_an_invalid_snippet(page: Page) -> None:
     page.wait_for_selector("[data-editor-feedback] .error")
 
 
+def task_in_a_course() -> CodingTask:
+    """A small task of its own course (a task is reached through an offering of its content),
+    made before the student logs in, so that they are enrolled in it."""
+    task: CodingTask = make_task(course=CourseFactory.create(slug="ann-handout"), lesson=None)
+    return task
+
+
 def graded_submission(page: Page) -> None:
+    task = task_in_a_course()
     user = log_in(page)
-    task = make_task(course=None, lesson=None)
     submission = make_submission(
         task=task, student=user, status=Status.FAILED, result=graded_result()
     )
@@ -146,16 +155,16 @@ def graded_submission(page: Page) -> None:
 
 
 def queued_submission(page: Page) -> None:
+    task = task_in_a_course()
     user = log_in(page)
-    task = make_task(course=None, lesson=None)
     submission = make_submission(task=task, student=user, status=Status.QUEUED)
     page.goto(f"/tasks/{task.slug}/submissions/{submission.pk}/")
     page.wait_for_selector("[data-status-text]")
 
 
 def compared_submissions(page: Page) -> None:
+    task = task_in_a_course()
     user = log_in(page)
-    task = make_task(course=None, lesson=None)
     ids = [
         make_submission(task=task, student=user, status=Status.FAILED, result=graded_result()).pk
         for _ in range(2)
@@ -165,8 +174,8 @@ def compared_submissions(page: Page) -> None:
 
 
 def task_with_submissions(page: Page) -> None:
+    task = task_in_a_course()
     user = log_in(page)
-    task = make_task(course=None, lesson=None)
     make_submission(task=task, student=user, status=Status.FAILED, result=graded_result())
     page.goto(f"/tasks/{task.slug}/")
     page.wait_for_selector("[data-diagram] .arch")
