@@ -293,7 +293,7 @@ def demo_course_generate(
     """Create the offering ``slug`` of the loaded content ``content_slug`` with ``students``
     students and their answers and about ``submissions`` submissions; raises ValueError when
     the content is missing or the offering exists."""
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # nosec B311  # demo data from a seed, no secret
     content = Course.objects.filter(slug=content_slug).first()
     if content is None:
         raise ValueError(f"no content {content_slug!r}: run manage.py load_course first")
@@ -309,7 +309,7 @@ def demo_course_generate(
                 username=f"{slug}-{i:03d}",
                 first_name=rng.choice(FIRST_NAMES),
                 last_name=rng.choice(LAST_NAMES),
-                password="!",  # unusable: demo students never log in
+                password="!",  # nosec B106  # an unusable hash: demo students never log in
             )
             for i in range(1, students + 1)
         ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import template
 from django.utils.html import format_html
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 
 from annquiz.dashboards.tables import Cell, Link
 
@@ -14,7 +14,7 @@ register = template.Library()
 @register.filter
 def cell(value: Cell) -> str | SafeString:
     if value is None or value == "":
-        return mark_safe('<span aria-label="none">&ndash;</span>')  # a constant
+        return format_html('<span aria-label="none">{}</span>', "\u2013")
     if isinstance(value, Link):
         return format_html('<a href="{}">{}</a>', value.href, value.text)
     if isinstance(value, float):

@@ -12,7 +12,7 @@ from annquiz.accounts.client_address import client_address
 from tests.factories import DEFAULT_PASSWORD, StudentFactory
 
 if TYPE_CHECKING:
-    from pytest_django.fixtures import SettingsWrapper
+    from pytest_django.fixtures import Settings
 
 PROXY = "10.0.0.9"
 
@@ -32,18 +32,19 @@ PROXY = "10.0.0.9"
     ],
 )
 def test_the_address_is_the_trusted_proxys_entry(
-    settings: SettingsWrapper, proxies: int, forwarded: str | None, expected: str
+    settings: Settings, proxies: int, forwarded: str | None, expected: str
 ) -> None:
     settings.ANNQUIZ_TRUSTED_PROXIES = proxies
-    headers = {} if forwarded is None else {"HTTP_X_FORWARDED_FOR": forwarded}
-    request = RequestFactory().get("/", REMOTE_ADDR=PROXY, **headers)
+    request = RequestFactory().get("/", REMOTE_ADDR=PROXY)
+    if forwarded is not None:
+        request.META["HTTP_X_FORWARDED_FOR"] = forwarded
 
     assert client_address(request) == expected
 
 
 @pytest.mark.django_db
 def test_behind_a_proxy_one_clients_failures_do_not_lock_out_another(
-    settings: SettingsWrapper,
+    settings: Settings,
 ) -> None:
     settings.ANNQUIZ_TRUSTED_PROXIES = 1
     guesser, bystander = StudentFactory.create(), StudentFactory.create()
@@ -69,7 +70,7 @@ def test_behind_a_proxy_one_clients_failures_do_not_lock_out_another(
 
 @pytest.mark.django_db
 def test_without_the_setting_everyone_behind_the_proxy_shares_one_count(
-    settings: SettingsWrapper,
+    settings: Settings,
 ) -> None:
     """Why the setting exists: counted by the proxy's address, the guesser locks out all."""
     settings.ANNQUIZ_TRUSTED_PROXIES = 0
