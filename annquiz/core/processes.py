@@ -129,7 +129,8 @@ def maintenance_worker_command(
     return celery_worker_command(
         concurrency=1,
         queues=MAINTENANCE_QUEUES,
-        hostname=hostname,
+        # Its own node name beside the grading worker's default "celery@<host>" on one machine.
+        hostname=hostname or "maintenance@%h",
         beat_schedule=beat_schedule,
         quiet_cluster=quiet_cluster,
         pool="solo",

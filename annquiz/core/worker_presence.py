@@ -1,10 +1,11 @@
 """Which Celery workers are alive: each worker writes a heartbeat key to Redis, and readers
 (``/healthz``, the grading-queue views) count the keys that have not expired.
 
-A worker's key is ``annquiz:worker:<hostname>``, rewritten every ``HEARTBEAT_SECONDS`` with a
-time to live of three beats, so a worker that is killed (even with SIGKILL) leaves the count
-within three beats. The beat runs in a daemon thread of the worker's main process: a slow or
-absent Redis delays only the heartbeat, never the consumer.
+A worker's key is ``annquiz:worker:<hostname>:<pid>`` (two workers given one node name still
+count apart), rewritten every ``HEARTBEAT_SECONDS`` with a time to live of three beats, so a
+worker that is killed (even with SIGKILL) leaves the count within three beats. The beat runs
+in a daemon thread of the worker's main process: a slow or absent Redis delays only the
+heartbeat, never the consumer.
 """
 
 from __future__ import annotations
@@ -51,11 +52,15 @@ def record_heartbeat(client: redis.Redis, *, hostname: str, queues: tuple[str, .
     value = json.dumps(
         {"hostname": hostname, "pid": os.getpid(), "queues": list(queues), "at": time.time()}
     )
-    client.set(KEY_PREFIX + hostname, value, ex=int(3 * HEARTBEAT_SECONDS))
+    client.set(_key(hostname), value, ex=int(3 * HEARTBEAT_SECONDS))
 
 
 def forget_worker(client: redis.Redis, *, hostname: str) -> None:
-    client.delete(KEY_PREFIX + hostname)
+    client.delete(_key(hostname))
+
+
+def _key(hostname: str) -> str:
+    return f"{KEY_PREFIX}{hostname}:{os.getpid()}"
 
 
 def workers_online() -> list[WorkerPresence] | None:

@@ -31,6 +31,16 @@ def feedback_has_focus(page: Page, question: str) -> str:
     return str(verdict.get_attribute("data-verdict"))
 
 
+def arrow_to(page: Page, group: str, value: str) -> None:
+    """Press ArrowDown in the focused radio group of ``group`` until option ``value`` is the
+    checked and focused one (the arrow keys go round the group)."""
+    for _ in range(page.locator(f"{group} input[type=radio]").count()):
+        page.keyboard.press("ArrowDown")
+        if focus_matches(page, f"{group} input[value={value}]:checked"):
+            return
+    raise AssertionError(f"ArrowDown never reached option {value} of {group}")
+
+
 def test_the_skip_link_is_the_first_tab_stop_and_jumps_past_the_navigation(
     page: Page, screenshot: Any
 ) -> None:
@@ -54,6 +64,7 @@ def test_the_skip_link_is_the_first_tab_stop_and_jumps_past_the_navigation(
 
 
 def test_log_in_by_keyboard(page: Page) -> None:
+    load_catalog()  # a student of the course lands on the course list
     StudentFactory.create(username=STUDENT)
     page.goto("/accounts/login/")
     tab_to(page, "input[name=username]")
@@ -73,18 +84,17 @@ def test_each_question_kind_is_answered_and_its_feedback_reached_by_keyboard(
 
     # Single choice: the arrow keys pick in the radio group, Enter submits.
     page.goto(ARCHITECTURE)
-    tab_to(page, "#question-output-activation-multiclass input[type=radio]")
-    page.keyboard.press("ArrowDown")  # from a (softmax) to b (sigmoid): wrong
-    assert focus_matches(page, "input[value=b]:checked")
+    group = "#question-output-activation-multiclass"
+    tab_to(page, f"{group} input[type=radio]")
+    arrow_to(page, group, "b")  # b (sigmoid): wrong; the options come in the student's order
     page.keyboard.press("Tab")
     assert focus_matches(page, "#question-output-activation-multiclass button[type=submit]")
     page.keyboard.press("Enter")
     assert feedback_has_focus(page, "output-activation-multiclass") == "incorrect"
     screenshot(page, "keyboard-single-choice-wrong", full_page=False)
     # Back with Shift+Tab to the choices, the right one, submitted again.
-    tab_to(page, "#question-output-activation-multiclass input[type=radio]", key="Shift+Tab")
-    page.keyboard.press("ArrowUp")
-    assert focus_matches(page, "input[value=a]:checked")
+    tab_to(page, f"{group} input[type=radio]", key="Shift+Tab")
+    arrow_to(page, group, "a")
     page.keyboard.press("Tab")
     page.keyboard.press("Space")  # a button is pressed by Space too
     page.wait_for_function(
@@ -93,12 +103,15 @@ def test_each_question_kind_is_answered_and_its_feedback_reached_by_keyboard(
     )
     assert feedback_has_focus(page, "output-activation-multiclass") == "correct"
 
-    # Multiple choice: Space ticks each box on the way.
-    tab_to(page, "#question-hyperparameters-pick input[type=checkbox]", key="Shift+Tab")
-    while not focus_matches(page, "#question-hyperparameters-pick input[value=a]"):
+    # Multiple choice: Space ticks each right box on the way.
+    boxes = "#question-hyperparameters-pick input[type=checkbox]"
+    first = page.locator(boxes).first.get_attribute("value")  # the student's order
+    tab_to(page, boxes, key="Shift+Tab")
+    while not focus_matches(page, f"#question-hyperparameters-pick input[value={first}]"):
         page.keyboard.press("Shift+Tab")
-    for _ in "abcde":
-        page.keyboard.press("Space")
+    for value in page.locator(boxes).evaluate_all("(boxes) => boxes.map((b) => b.value)"):
+        if value in "abcde":  # the five hyperparameters; f (the weights) is learned
+            page.keyboard.press("Space")
         page.keyboard.press("Tab")
     tab_to(page, "#question-hyperparameters-pick button[type=submit]")
     page.keyboard.press("Enter")
