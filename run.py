@@ -106,6 +106,9 @@ def pip_install_command(python: Path, requirement: str) -> list[str]:
         "--disable-pip-version-check",
         "--progress-bar",
         "off",
+        # Byte-compiling every installed module (TensorFlow's thousands among them) took
+        # 27 of the 68 s of a first install; Python compiles what it imports, on first import.
+        "--no-compile",
         "-e",
         requirement,
         "-c",
