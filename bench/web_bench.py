@@ -125,6 +125,8 @@ def prepare(*, users: int, lesson_slug: str, out: Path) -> tuple[Path, Path, str
 
     from annquiz.courses import selectors, services
     from annquiz.courses.models import Lesson, Question, QuestionKind
+    from annquiz.enrolment.models import Membership, Role
+    from annquiz.enrolment.services import offering_ensure_default
 
     call_command("migrate", verbosity=0)
     call_command("collectstatic", interactive=False, verbosity=0)
@@ -139,6 +141,11 @@ def prepare(*, users: int, lesson_slug: str, out: Path) -> tuple[Path, Path, str
     students = list(User.objects.filter(username__startswith="bench").order_by("id"))
     Token.objects.bulk_create([Token(user=user, key=Token.generate_key()) for user in students])
     tokens = dict(Token.objects.values_list("user_id", "key"))
+    # Every student has joined the course's default offering, as a class does with its code.
+    offering = offering_ensure_default(course=lesson.course).offering
+    Membership.objects.bulk_create(
+        [Membership(user=user, offering=offering, role=Role.STUDENT) for user in students]
+    )
     expires = timezone.now() + dt.timedelta(days=1)
     store = SessionStore()
     sessions = []
@@ -210,7 +217,12 @@ def profile(*, lesson_path: str, rounds: int = 20) -> dict[str, Any]:
 
     from annquiz.courses.models import Question, QuestionKind
 
+    from annquiz.enrolment.models import Offering, Role
+    from annquiz.enrolment.services import membership_add
+
     student = User.objects.create_user("bench-profile", password="bench-password")
+    offering = Offering.objects.get(slug=lesson_path.split("/")[2])  # /courses/<slug>/…
+    membership_add(user=student, offering=offering, role=Role.STUDENT)
     token = Token.objects.create(user=student)
     client = Client(SERVER_NAME="127.0.0.1")
     client.force_login(student)
