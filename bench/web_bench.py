@@ -445,7 +445,7 @@ def measure(
         cold = load("lesson.lua", [str(users_file), lesson_path, str(wrk_threads)], duration)
         answer_args = [str(users_file), str(questions_file), str(wrk_threads)]
         answer = load("answer.lua", answer_args, duration)
-        floor = load("plain.lua", [], duration, path="/accounts/login/")
+        floor = load("plain.lua", [], duration, path="/")
     finally:
         stop(server)
     return {

@@ -171,21 +171,30 @@ def _attempts_exhausted(question: Question) -> AttemptsExhausted:
     )
 
 
-def _progress_locked(*, student_id: int, question: Question) -> QuestionProgress:
-    """The student's progress row on ``question``, locked (``SELECT ... FOR UPDATE``) until
-    the surrounding transaction ends; created first if missing.
+def _progress_upsert_sql() -> str:
+    table = QuestionProgress._meta.db_table
+    return (
+        f"INSERT INTO {table} (student_id, question_id, attempts_used, best_score, solved) "
+        "VALUES (%s, %s, 0, 0, %s) "
+        "ON CONFLICT (student_id, question_id) "
+        f"DO UPDATE SET attempts_used = {table}.attempts_used "
+        "RETURNING id, student_id, question_id, attempts_used, best_score, solved, "
+        "last_answered_at"
+    )
 
-    A concurrent create of the same row is absorbed by ``ON CONFLICT DO NOTHING`` (which
-    waits for the other transaction), after which the row is read and locked.
+
+def _progress_locked(*, student_id: int, question: Question) -> QuestionProgress:
+    """The student's progress row on ``question``, locked until the surrounding transaction
+    ends; created first if missing.
+
+    One statement does both: ``INSERT ... ON CONFLICT DO UPDATE ... RETURNING``. On
+    PostgreSQL the update of an existing row locks it as ``SELECT ... FOR UPDATE`` would,
+    and a concurrent create of the same row waits for the other transaction, then updates
+    (and locks) the row it made; on SQLite the write itself takes the database's write lock.
+    It is the answer's hottest path: one round trip instead of up to three.
     """
-    rows = QuestionProgress.objects.select_for_update()
-    progress = rows.filter(student_id=student_id, question_id=question.pk).first()
-    if progress is None:
-        QuestionProgress.objects.bulk_create(
-            [QuestionProgress(student_id=student_id, question_id=question.pk)],
-            ignore_conflicts=True,
-        )
-        progress = rows.get(student_id=student_id, question_id=question.pk)
+    rows = QuestionProgress.objects.raw(_progress_upsert_sql(), [student_id, question.pk, False])
+    progress = next(iter(rows))
     progress.question = question
     return progress
 
@@ -219,16 +228,22 @@ def answer_submit(
     ).answer
 
 
-def _offering_of(
+def _work_place(
     *, student: AbstractBaseUser, question: Question, offering: Offering | None
-) -> Offering:
-    """The course the answer belongs to: ``offering`` (the course of the page answered on,
-    which the view checked), or the one the student takes the content in."""
+) -> enrolment.WorkPlace:
+    """The course the answer belongs to, with its deadline of the question's lesson:
+    ``offering`` (the course of the page answered on, which the view checked), or the one
+    the student takes the content in."""
     if offering is None:
-        offering = enrolment.offering_for_content(user=student, course_id=question.course_id)
-    if offering is None or offering.course_id != question.course_id:
+        place = enrolment.work_place_for_content(
+            user=student, course_id=question.course_id, lesson_id=question.lesson_id
+        )
+    else:
+        due_at = enrolment.lesson_due_at(offering_id=offering.pk, lesson_id=question.lesson_id)
+        place = enrolment.WorkPlace(offering, due_at)
+    if place is None or place.offering.course_id != question.course_id:
         raise NotEnrolled(f"no question {question.pk}", field="question")
-    return offering
+    return place
 
 
 def answer_submit_with_progress(
@@ -260,8 +275,7 @@ def answer_submit_with_progress(
     """
     if not question.is_active or not question.lesson.is_active:
         raise QuestionInactive(f"question {question.key!r} is no longer part of the course")
-    course = _offering_of(student=student, question=question, offering=offering)
-    deadline = enrolment.lesson_due_at(offering_id=course.pk, lesson_id=question.lesson_id)
+    place = _work_place(student=student, question=question, offering=offering)
     variant = _variant_for_answer(student=student, question=question, variant_id=variant_id)
 
     def store() -> SubmittedAnswer:
@@ -295,8 +309,8 @@ def answer_submit_with_progress(
             needs_review=result.confidence < settings.ANNQUIZ_REVIEW_CONFIDENCE,
             choice_order=shown,
             attempt_number=progress.attempts_used + 1,
-            offering=course,
-            is_late=deadline is not None and timezone.now() > deadline.due_at,
+            offering=place.offering,
+            is_late=place.lesson_due_at is not None and timezone.now() > place.lesson_due_at,
         )
         progress.attempts_used = answer.attempt_number
         progress.best_score = max(progress.best_score, answer.score)
