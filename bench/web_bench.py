@@ -216,7 +216,6 @@ def profile(*, lesson_path: str, rounds: int = 20) -> dict[str, Any]:
     from rest_framework.authtoken.models import Token
 
     from annquiz.courses.models import Question, QuestionKind
-
     from annquiz.enrolment.models import Offering, Role
     from annquiz.enrolment.services import membership_add
 

@@ -13,7 +13,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from django.db.models import Case, F, IntegerField, OuterRef, QuerySet, Subquery, Value, When
+from django.db.models import (
+    Case,
+    DateTimeField,
+    F,
+    IntegerField,
+    OuterRef,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.http import Http404
 from django.utils import timezone
 
@@ -123,7 +133,13 @@ def work_place_for_content(
     lesson ``lesson_id`` (None without one): what storing an answer needs to know."""
     if not user.is_authenticated or course_id is None:
         return None
-    due_at = LessonDeadline.objects.filter(lesson_id=lesson_id).values("due_at")
+
+    def due_at(offering: OuterRef) -> Subquery | Value:
+        if lesson_id is None:
+            return Value(None, output_field=DateTimeField())
+        deadlines = LessonDeadline.objects.filter(lesson_id=lesson_id, offering_id=offering)
+        return Subquery(deadlines.values("due_at")[:1])
+
     memberships = (
         Membership.objects.filter(user_id=user.pk, offering__course_id=course_id)
         .select_related("offering", "offering__course")
@@ -131,7 +147,7 @@ def work_place_for_content(
             rank=Case(
                 When(role=Role.STUDENT, then=Value(0)), default=1, output_field=IntegerField()
             ),
-            lesson_due_at=Subquery(due_at.filter(offering_id=OuterRef("offering_id"))[:1]),
+            lesson_due_at=due_at(OuterRef("offering_id")),
         )
         .order_by("rank", "offering_id")
     )
@@ -147,7 +163,7 @@ def work_place_for_content(
             rank=Case(
                 When(slug=F("course__slug"), then=Value(0)), default=1, output_field=IntegerField()
             ),
-            lesson_due_at=Subquery(due_at.filter(offering_id=OuterRef("pk"))[:1]),
+            lesson_due_at=due_at(OuterRef("pk")),
         )
         .order_by("rank", "id")
         .first()
