@@ -29,16 +29,19 @@ def judged_submission(
     status: str,
     number: int = 1,
     source: str | None = None,
+    kind: str | None = None,
 ) -> Submission:
-    """A submission of ``source`` (the task's reference) stored as judged with ``status``."""
+    """A submission of ``source`` of ``kind`` (by default the task's reference) stored as
+    judged with ``status``."""
     source = task.reference_source if source is None else source
-    spec = submission_spec_parse(task=task, source_kind=task.reference_kind, source=source)
+    kind = task.reference_kind if kind is None else kind
+    spec = submission_spec_parse(task=task, source_kind=kind, source=source)
     return Submission.objects.create(
         task=task,
         student=student,
         offering=offering,
         number=number,
-        source_kind=task.reference_kind,
+        source_kind=kind,
         source=source,
         spec=spec_to_dict(spec),
         admitted_spec=admitted_spec_record(spec),
