@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.contrib.auth.models import User
@@ -53,7 +54,7 @@ def judged_submission(
 
 
 def judged_run(
-    task: CodingTask, offering: Offering, proposals: dict[Submission, str], **fields: Any
+    task: CodingTask, offering: Offering, proposals: Mapping[Submission, str], **fields: Any
 ) -> RegradeRun:
     """A run whose items are already judged: each submission with its proposed status."""
     run = RegradeRun.objects.create(

@@ -24,7 +24,10 @@ def test_regrades_run_on_their_own_queue_and_their_sweep_on_maintenance() -> Non
     assert routes[tasks.sweep_regrades.name] == {"queue": "maintenance"}
     entry = settings.CELERY_BEAT_SCHEDULE["sweep-regrades"]
     assert entry["task"] == tasks.sweep_regrades.name
-    assert entry["options"]["queue"] == "maintenance"
+    assert entry["options"] == {
+        "queue": "maintenance",
+        "expires": float(settings.ANNQUIZ_SWEEP_INTERVAL),
+    }
     regrade = tasks.regrade_item
     assert regrade.acks_late is True
     assert regrade.reject_on_worker_lost is True
