@@ -230,7 +230,8 @@ def regrade_items_sweep(*, now: datetime | None = None) -> RegradeSweepReport:
     """Send a new message for every regrade item left behind: never sent (the broker was
     down), queued ``ANNQUIZ_GRADE_QUEUED_DEADLINE`` seconds after it was sent, or running
     with no heartbeat for the lease; an item that used every worker attempt ends as "not
-    judged" instead. The claim makes a duplicate message harmless."""
+    judged" instead; a run whose items are all finished is marked ready. The claim makes a
+    duplicate message harmless."""
     now = now or timezone.now()
     deadline = now - timedelta(seconds=settings.ANNQUIZ_GRADE_QUEUED_DEADLINE)
     stuck = (
@@ -250,6 +251,12 @@ def regrade_items_sweep(*, now: datetime | None = None) -> RegradeSweepReport:
             regrade_run_mark_judged(run_id=run_id)
         elif regrade_item_enqueue(item_id=item_id):
             requeued.append(item_id)
+    # A worker that stored the last item's result and died before marking its run.
+    judging = RegradeRun.objects.filter(status=RegradeRunStatus.JUDGING).values_list(
+        "pk", flat=True
+    )
+    for run_id in judging:
+        regrade_run_mark_judged(run_id=run_id)
     if requeued or given_up:
         logger.warning("regrade sweep: re-enqueued %s, gave up on %s", requeued, given_up)
     return RegradeSweepReport(requeued=requeued, given_up=given_up)

@@ -360,3 +360,15 @@ def test_an_apply_that_fails_midway_writes_neither_grades_nor_history(
     assert _grades(submission)[0][0] == Status.PASSED
     run.refresh_from_db()
     assert run.status == RegradeRunStatus.READY
+
+
+def test_the_sweep_marks_ready_a_run_whose_last_worker_died_before_marking_it(
+    task: CodingTask, offering: Offering
+) -> None:
+    submission = judged_submission(task, StudentFactory.create(), offering, status=Status.PASSED)
+    run = judged_run(task, offering, {submission: Status.FAILED}, status=RegradeRunStatus.JUDGING)
+
+    regrade_judging.regrade_items_sweep()
+
+    run.refresh_from_db()
+    assert run.status == RegradeRunStatus.READY and run.judged_at is not None
