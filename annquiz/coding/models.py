@@ -215,10 +215,11 @@ class RegradeRun(models.Model):
         "enrolment.Offering", on_delete=models.PROTECT, related_name="regrade_runs"
     )
     scope = models.CharField(max_length=16, choices=RegradeScope.choices)
-    # The student of a STUDENT scope.
+    # The student of a STUDENT scope (kept empty if that account is deleted: the run stays
+    # for the history of the other grades it may have changed).
     student = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        on_delete=models.CASCADE,
+        on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="+",

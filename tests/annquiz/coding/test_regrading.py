@@ -372,3 +372,29 @@ def test_the_sweep_marks_ready_a_run_whose_last_worker_died_before_marking_it(
 
     run.refresh_from_db()
     assert run.status == RegradeRunStatus.READY and run.judged_at is not None
+
+
+def test_deleting_a_regraded_student_keeps_the_run_and_deletes_their_history(
+    task: CodingTask, offering: Offering, instructor: User
+) -> None:
+    student = StudentFactory.create()
+    submission = judged_submission(task, student, offering, status=Status.PASSED)
+    run = regrade_run_start(
+        task=task,
+        offering=offering,
+        scope=RegradeScope.STUDENT,
+        student_username=student.username,
+        started_by=instructor,
+    )
+    RegradeItem.objects.filter(run=run).update(
+        status=RegradeItemStatus.DONE, new_status=Status.FAILED, new_result={}
+    )
+    RegradeRun.objects.filter(pk=run.pk).update(status=RegradeRunStatus.READY)
+    regrade_run_apply(run_id=run.pk, applied_by=instructor)
+    assert GradeHistory.objects.filter(submission=submission).exists()
+
+    student.delete()
+
+    run.refresh_from_db()
+    assert run.student_id is None
+    assert not GradeHistory.objects.exists()
