@@ -19,7 +19,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET, require_POST
 from rest_framework.exceptions import ValidationError
 
-from annquiz.coding import gating, selectors, submitting
+from annquiz.coding import gating, regrade_selectors, selectors, submitting
 from annquiz.coding.apis import MAX_SUBMISSION_BODY_BYTES
 from annquiz.coding.architecture import architecture_diagram
 from annquiz.coding.errors import InvalidSubmission, TaskLocked
@@ -86,7 +86,15 @@ def submission_detail(request: HttpRequest, task_slug: str, submission_id: int) 
     return render(
         request,
         "coding/submission_detail.html",
-        {"task": submission.task, "submission": view, "heading": heading},
+        {
+            "task": submission.task,
+            "submission": view,
+            "heading": heading,
+            "regraded_at": regrade_selectors.regraded_at(submission=submission),
+            "grade_history": regrade_selectors.grade_history_for_user(
+                user=request.user, submission=submission
+            ),
+        },
     )
 
 

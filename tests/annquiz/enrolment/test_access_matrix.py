@@ -29,7 +29,7 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from annquiz.coding.models import CodingTask, Submission
+from annquiz.coding.models import CodingTask, RegradeRun, Submission
 from annquiz.courses.models import Answer, Lesson, Question
 from annquiz.enrolment.models import Invitation, Membership, Offering, Role
 from tests.annquiz.coding.conftest import store_task
@@ -129,6 +129,14 @@ def _submission(w: World) -> list[Any]:
     return [w.task.slug, w.submission.pk]
 
 
+def _regrade_run(w: World) -> int:
+    """A regrade run of the task in course A, still judging (applying it is a 409)."""
+    run = RegradeRun.objects.create(
+        task=w.task, offering=w.course, scope="all", code_version="test", definition_hash="0"
+    )
+    return run.pk
+
+
 URLS: dict[str, Row] = {
     "home": Row(PUBLIC),
     "healthz": Row(PUBLIC),
@@ -191,9 +199,29 @@ URLS: dict[str, Row] = {
     "dashboards:task": Row(
         TEACHER, lambda w: [*_course(w), w.task.slug], lambda w: ["no-such-course", w.task.slug]
     ),
+    "dashboards:regrade": Row(
+        TEACHER, lambda w: [*_course(w), w.task.slug], lambda w: ["no-such-course", w.task.slug]
+    ),
+    "dashboards:regrade-run": Row(
+        TEACHER,
+        lambda w: [*_course(w), w.task.slug, _regrade_run(w)],
+        lambda w: [*_course(w), w.task.slug, MISSING],
+    ),
+    "dashboards:regrade-apply": Row(
+        TEACHER,
+        lambda w: [*_course(w), w.task.slug, _regrade_run(w)],
+        lambda w: [*_course(w), w.task.slug, MISSING],
+        method="post",
+    ),
 }
 # The same endpoints' writes, which must refuse outsiders before reading the body.
 WRITES: dict[str, Row] = {
+    "dashboards:regrade": Row(
+        TEACHER,
+        lambda w: [*_course(w), w.task.slug],
+        lambda w: ["no-such-course", w.task.slug],
+        method="post",
+    ),
     "api:task-submissions": Row(MEMBER, _task, lambda w: ["no-such-task"], method="post"),
     "api:question-answers": Row(
         MEMBER, lambda w: [w.question.pk], lambda w: [MISSING], method="post"
