@@ -35,8 +35,6 @@ from annquiz.enrolment import selectors as enrolment
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
 
-    from annquiz.enrolment.models import Offering
-
 
 def _draw(*, student_id: int, question: Question) -> QuestionVariant:
     """An unsaved variant of ``question`` for the student: deterministic in (student, key)."""
@@ -213,7 +211,7 @@ def answer_submit(
     question: Question,
     response: object,
     variant_id: int | None = None,
-    offering: Offering | None = None,
+    place: enrolment.WorkPlace | None = None,
 ) -> Answer:
     """Grade ``response`` and store it as the student's next attempt at ``question``.
 
@@ -224,23 +222,20 @@ def answer_submit(
         question=question,
         response=response,
         variant_id=variant_id,
-        offering=offering,
+        place=place,
     ).answer
 
 
 def _work_place(
-    *, student: AbstractBaseUser, question: Question, offering: Offering | None
+    *, student: AbstractBaseUser, question: Question, place: enrolment.WorkPlace | None
 ) -> enrolment.WorkPlace:
     """The course the answer belongs to, with its deadline of the question's lesson:
-    ``offering`` (the course of the page answered on, which the view checked), or the one
-    the student takes the content in."""
-    if offering is None:
+    ``place`` (found by the caller, such as the course of the page answered on), or the
+    offering the student takes the content in."""
+    if place is None:
         place = enrolment.work_place_for_content(
             user=student, course_id=question.course_id, lesson_id=question.lesson_id
         )
-    else:
-        due_at = enrolment.lesson_due_at(offering_id=offering.pk, lesson_id=question.lesson_id)
-        place = enrolment.WorkPlace(offering, due_at)
     if place is None or place.offering.course_id != question.course_id:
         raise NotEnrolled(f"no question {question.pk}", field="question")
     return place
@@ -252,7 +247,7 @@ def answer_submit_with_progress(
     question: Question,
     response: object,
     variant_id: int | None = None,
-    offering: Offering | None = None,
+    place: enrolment.WorkPlace | None = None,
 ) -> SubmittedAnswer:
     """Grade ``response``, store it as the student's next attempt at ``question`` and return
     it with the student's progress on the question after it.
@@ -267,7 +262,7 @@ def answer_submit_with_progress(
     when an error is raised. The answer records the order in which the student was shown the
     question's choices (``choice_order``).
 
-    The answer belongs to ``offering`` (see ``_offering_of``) and is late after the
+    The answer belongs to the offering of ``place`` (see ``_work_place``) and is late after the
     offering's deadline of the lesson.
 
     Raises NotEnrolled, QuestionInactive, InvalidAnswer, VariantMismatch, AttemptsExhausted,
@@ -275,7 +270,7 @@ def answer_submit_with_progress(
     """
     if not question.is_active or not question.lesson.is_active:
         raise QuestionInactive(f"question {question.key!r} is no longer part of the course")
-    place = _work_place(student=student, question=question, offering=offering)
+    place = _work_place(student=student, question=question, place=place)
     variant = _variant_for_answer(student=student, question=question, variant_id=variant_id)
 
     def store() -> SubmittedAnswer:

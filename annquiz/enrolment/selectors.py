@@ -126,29 +126,45 @@ def offering_for_content(*, user: AnyUser, course_id: int | None) -> Offering | 
     return place.offering if place is not None else None
 
 
+def _student_first() -> Case:
+    return Case(When(role=Role.STUDENT, then=Value(0)), default=1, output_field=IntegerField())
+
+
+def member_offering_id(*, user_id: int, course_id: int | OuterRef) -> Subquery:
+    """A subquery: the offering in which the member ``user_id`` works on the content
+    ``course_id`` (as a student if they are one, else the oldest they teach); NULL for a
+    user who is no member of any offering of it."""
+    memberships = (
+        Membership.objects.filter(user_id=user_id, offering__course_id=course_id)
+        .annotate(rank=_student_first())
+        .order_by("rank", "offering_id")
+    )
+    return Subquery(memberships.values("offering_id")[:1])
+
+
+def lesson_due_at_subquery(*, offering_id: OuterRef, lesson_id: int | OuterRef) -> Subquery:
+    """A subquery: the offering's deadline of the lesson (NULL without one)."""
+    deadlines = LessonDeadline.objects.filter(offering_id=offering_id, lesson_id=lesson_id)
+    return Subquery(deadlines.values("due_at")[:1])
+
+
 def work_place_for_content(
     *, user: AnyUser, course_id: int | None, lesson_id: int | None = None
 ) -> WorkPlace | None:
     """``offering_for_content`` and, in the same query, that offering's deadline of the
-    lesson ``lesson_id`` (None without one): what storing an answer needs to know."""
+    lesson ``lesson_id`` (None without one)."""
     if not user.is_authenticated or course_id is None:
         return None
 
     def due_at(offering: OuterRef) -> Subquery | Value:
         if lesson_id is None:
             return Value(None, output_field=DateTimeField())
-        deadlines = LessonDeadline.objects.filter(lesson_id=lesson_id, offering_id=offering)
-        return Subquery(deadlines.values("due_at")[:1])
+        return lesson_due_at_subquery(offering_id=offering, lesson_id=lesson_id)
 
     memberships = (
         Membership.objects.filter(user_id=user.pk, offering__course_id=course_id)
         .select_related("offering", "offering__course")
-        .annotate(
-            rank=Case(
-                When(role=Role.STUDENT, then=Value(0)), default=1, output_field=IntegerField()
-            ),
-            lesson_due_at=due_at(OuterRef("offering_id")),
-        )
+        .annotate(rank=_student_first(), lesson_due_at=due_at(OuterRef("offering_id")))
         .order_by("rank", "offering_id")
     )
     membership = memberships.first()
@@ -169,6 +185,11 @@ def work_place_for_content(
         .first()
     )
     return WorkPlace(offering, offering.lesson_due_at) if offering is not None else None
+
+
+def work_place_in(*, offering: Offering, lesson_id: int) -> WorkPlace:
+    """``offering`` (already checked as the user's) with its deadline of the lesson."""
+    return WorkPlace(offering, lesson_due_at(offering_id=offering.pk, lesson_id=lesson_id))
 
 
 def lesson_due_at(*, offering_id: int, lesson_id: int) -> datetime | None:
