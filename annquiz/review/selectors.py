@@ -70,7 +70,9 @@ def submission_get_for_owner(
     *, user: AnyUser, submission_id: int, course_slug: str | None
 ) -> Submission:
     """The user's own submission (made in the course ``course_slug`` when given); else 404."""
-    submissions = _submissions().filter(pk=submission_id, student_id=user.pk)
+    submissions = _submissions().filter(
+        pk=submission_id, student_id=user.pk, offering__isnull=False
+    )
     if course_slug is not None:
         submissions = submissions.filter(offering__slug=course_slug)
     submission = submissions.first() if user.is_authenticated else None
@@ -107,9 +109,11 @@ def open_dispute_of(
     return Dispute.objects.filter(status=DisputeStatus.OPEN, **target).first()
 
 
-def changes_by_target(*, student_id: int, offering: Offering) -> dict[tuple[str, int], list[Any]]:
+def changes_by_target(
+    *, student_id: int, offering: Offering
+) -> dict[tuple[str, int | None], list[Any]]:
     """A student's decisions in the offering, ``{("answer" | "submission", id): [changes]}``."""
-    grouped: dict[tuple[str, int], list[Any]] = defaultdict(list)
+    grouped: dict[tuple[str, int | None], list[Any]] = defaultdict(list)
     for change in _changes().filter(offering_id=offering.pk, student_id=student_id):
         if change.answer_id is not None:
             grouped[("answer", change.answer_id)].append(change)

@@ -84,6 +84,12 @@ def _resolve(dispute: Dispute | None) -> None:
         dispute.save(update_fields=["status", "resolved_at"])
 
 
+def _offering_id(submission: Submission) -> int:
+    # The selectors reach only submissions made in a course (offering).
+    assert submission.offering_id is not None
+    return submission.offering_id
+
+
 # --- disputes --------------------------------------------------------------------------------
 
 
@@ -116,7 +122,7 @@ def submission_dispute(
         student=student,
         reason=reason,
         submission=submission,
-        offering_id=submission.offering_id,
+        offering_id=_offering_id(submission),
     )
 
 
@@ -185,15 +191,17 @@ def submission_decide(
         if locked.status in PENDING_STATUSES:
             raise NotGradedYet("the submission is still being graded; decide once it is")
         current = SubmissionOverride.objects.select_for_update().filter(submission=locked).first()
+        before_score: float | None
         if current is not None:
             before_score, before_verdict = current.score, current.verdict
         else:
             before_score, before_verdict = automatic_score(locked), automatic_verdict(locked)
-        if score is None and before_score is None:
+        after_score = before_score if score is None else score
+        if after_score is None:
             raise NotGradedYet("the submission has no grade to confirm; override it instead")
         dispute = _open_dispute(submission_id=locked.pk)
         change = GradeChange.objects.create(
-            offering_id=locked.offering_id,
+            offering_id=_offering_id(locked),
             student_id=locked.student_id,
             submission=locked,
             decision=grade.decision,
@@ -201,7 +209,7 @@ def submission_decide(
             before_score=before_score,
             before_verdict=before_verdict,
             before_automatic=not GradeChange.objects.filter(submission_id=locked.pk).exists(),
-            after_score=before_score if score is None else score,
+            after_score=after_score,
             after_verdict=before_verdict if verdict is None else verdict,
             comment=comment,
             dispute=dispute,

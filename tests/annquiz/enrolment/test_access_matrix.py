@@ -13,8 +13,9 @@ URL without a row fails. The readers:
 Audiences: ``PUBLIC`` (anyone), ``ANY_USER`` (anyone logged in), ``MEMBER`` (course A's
 members and staff), ``OWNER`` (the owner, course A's instructor and staff), ``SELF`` (the
 owner alone: disputing one's own grade), ``TEACHER`` (course A's instructor and staff). A
-reader outside the audience gets a 404 exactly like the one for a missing object (the same body, once the
-path is left out), an anonymous reader the log-in page (pages) or 401/403 (API).
+reader outside the audience gets a 404 exactly like the one for a missing object (the same
+body, once the path is left out), an anonymous reader the log-in page (pages) or 401/403
+(API).
 """
 
 from __future__ import annotations
