@@ -30,7 +30,7 @@ from annquiz.dashboards.tables import Link, Table
 from annquiz.dashboards.wrong_answers import common_wrong_answers, response_text
 from annquiz.enrolment.models import Offering
 from annquiz.review import audit as review_audit
-from annquiz.review import selectors as review
+from annquiz.review import selectors as review_selectors
 
 ITEMS_CACHE_SECONDS = 600
 
@@ -394,7 +394,7 @@ def overview_page(offering: Offering, filters: Filters) -> Page:
                         names.get(a.student_id, a.student.get_username()),
                         _url("student", offering, a.student_id),
                     ),
-                    a.question.key,
+                    Link(a.question.key, reverse("review:answer", args=[offering.slug, a.pk])),
                     response_text(a.response)[:200],
                 )
                 for a in review
@@ -556,7 +556,7 @@ def student_page(offering: Offering, student: Any, filters: Filters) -> Page:
         )
     )
     page.facts["answers"] = answers
-    changes = review.changes_by_target(student_id=student.pk, offering=offering)
+    changes = review_selectors.changes_by_target(student_id=student.pk, offering=offering)
     page.facts["answer_rows"] = [
         (a, changes.get(("answer", a.pk), []), reverse("review:answer", args=[offering.slug, a.pk]))
         for a in answers

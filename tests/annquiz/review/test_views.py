@@ -233,3 +233,11 @@ def test_the_api_opens_one_dispute_per_answer(course: Course) -> None:
     status, body = post({"reason": "And again"})
     assert status == 409
     assert Dispute.objects.count() == 1
+
+
+def test_the_submission_page_links_its_own_student_to_the_grade_page(course: Course) -> None:
+    submission = submission_of(course, Status.FAILED)
+    url = reverse("coding:submission", args=[submission.task.slug, submission.pk])
+    grade = reverse("grades:submission", args=[course.offering.slug, submission.pk])
+    assert grade in _client(course.student).get(url).content.decode()
+    assert grade not in _client(course.instructor).get(url).content.decode()
