@@ -8,6 +8,7 @@ import io
 import json
 
 import pytest
+from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
 
@@ -21,9 +22,9 @@ from tests.annquiz.review.conftest import Course, submission_of
 pytestmark = [pytest.mark.django_db, pytest.mark.explicit_enrolment]
 
 
-def _client(user: object) -> Client:
+def _client(user: User) -> Client:
     client = Client()
-    client.force_login(user)  # type: ignore[arg-type]
+    client.force_login(user)
     return client
 
 
