@@ -16,6 +16,7 @@ import json
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 from rest_framework.exceptions import ValidationError
 
@@ -83,6 +84,12 @@ def submission_detail(request: HttpRequest, task_slug: str, submission_id: int) 
         if submission.student_id == request.user.pk
         else f"{submission.student.get_username()}'s {view['ordinal']} submission"
     )
+    # Its own student may read the instructors' decisions on its grade and dispute it.
+    grade_url = (
+        reverse("grades:submission", args=[submission.offering.slug, submission.pk])
+        if submission.student_id == request.user.pk and submission.offering is not None
+        else None
+    )
     return render(
         request,
         "coding/submission_detail.html",
@@ -94,6 +101,7 @@ def submission_detail(request: HttpRequest, task_slug: str, submission_id: int) 
             "grade_history": regrade_selectors.grade_history_for_user(
                 user=request.user, submission=submission
             ),
+            "grade_url": grade_url,
         },
     )
 

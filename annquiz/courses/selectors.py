@@ -146,8 +146,9 @@ class LessonPageVersion:
 
     ``content`` changes when the course (the offering's title or the content), any of its
     lessons (the previous/next links) or any of this lesson's questions is saved;
-    ``student`` changes with each answer the student stores in this lesson (answers are
-    never updated in place, so the latest id suffices).
+    ``student`` changes with each answer the student stores in this lesson (the latest id)
+    and when an instructor overrides the grade of one of them (a hash of their scores and
+    verdicts).
     """
 
     lesson_id: int
@@ -165,7 +166,9 @@ SELECT l.id,
        c.updated_at,
        (SELECT MAX(l2.updated_at) FROM {lesson} l2 WHERE l2.course_id = l.course_id),
        (SELECT MAX(q.updated_at) FROM {question} q WHERE q.lesson_id = l.id),
-       (SELECT MAX(a.id) FROM {answer} a JOIN {question} q2 ON q2.id = a.question_id
+       (SELECT MAX(a.id)::text || ':' || md5(string_agg(a.score::text || a.verdict, ','
+                                                       ORDER BY a.id))
+          FROM {answer} a JOIN {question} q2 ON q2.id = a.question_id
          WHERE a.student_id = %s AND q2.lesson_id = l.id)
   FROM {lesson} l JOIN {course} c ON c.id = l.course_id JOIN {offering} o ON o.course_id = c.id
  WHERE o.slug = %s AND l.slug = %s AND l.is_active

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Count, Max, Q
 from django.utils import timezone
 
 from annquiz.core.database_retry import transaction_retrying_once
@@ -323,3 +324,24 @@ def answer_submit_with_progress(
             f"another answer to question {question.key!r} was stored at the same time; "
             "reload and try again"
         ) from None
+
+
+def question_progress_recompute(*, student_id: int, question_id: int) -> QuestionProgress | None:
+    """Set the student's ``best_score`` and ``solved`` on the question again from all their
+    answers to it, after an answer's grade changed (an instructor's override): the best
+    score of any answer, solved when any answer is correct. Locks the row; call it inside the
+    transaction that changed the grade. None when the student has no progress row."""
+    progress = (
+        QuestionProgress.objects.select_for_update()
+        .filter(student_id=student_id, question_id=question_id)
+        .first()
+    )
+    if progress is None:
+        return None
+    totals = Answer.objects.filter(student_id=student_id, question_id=question_id).aggregate(
+        best=Max("score"), correct=Count("id", filter=Q(verdict=Verdict.CORRECT))
+    )
+    progress.best_score = totals["best"] or 0.0
+    progress.solved = totals["correct"] > 0
+    progress.save(update_fields=["best_score", "solved"])
+    return progress

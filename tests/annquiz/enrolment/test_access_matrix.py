@@ -11,10 +11,11 @@ URL without a row fails. The readers:
 - ``staff``: ``is_staff``, a member of nothing; ``anonymous``.
 
 Audiences: ``PUBLIC`` (anyone), ``ANY_USER`` (anyone logged in), ``MEMBER`` (course A's
-members and staff), ``OWNER`` (the owner, course A's instructor and staff), ``TEACHER``
-(course A's instructor and staff). A reader outside
-the audience gets a 404 exactly like the one for a missing object (the same body, once the
-path is left out), an anonymous reader the log-in page (pages) or 401/403 (API).
+members and staff), ``OWNER`` (the owner, course A's instructor and staff), ``SELF`` (the
+owner alone: disputing one's own grade), ``TEACHER`` (course A's instructor and staff). A
+reader outside the audience gets a 404 exactly like the one for a missing object (the same
+body, once the path is left out), an anonymous reader the log-in page (pages) or 401/403
+(API).
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ from tests.factories import StudentFactory, UserFactory
 pytestmark = [pytest.mark.django_db, pytest.mark.explicit_enrolment]
 
 PUBLIC, ANY_USER, MEMBER, OWNER, TEACHER = "public", "any user", "member", "owner", "teacher"
+SELF = "self"
 READERS = ("owner", "classmate", "outsider", "instructor", "other_instructor", "staff")
 MISSING = 987654
 CSRF_TOKEN = re.compile(rb'name="csrfmiddlewaretoken" value="[^"]*"')
@@ -213,6 +215,27 @@ URLS: dict[str, Row] = {
         lambda w: [*_course(w), w.task.slug, MISSING],
         method="post",
     ),
+    # review: instructors decide on grades; a student disputes their own
+    "review:queue": Row(TEACHER, _course, lambda w: ["no-such-course"]),
+    "review:audit": Row(TEACHER, _course, lambda w: ["no-such-course"]),
+    "review:answer": Row(
+        TEACHER, lambda w: [*_course(w), w.answer.pk], lambda w: ["no-such-course", w.answer.pk]
+    ),
+    "review:submission": Row(
+        TEACHER,
+        lambda w: [*_course(w), w.submission.pk],
+        lambda w: ["no-such-course", w.submission.pk],
+    ),
+    "grades:answer": Row(
+        SELF, lambda w: [*_course(w), w.answer.pk], lambda w: [*_course(w), MISSING]
+    ),
+    "grades:submission": Row(
+        SELF, lambda w: [*_course(w), w.submission.pk], lambda w: [*_course(w), MISSING]
+    ),
+    "api:answer-disputes": Row(SELF, lambda w: [w.answer.pk], lambda w: [MISSING], method="post"),
+    "api:submission-disputes": Row(
+        SELF, lambda w: [w.submission.pk], lambda w: [MISSING], method="post"
+    ),
 }
 # The same endpoints' writes, which must refuse outsiders before reading the body.
 WRITES: dict[str, Row] = {
@@ -225,6 +248,27 @@ WRITES: dict[str, Row] = {
     "api:task-submissions": Row(MEMBER, _task, lambda w: ["no-such-task"], method="post"),
     "api:question-answers": Row(
         MEMBER, lambda w: [w.question.pk], lambda w: [MISSING], method="post"
+    ),
+    "review:answer": Row(
+        TEACHER,
+        lambda w: [*_course(w), w.answer.pk],
+        lambda w: ["no-such-course", w.answer.pk],
+        method="post",
+    ),
+    "review:submission": Row(
+        TEACHER,
+        lambda w: [*_course(w), w.submission.pk],
+        lambda w: ["no-such-course", w.submission.pk],
+        method="post",
+    ),
+    "grades:answer": Row(
+        SELF, lambda w: [*_course(w), w.answer.pk], lambda w: [*_course(w), MISSING], method="post"
+    ),
+    "grades:submission": Row(
+        SELF,
+        lambda w: [*_course(w), w.submission.pk],
+        lambda w: [*_course(w), MISSING],
+        method="post",
     ),
 }
 
@@ -251,6 +295,8 @@ def _allowed(audience: str, reader: str) -> bool:
         return reader in ("owner", "classmate", "instructor", "staff")
     if audience == TEACHER:
         return reader in ("instructor", "staff")
+    if audience == SELF:
+        return reader == "owner"
     return reader in ("owner", "instructor", "staff")
 
 
