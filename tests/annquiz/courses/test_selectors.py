@@ -39,7 +39,7 @@ def test_course_list_counts_active_lessons() -> None:
     course = CourseFactory.create()
     LessonFactory.create(course=course)
     LessonFactory.create(course=course, is_active=False)
-    listed = selectors.course_list_for_user(user=StudentFactory.create()).get(pk=course.pk)
+    listed = selectors.course_list_for_user(user=StudentFactory.create()).get(course=course)
     assert getattr(listed, "lesson_count") == 1  # noqa: B009 (an annotation)
 
 

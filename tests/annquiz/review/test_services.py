@@ -10,6 +10,7 @@ from annquiz.coding.models import Submission
 from annquiz.coding.statuses import Status
 from annquiz.courses import services as courses
 from annquiz.courses.models import Answer, QuestionProgress, Verdict
+from annquiz.enrolment.selectors import WorkPlace
 from annquiz.review import selectors, services
 from annquiz.review.errors import DisputeAlreadyOpen, NotGradedYet, ReviewInvalid
 from annquiz.review.models import Decision, Dispute, DisputeStatus, GradeChange
@@ -32,7 +33,7 @@ def _wrong_answer(course: Course) -> Answer:
         student=course.student,
         question=course.question,
         response={"choice": "a"},
-        offering=course.offering,
+        place=WorkPlace(course.offering, None),
     )
 
 

@@ -15,6 +15,7 @@ from django.urls import reverse
 from annquiz.coding.statuses import Status
 from annquiz.courses import services as courses
 from annquiz.courses.models import Answer, QuestionProgress, Verdict
+from annquiz.enrolment.selectors import WorkPlace
 from annquiz.review.models import Dispute, GradeChange
 from tests.annquiz.courses.factories import AnswerFactory
 from tests.annquiz.review.conftest import Course, submission_of
@@ -111,7 +112,7 @@ def test_a_student_disputes_from_the_grade_page_and_then_sees_the_decision(
         student=course.student,
         question=course.question,
         response={"choice": "a"},
-        offering=course.offering,
+        place=WorkPlace(course.offering, None),
     )
     student = _client(course.student)
     url = reverse("grades:answer", args=[course.offering.slug, answer.pk])
@@ -138,7 +139,7 @@ def test_the_lesson_page_shows_an_overridden_grade_at_once(course: Course) -> No
         student=course.student,
         question=course.question,
         response={"choice": "a"},
-        offering=course.offering,
+        place=WorkPlace(course.offering, None),
     )
     student = _client(course.student)
     lesson = reverse("courses:lesson", args=[course.offering.slug, course.question.lesson.slug])
