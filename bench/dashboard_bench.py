@@ -56,6 +56,7 @@ def main(argv: list[str] | None = None) -> int:
     from django.contrib.auth import get_user_model
     from django.core.cache import cache
     from django.core.management import call_command
+    from django.db import connection
     from django.test import Client
     from django.urls import reverse
 
@@ -69,6 +70,9 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     call_command("generate_demo_course", "--slug", "demo-course", verbosity=0)
     generated = time.perf_counter() - started
+    with connection.cursor() as cursor:
+        # What autovacuum does soon after a bulk load: the planner's statistics of the tables.
+        cursor.execute("ANALYZE")
     slug = "demo-course"
     staff = get_user_model().objects.create_user("bench-staff", is_staff=True)
     client = Client(HTTP_HOST="localhost")
@@ -76,6 +80,11 @@ def main(argv: list[str] | None = None) -> int:
     question = Question.objects.filter(answers__offering__slug=slug).order_by("id").first()
     task = CodingTask.objects.filter(submissions__offering__slug=slug).order_by("id").first()
     student = Answer.objects.filter(offering__slug=slug).values_list("student_id", flat=True)[0]
+    reviewed = (
+        Answer.objects.filter(offering__slug=slug)
+        .order_by("-needs_review", "id")
+        .values_list("pk", flat=True)[0]
+    )
     assert question is not None and task is not None
     pages = {
         "overview": reverse("dashboards:overview", args=[slug]),
@@ -84,6 +93,10 @@ def main(argv: list[str] | None = None) -> int:
         "queue": reverse("dashboards:queue", args=[slug]),
         "student": reverse("dashboards:student", args=[slug, student]),
         "task": reverse("dashboards:task", args=[slug, task.slug]),
+        "regrade": reverse("dashboards:regrade", args=[slug, task.slug]),
+        "review queue": reverse("review:queue", args=[slug]),
+        "review of an answer": reverse("review:answer", args=[slug, reviewed]),
+        "grade audit": reverse("review:audit", args=[slug]),
         "questions, statistics recomputed (cache cleared)": reverse(
             "dashboards:questions", args=[slug]
         ),
