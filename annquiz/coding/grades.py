@@ -11,8 +11,13 @@ them with ``select_related("grade_override")``, so that this costs no query per 
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.db.models import Q
+
 from annquiz.coding.models import Submission
 from annquiz.coding.statuses import JUDGED_STATUSES, Status
+from annquiz.courses.models import Verdict
 
 
 def automatic_score(submission: Submission) -> float | None:
@@ -24,9 +29,39 @@ def automatic_score(submission: Submission) -> float | None:
     return None
 
 
-def submission_score(submission: Submission) -> float | None:
+def grade_override_of(submission: Submission) -> Any | None:
+    """The instructor's override of the submission's grade (``review.SubmissionOverride``:
+    ``score``, ``verdict``, and ``change`` with its comment), or None."""
     # A missing one-to-one row raises an AttributeError subclass: getattr gives None then.
-    override = getattr(submission, "grade_override", None)
+    return getattr(submission, "grade_override", None)
+
+
+def submission_score(submission: Submission) -> float | None:
+    override = grade_override_of(submission)
     if override is not None:
         return float(override.score)
     return automatic_score(submission)
+
+
+def passed_filter(prefix: str = "") -> Q:
+    """The submissions that count as passed, as a filter (``prefix``: the path to the
+    submission, such as ``"submissions__"``): passed by the judge and not overridden, or
+    overridden as correct."""
+    return Q(**{f"{prefix}status": Status.PASSED, f"{prefix}grade_override__isnull": True}) | Q(
+        **{f"{prefix}grade_override__verdict": Verdict.CORRECT}
+    )
+
+
+def status_filter(status: Status, prefix: str = "") -> Q:
+    """The submissions whose grade is ``status``: passed as ``passed_filter`` says; failed
+    when judged so and not overridden, or overridden as anything but correct; any other
+    status only while not overridden."""
+    if status == Status.PASSED:
+        return passed_filter(prefix)
+    judged = Q(**{f"{prefix}status": status, f"{prefix}grade_override__isnull": True})
+    if status == Status.FAILED:
+        overridden = Q(**{f"{prefix}grade_override__isnull": False}) & ~Q(
+            **{f"{prefix}grade_override__verdict": Verdict.CORRECT}
+        )
+        return judged | overridden
+    return judged

@@ -19,6 +19,7 @@ from django.http import Http404
 from django.urls import reverse
 
 from annquiz.coding.gating import TaskLock, task_lock_for_user, task_locks_for_user
+from annquiz.coding.grades import passed_filter, status_filter
 from annquiz.coding.models import CodingTask, Submission
 from annquiz.coding.statuses import (
     FINISHED_STATUSES,
@@ -90,7 +91,7 @@ def task_list_for_user(*, user: AnyUser) -> list[dict[str, Any]]:
     tasks = list(
         _active_tasks_with_attempts(
             student=user,
-            passed_count=Count("submissions", filter=mine & Q(submissions__status=Status.PASSED)),
+            passed_count=Count("submissions", filter=mine & passed_filter("submissions__")),
         )
     )
     allowed = _max_attempts_by_task(user)
@@ -259,7 +260,9 @@ def task_progress_for_student(*, student: AnyUser) -> list[dict[str, Any]]:
     "Being graded" while only a queued or running submission exists). One query."""
     mine = Q(submissions__student_id=student.pk)
     counted = {
-        f"n_{status.value}": Count("submissions", filter=mine & Q(submissions__status=status))
+        f"n_{status.value}": Count(
+            "submissions", filter=mine & status_filter(status, "submissions__")
+        )
         for status in (*_VERDICT_ORDER, *PENDING_STATUSES)
     }
     tasks = list(_active_tasks_with_attempts(student=student, **counted))
@@ -380,7 +383,7 @@ def task_detail_view(*, task: CodingTask, student: AnyUser) -> dict[str, Any]:
     view = task_view(
         task=task,
         attempts_used=submissions.counting_as_attempts().count(),
-        passed=submissions.filter(status=Status.PASSED).exists(),
+        passed=submissions.filter(passed_filter()).exists(),
         max_attempts=max_attempts_in(task=task, offering=offering),
         lock=lock,
     )

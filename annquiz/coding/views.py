@@ -24,6 +24,7 @@ from annquiz.coding import gating, regrade_selectors, selectors, submitting
 from annquiz.coding.apis import MAX_SUBMISSION_BODY_BYTES
 from annquiz.coding.architecture import architecture_diagram
 from annquiz.coding.errors import InvalidSubmission, TaskLocked
+from annquiz.coding.grades import grade_override_of
 from annquiz.coding.serializers import SubmissionInputSerializer
 
 MIN_COMPARED = 2
@@ -102,6 +103,7 @@ def submission_detail(request: HttpRequest, task_slug: str, submission_id: int) 
                 user=request.user, submission=submission
             ),
             "grade_url": grade_url,
+            "grade_override": grade_override_of(submission),
         },
     )
 
