@@ -19,6 +19,9 @@ from annquiz.coding.models import Submission
 from annquiz.coding.statuses import JUDGED_STATUSES, Status
 from annquiz.courses.models import Verdict
 
+# What to ``select_related`` with submissions whose grade is shown, override and comment.
+GRADE_OVERRIDE = ("grade_override", "grade_override__change")
+
 
 def automatic_score(submission: Submission) -> float | None:
     """The grade from the submission's status alone, ignoring any override."""

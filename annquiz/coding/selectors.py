@@ -19,7 +19,13 @@ from django.http import Http404
 from django.urls import reverse
 
 from annquiz.coding.gating import TaskLock, task_lock_for_user, task_locks_for_user
-from annquiz.coding.grades import passed_filter, status_filter
+from annquiz.coding.grades import (
+    GRADE_OVERRIDE,
+    grade_override_of,
+    passed_filter,
+    status_filter,
+    submission_score,
+)
 from annquiz.coding.models import CodingTask, Submission
 from annquiz.coding.statuses import (
     FINISHED_STATUSES,
@@ -121,7 +127,9 @@ def submission_get_for_user(*, user: AnyUser, submission_id: int) -> Submission:
     """A submission its own student, an instructor of its course or staff may read; the 404
     of a missing one for anyone else, so others cannot even learn that it exists."""
     submission = (
-        Submission.objects.select_related("task", "task__course", "student", "offering")
+        Submission.objects.select_related(
+            "task", "task__course", "student", "offering", *GRADE_OVERRIDE
+        )
         .filter(pk=submission_id)
         .first()
     )
@@ -152,7 +160,7 @@ def max_attempts_in(*, task: CodingTask, offering: Offering | None) -> int:
 def submission_list_for_student(*, student: AnyUser, task: CodingTask) -> QuerySet[Submission]:
     """The student's own submissions to ``task``, newest first."""
     return Submission.objects.filter(student_id=student.pk, task=task).select_related(
-        "task", "task__course", "offering"
+        "task", "task__course", "offering", *GRADE_OVERRIDE
     )
 
 
@@ -448,6 +456,15 @@ def _with_sections(
     ]
 
 
+def _grade_view(submission: Submission) -> dict[str, Any]:
+    override = grade_override_of(submission)
+    return {
+        "score": submission_score(submission),
+        "set_by_instructor": override is not None,
+        "comment": override.change.comment if override is not None else "",
+    }
+
+
 def submission_view(
     *, submission: Submission, titles: dict[str, str] | None = None
 ) -> dict[str, Any]:
@@ -479,6 +496,7 @@ def submission_view(
         "task": task.slug,
         "status": submission.status,
         "status_label": Status(submission.status).label,
+        "grade": _grade_view(submission),
         "finished": submission.status in FINISHED_STATUSES,
         "counts_as_attempt": submission.counts_as_attempt,
         "message": submission.message,

@@ -86,6 +86,18 @@ class TaskDetailSerializer(TaskSummarySerializer):
     validate_url = serializers.CharField(required=False)
 
 
+class GradeSerializer(serializers.Serializer[Any]):
+    score = serializers.FloatField(
+        allow_null=True,
+        help_text="The grade, 0 to 1: 1 passed, 0 failed or diverged, or the instructor's "
+        "score; null while pending or when the service failed to grade it.",
+    )
+    set_by_instructor = serializers.BooleanField(
+        help_text="An instructor overrode the automatic grade (``status`` stays the judge's)."
+    )
+    comment = serializers.CharField(allow_blank=True, help_text="The instructor's comment.")
+
+
 class SubmissionSerializer(serializers.Serializer[Any]):
     id = serializers.IntegerField()
     number = serializers.IntegerField(
@@ -98,6 +110,7 @@ class SubmissionSerializer(serializers.Serializer[Any]):
     task = serializers.CharField()
     status = serializers.CharField()
     status_label = serializers.CharField()
+    grade = GradeSerializer()
     finished = serializers.BooleanField()
     counts_as_attempt = serializers.BooleanField()
     message = serializers.CharField(allow_blank=True)

@@ -90,3 +90,23 @@ def test_the_submission_page_shows_the_instructors_grade_and_comment(course: Cou
     ).content.decode()
     assert "Grade set by an instructor: correct, score 1." in page
     assert "Checked by hand." in page
+
+
+def test_the_api_gives_the_grade_with_the_instructors_comment(course: Course) -> None:
+    submission = submission_of(course, status=Status.FAILED)
+    client = Client()
+    client.force_login(course.student)
+    url = reverse("api:submission-detail", args=[submission.pk])
+    assert client.get(url).json()["grade"] == {
+        "score": 0.0,
+        "set_by_instructor": False,
+        "comment": "",
+    }
+    _override(course, submission, Verdict.CORRECT, 1.0)
+    body = client.get(url).json()
+    assert body["status"] == "failed"  # the judge's verdict is kept
+    assert body["grade"] == {
+        "score": 1.0,
+        "set_by_instructor": True,
+        "comment": "Checked by hand.",
+    }
