@@ -182,6 +182,9 @@ URLS: dict[str, Row] = {
     "dashboards:question": Row(
         TEACHER, lambda w: [*_course(w), w.question.key], lambda w: ["no-such-course", "pick"]
     ),
+    "dashboards:question-edit": Row(
+        TEACHER, lambda w: [*_course(w), w.question.key], lambda w: ["no-such-course", "pick"]
+    ),
     "dashboards:queue": Row(TEACHER, _course, lambda w: ["no-such-course"]),
     "dashboards:student": Row(
         TEACHER,
@@ -194,6 +197,12 @@ URLS: dict[str, Row] = {
 }
 # The same endpoints' writes, which must refuse outsiders before reading the body.
 WRITES: dict[str, Row] = {
+    "dashboards:question-edit": Row(
+        TEACHER,
+        lambda w: [*_course(w), w.question.key],
+        lambda w: ["no-such-course", "pick"],
+        method="post",
+    ),
     "api:task-submissions": Row(MEMBER, _task, lambda w: ["no-such-task"], method="post"),
     "api:question-answers": Row(
         MEMBER, lambda w: [w.question.pk], lambda w: [MISSING], method="post"
