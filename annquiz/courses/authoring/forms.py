@@ -269,17 +269,22 @@ class QuestionForms:
 
     def is_valid(self) -> bool:
         valid = all([part.is_valid() for part in self.all()])  # every part, for its errors
-        return valid and self._check_owners()
+        owners_known = self._check_owners()
+        return valid and owners_known
 
     def _check_owners(self) -> bool:
+        """Each claim names a concept or contradiction of the form."""
         if self.claims is None or self.concepts is None or self.contradictions is None:
             return True
-        owners = {row["key"] for row in self.concepts.rows()} | {
-            row["key"] for row in self.contradictions.rows()
+        owners = {
+            form.cleaned_data.get("key")
+            for formset in (self.concepts, self.contradictions)
+            for form in formset.kept_forms()
         }
         valid = True
         for form in self.claims.kept_forms():
-            if form.cleaned_data.get("owner") not in owners:
+            owner = form.cleaned_data.get("owner")
+            if owner and owner not in owners:
                 form.add_error("owner", "no concept or contradiction above has this key")
                 valid = False
         return valid
