@@ -33,7 +33,11 @@ class ExportSummary:
 
 
 class _Dumper(yaml.SafeDumper):
-    """Multi-line text as literal blocks (``|``), as the course files write it."""
+    """YAML as the course files write it: lists indented under their key, multi-line text as
+    literal blocks (``|``), lists of short phrases on one line (``["a", "b"]``)."""
+
+    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
+        super().increase_indent(flow, False)
 
 
 def _text(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
@@ -41,7 +45,13 @@ def _text(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
     return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
 
+def _list(dumper: yaml.SafeDumper, value: list[Any]) -> yaml.SequenceNode:
+    short = all(isinstance(item, str) and len(item) <= 60 and "\n" not in item for item in value)
+    return dumper.represent_sequence("tag:yaml.org,2002:seq", value, flow_style=short)
+
+
 _Dumper.add_representer(str, _text)
+_Dumper.add_representer(list, _list)
 
 
 def _dump(value: Any) -> str:
