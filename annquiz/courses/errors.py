@@ -68,6 +68,18 @@ class QuestionEditInvalid(ServiceError):
         return f"{self.field}: {self.message}" if self.field else self.message
 
 
+class QuestionEditConflict(ServiceError):
+    """The question changed since the edit was opened (409): saving would undo that change
+    unseen. ``current`` is the question's update time now."""
+
+    status_code = 409
+    field = "base"
+
+    def __init__(self, message: str, *, current: str) -> None:
+        super().__init__(message)
+        self.current = current
+
+
 class TableTestFailed(ServiceError):
     """An edit whose rubric grades some test answers otherwise than they expect (422):
     ``failures`` lists each of them and what it got; nothing was stored."""

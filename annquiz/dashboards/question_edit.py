@@ -23,8 +23,8 @@ from annquiz.courses.authoring.content import content_of, markdown_recorded
 from annquiz.courses.authoring.forms import QuestionForms, question_forms
 from annquiz.courses.authoring.preview import Preview, question_preview
 from annquiz.courses.authoring.selectors import offerings_sharing, question_versions
-from annquiz.courses.authoring.services import question_edit
-from annquiz.courses.errors import QuestionEditInvalid, TableTestFailed
+from annquiz.courses.authoring.services import question_base, question_edit
+from annquiz.courses.errors import QuestionEditConflict, QuestionEditInvalid, TableTestFailed
 from annquiz.courses.models import Question
 from annquiz.dashboards import selectors
 from annquiz.enrolment.models import Offering
@@ -79,7 +79,7 @@ def question_edit_page(request: HttpRequest, course_slug: str, key: str) -> Http
     assert isinstance(user, AbstractBaseUser) and user.pk is not None  # login_required
     viewer_id = int(user.pk)
     if request.method == "GET":
-        forms = question_forms(question.kind, stored)
+        forms = question_forms(question.kind, stored, base=question_base(question))
         preview = question_preview(question=question, content=stored, viewer_id=viewer_id)
         return _page(request, offering, question, forms, preview)
 
@@ -104,9 +104,15 @@ def question_edit_page(request: HttpRequest, course_slug: str, key: str) -> Http
         return _fragment(request, offering, question, preview)
     if request.POST.get("action") != "save":
         # A fresh form from the previewed content: its new rows are kept, blank ones added.
-        return _page(request, offering, question, question_forms(question.kind, content), preview)
+        return _page(
+            request,
+            offering,
+            question,
+            question_forms(question.kind, content, base=forms.base),
+            preview,
+        )
     try:
-        version = question_edit(question=question, content=content, author=user)
+        version = question_edit(question=question, content=content, author=user, base=forms.base)
     except TableTestFailed as exc:
         return _page(
             request,
@@ -118,6 +124,14 @@ def question_edit_page(request: HttpRequest, course_slug: str, key: str) -> Http
             error=exc.message,
             failures=exc.failures,
         )
+    except QuestionEditConflict as exc:
+        # The same typed content, now based on the current state: saving again replaces it.
+        data = request.POST.copy()
+        data["question-base"] = exc.current
+        again = question_forms(question.kind, stored, data)
+        again.is_valid()
+        error = page_error(exc, field_labels=FIELD_LABELS)
+        return _page(request, offering, question, again, preview, status=409, error=error.message)
     except QuestionEditInvalid as exc:
         error = page_error(exc, field_labels=FIELD_LABELS)
         return _page(

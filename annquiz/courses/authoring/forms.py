@@ -69,6 +69,9 @@ def _text(rows: int = 4, **kwargs: Any) -> forms.CharField:
 
 
 class QuestionForm(forms.Form):
+    # The question's update time when the form was opened: a save over a newer change is a
+    # conflict (see ``question_edit``).
+    base = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
     prompt = _text(rows=5, label="Prompt", help_text="Markdown, as in the lesson files.")
     explanation = _text(
         required=False, label="Explanation", help_text="Markdown; shown once earned."
@@ -289,6 +292,11 @@ class QuestionForms:
                 valid = False
         return valid
 
+    @property
+    def base(self) -> str:
+        """The update time the edit started from (call after ``is_valid``)."""
+        return str(self.question.cleaned_data.get("base") or "")
+
     def content(self, test_answers: list[dict[str, Any]]) -> QuestionContent:
         """The edited content (call after ``is_valid``); ``test_answers`` are kept as they
         are for a question whose kind has no table in the form."""
@@ -400,10 +408,10 @@ class QuestionForms:
 
 
 def question_forms(
-    kind: str, content: QuestionContent, data: Mapping[str, Any] | None = None
+    kind: str, content: QuestionContent, data: Mapping[str, Any] | None = None, *, base: str = ""
 ) -> QuestionForms:
     """The edit page's forms for a question of ``kind``: bound to ``data`` (a POST) or
-    showing ``content``."""
+    showing ``content``, opened on the question as of ``base`` (its update time)."""
     markdown, config = content.markdown, content.config
     rubric = config.get("rubric", {})
     has_choices = kind in CHOICE_KINDS
@@ -423,6 +431,7 @@ def question_forms(
         for row in _claim_rows(item["key"], item.get("claims", []))
     ]
     initial_question = {
+        "base": base,
         "prompt": markdown.get("prompt", ""),
         "explanation": markdown.get("explanation", ""),
         "model_answer": markdown.get("model_answer", ""),

@@ -10,7 +10,7 @@ from django.utils import timezone
 from annquiz.courses import grading
 from annquiz.courses.authoring.content import QuestionContent, content_render
 from annquiz.courses.authoring.table_test import table_run
-from annquiz.courses.errors import QuestionEditInvalid, TableTestFailed
+from annquiz.courses.errors import QuestionEditConflict, QuestionEditInvalid, TableTestFailed
 from annquiz.courses.models import Question, QuestionVersion
 
 
@@ -29,19 +29,38 @@ def question_content_check(*, question: Question, content: QuestionContent) -> N
 
 
 @transaction.atomic
+def question_base(question: Question) -> str:
+    """What an edit names as the state it started from: the question's update time."""
+    return question.updated_at.isoformat()
+
+
 def question_edit(
-    *, question: Question, content: QuestionContent, author: AbstractBaseUser
+    *,
+    question: Question,
+    content: QuestionContent,
+    author: AbstractBaseUser,
+    base: str = "",
 ) -> QuestionVersion:
     """Store ``content`` as the question's new version: checked first (see
     ``question_content_check``; nothing is written when it fails), then the question's texts,
     config and answer table replaced, marked as edited on the web (``load_course`` keeps it
     while the files differ) and a version recorded with its author.
 
-    The content is shared by every offering of the question's course.
+    The content is shared by every offering of the question's course. ``base`` (from
+    ``question_base`` when the edit was opened) guards against a lost update:
+    ``QuestionEditConflict`` when the question changed since, by another edit or a load.
     """
     question_content_check(question=question, content=content)
     rendered = content_render(content)
     locked = Question.objects.select_for_update().get(pk=question.pk)
+    if base and base != question_base(locked):
+        latest = QuestionVersion.objects.filter(question=locked).select_related("author").first()
+        by = f" (last edit: version {latest.number} by {latest.author})" if latest else ""
+        raise QuestionEditConflict(
+            f"this question changed since you opened it{by}; your text is kept below: check "
+            "the versions and the preview, then save again to replace it",
+            current=question_base(locked),
+        )
     stored = content.as_json()
     locked.prompt_html = rendered.prompt_html
     locked.hints_html = rendered.hints_html

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from annquiz.courses.authoring.content import content_of
 from annquiz.courses.authoring.forms import question_forms
+from annquiz.courses.authoring.services import question_base
 from annquiz.courses.models import Question
 
 
 def edit_form_data(question: Question) -> dict[str, str]:
     data: dict[str, str] = {}
-    forms = question_forms(question.kind, content_of(question))
+    forms = question_forms(question.kind, content_of(question), base=question_base(question))
     for part in forms.all():
         management = getattr(part, "management_form", None)
         if management is not None:

@@ -10,6 +10,8 @@ from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
+from annquiz.courses.authoring.content import content_of
+from annquiz.courses.authoring.services import question_base, question_edit
 from annquiz.courses.models import Lesson, Question, QuestionVersion
 from annquiz.enrolment.models import Membership, Offering, Role
 from tests.annquiz.courses.authoring_forms import edit_form_data, rows
@@ -175,3 +177,23 @@ def test_a_choice_question_edits_its_options(instructor: Client) -> None:
     question.refresh_from_db()
     assert question.config["choices"][0]["text"] == "An edited option"
     assert question.test_answers == []
+
+
+def test_a_save_over_a_newer_edit_is_a_409_keeping_the_typed_text(instructor: Client) -> None:
+    question = Question.objects.get(key="q6-high-loss")
+    data = {**edit_form_data(question), "action": "save"}
+    data["question-prompt"] = "The stale edit"
+    question_edit(question=question, content=content_of(question), author=UserFactory.create())
+    question.refresh_from_db()
+
+    response = instructor.post(_url("q6-high-loss"), data)
+    assert response.status_code == 409
+    body = response.content.decode()
+    assert "This question changed since you opened it (last edit: version 1 by" in body
+    assert "The stale edit" in body  # the typed text is still in the form
+    assert f'value="{question_base(question)}"' in body  # saving again replaces the edit
+    assert QuestionVersion.objects.filter(question=question).count() == 1
+
+    data["question-base"] = question_base(question)
+    assert instructor.post(_url("q6-high-loss"), data).status_code == 302
+    assert QuestionVersion.objects.filter(question=question).count() == 2
