@@ -20,6 +20,7 @@ urlpatterns = [
     path("", include("annquiz.courses.api_urls")),
     path("", include("annquiz.coding.api_urls")),
     path("", include("annquiz.enrolment.api_urls")),
+    path("", include("annquiz.review.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
     # Only paths ending in "/", so that CommonMiddleware still adds a missing slash.

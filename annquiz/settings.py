@@ -110,6 +110,7 @@ INSTALLED_APPS = [
     "annquiz.coding",
     "annquiz.enrolment",
     "annquiz.dashboards",
+    "annquiz.review",
 ]
 
 MIDDLEWARE = [
@@ -379,13 +380,25 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 # The sweeper has a queue of its own ("maintenance"), served by a light worker that runs no
 # judging (annquiz.core.processes.maintenance_worker_command): behind a judging, a sweep
 # would wait for minutes and then expire.
-CELERY_TASK_ROUTES = {"annquiz.coding.sweep_submissions": {"queue": "maintenance"}}
+# Regrades (judging a task's submissions again after its checks changed) have a queue of
+# their own, "regrade", served by a worker of one process that no live judging waits behind
+# (annquiz.core.processes.regrade_worker_command); their sweep runs on "maintenance".
+CELERY_TASK_ROUTES = {
+    "annquiz.coding.sweep_submissions": {"queue": "maintenance"},
+    "annquiz.coding.sweep_regrades": {"queue": "maintenance"},
+    "annquiz.coding.regrade_item": {"queue": "regrade"},
+}
 CELERY_BEAT_SCHEDULE = {
     "sweep-submissions": {
         "task": "annquiz.coding.sweep_submissions",
         "schedule": float(ANNQUIZ_SWEEP_INTERVAL),
         "options": {"queue": "maintenance", "expires": float(ANNQUIZ_SWEEP_INTERVAL)},
-    }
+    },
+    "sweep-regrades": {
+        "task": "annquiz.coding.sweep_regrades",
+        "schedule": float(ANNQUIZ_SWEEP_INTERVAL),
+        "options": {"queue": "maintenance", "expires": float(ANNQUIZ_SWEEP_INTERVAL)},
+    },
 }
 
 LOGGING = {

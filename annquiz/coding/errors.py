@@ -54,3 +54,14 @@ class TaskLocked(ServiceError):
 
     status_code = 409
     field = "task"
+
+
+class InvalidRegrade(ServiceError):
+    """A regrade asked for with a bad scope or student, or with nothing to judge (400)."""
+
+
+class RegradeConflict(ServiceError):
+    """The regrade cannot be done now: another run of the task is judging, or this run is
+    not ready to apply (409 Conflict)."""
+
+    status_code = 409

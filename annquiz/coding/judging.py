@@ -67,11 +67,11 @@ def lease() -> timedelta:
     return timedelta(seconds=settings.ANNQUIZ_GRADE_LEASE_SECONDS)
 
 
-def _worker_identity() -> str:
+def worker_identity() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def _claimer_is_gone(claimed_by: str) -> bool:
+def claimer_is_gone(claimed_by: str) -> bool:
     """True when the claim was made by a process of this host that no longer exists (killed
     mid-judging: its message comes back at once, long before the lease runs out)."""
     host, _, pid = claimed_by.rpartition(":")
@@ -105,7 +105,7 @@ def _claim(
         .update(
             status=Status.RUNNING,
             claim_token=token,
-            claimed_by=_worker_identity(),
+            claimed_by=worker_identity(),
             started_at=now,
             heartbeat_at=now,
             worker_attempts=F("worker_attempts") + 1,
@@ -200,7 +200,7 @@ def _take_over(
     """Claim a running submission whose worker was lost (its lease ran out, or its claimer is
     gone from this host); end it as "error" if it used every worker attempt (an outcome);
     None if its worker is alive."""
-    dead_claim = claim_token if _claimer_is_gone(claimed_by) else None
+    dead_claim = claim_token if claimer_is_gone(claimed_by) else None
     token = _claim(submission_id, now, dead_claim=dead_claim)
     if token is not None:
         return token

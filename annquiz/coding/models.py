@@ -176,3 +176,150 @@ class Submission(models.Model):
     def counts_as_attempt(self) -> bool:
         """Everything but a failure of the service uses up one of the student's attempts."""
         return self.status not in SERVICE_FAILURE_STATUSES
+
+
+class RegradeScope(models.TextChoices):
+    ALL = "all", "Every judged submission"
+    FAILED = "failed", "Failed and diverged submissions only"
+    STUDENT = "student", "One student's judged submissions"
+
+
+class RegradeRunStatus(models.TextChoices):
+    # Its items are being judged again on the "regrade" queue; nobody's grade has changed.
+    JUDGING = "judging", "Judging again"
+    # Every item is judged: the proposed changes wait for the instructor (the dry run).
+    READY = "ready", "Ready to review"
+    # The proposed changes were written to the submissions, each with its history row.
+    APPLIED = "applied", "Applied"
+
+
+class RegradeItemStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    DONE = "done", "Judged"
+    # Not judged again (the service failed, or the network is refused by the task's new
+    # limits): its submission keeps its grade when the run is applied.
+    ERROR = "error", "Not judged"
+
+
+class RegradeRun(models.Model):
+    """Judging a task's submissions in an offering again, after its checks changed.
+
+    Its items are judged on the "regrade" queue and the results stored on the items only, as
+    *proposed* grades: that is the dry run, which changes no student's grade. Applying the
+    run writes each changed grade to its submission with a ``GradeHistory`` row, at once.
+    """
+
+    task = models.ForeignKey(CodingTask, on_delete=models.PROTECT, related_name="regrade_runs")
+    offering = models.ForeignKey(
+        "enrolment.Offering", on_delete=models.PROTECT, related_name="regrade_runs"
+    )
+    scope = models.CharField(max_length=16, choices=RegradeScope.choices)
+    # The student of a STUDENT scope (kept empty if that account is deleted: the run stays
+    # for the history of the other grades it may have changed).
+    student = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    status = models.CharField(
+        max_length=16, choices=RegradeRunStatus.choices, default=RegradeRunStatus.JUDGING
+    )
+    # What judged the items: the code (package version and git commit when known), the
+    # task's definition (a hash of its checks, thresholds, limits and seeds) and its seeds.
+    code_version = models.CharField(max_length=200)
+    definition_hash = models.CharField(max_length=64)
+    seeds = models.JSONField(default=list)
+    created_at = models.DateTimeField(auto_now_add=True)
+    judged_at = models.DateTimeField(null=True, blank=True)
+    applied_at = models.DateTimeField(null=True, blank=True)
+    applied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    # Set when applied: grades written, and items left alone because their submission's
+    # grade had changed since the run judged it.
+    applied_count = models.PositiveIntegerField(default=0)
+    stale_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ("-created_at", "-id")
+        indexes = [
+            models.Index(fields=["task", "offering", "status"], name="coding_regrade_run_task"),
+        ]
+
+    def __str__(self) -> str:
+        return f"regrade {self.pk} of {self.task_id} in {self.offering_id}: {self.status}"
+
+
+class RegradeItem(models.Model):
+    """One submission of a regrade run: its grade when the run started and the proposed one.
+
+    Workers claim an item as they claim a submission (``annquiz.coding.regrade_judging``):
+    a conditional update issues a claim token, and the result is stored only under it.
+    """
+
+    run = models.ForeignKey(RegradeRun, on_delete=models.CASCADE, related_name="items")
+    submission = models.ForeignKey(
+        Submission, on_delete=models.CASCADE, related_name="regrade_items"
+    )
+    status = models.CharField(
+        max_length=16, choices=RegradeItemStatus.choices, default=RegradeItemStatus.QUEUED
+    )
+    old_status = models.CharField(max_length=16, choices=Status.choices)
+    new_status = models.CharField(max_length=16, choices=Status.choices, blank=True)
+    new_result = models.JSONField(null=True, blank=True)
+    # The new verdict's summary, or why the item was not judged.
+    new_message = models.TextField(blank=True)
+    claim_token = models.UUIDField(null=True, blank=True)
+    claimed_by = models.CharField(max_length=300, blank=True)
+    worker_attempts = models.PositiveSmallIntegerField(default=0)
+    message_sent = models.BooleanField(default=False)
+    enqueued_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ("id",)
+        constraints = [
+            models.UniqueConstraint(
+                fields=["run", "submission"], name="coding_regrade_item_unique_submission"
+            )
+        ]
+        indexes = [models.Index(fields=["status"], name="coding_regrade_item_status")]
+
+    def __str__(self) -> str:
+        return f"regrade item {self.pk} of submission {self.submission_id}: {self.status}"
+
+
+class GradeHistory(models.Model):
+    """An earlier grade of a submission, replaced when a regrade run was applied."""
+
+    submission = models.ForeignKey(
+        Submission, on_delete=models.CASCADE, related_name="grade_history"
+    )
+    run = models.ForeignKey(RegradeRun, on_delete=models.PROTECT, related_name="history")
+    old_status = models.CharField(max_length=16, choices=Status.choices)
+    old_message = models.TextField(blank=True)
+    old_result = models.JSONField(null=True, blank=True)
+    new_status = models.CharField(max_length=16, choices=Status.choices)
+    # What judged the new grade (copied from the run, so the row stands on its own).
+    code_version = models.CharField(max_length=200)
+    definition_hash = models.CharField(max_length=64)
+    seeds = models.JSONField(default=list)
+    changed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ("-changed_at", "-id")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["run", "submission"], name="coding_grade_history_unique_run"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"submission {self.submission_id}: {self.old_status} → {self.new_status}"

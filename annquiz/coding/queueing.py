@@ -16,12 +16,18 @@ from django.db.models import F
 from django.utils import timezone
 from kombu.exceptions import ChannelError, KombuError
 
-from annquiz.coding.models import Submission
+from annquiz.coding.models import RegradeItem, Submission
 
 logger = logging.getLogger(__name__)
 
 GRADE_SUBMISSION = "annquiz.coding.grade_submission"
 SWEEP_SUBMISSIONS = "annquiz.coding.sweep_submissions"
+REGRADE_ITEM = "annquiz.coding.regrade_item"
+SWEEP_REGRADES = "annquiz.coding.sweep_regrades"
+
+# Regrades are judged on a queue of their own, served by a worker of their own
+# (annquiz.core.processes.regrade_worker_command), so they never hold up a student's judging.
+REGRADE_QUEUE = "regrade"
 
 # No time limits in a judging message: the worker applies its own settings' limits, not the
 # sending web process's, which Celery would otherwise write into every message.
@@ -55,6 +61,22 @@ def submission_enqueue(*, submission_id: int, queue: str) -> bool:
     Submission.objects.filter(pk=submission_id).update(
         message_sent=True, enqueued_at=timezone.now(), enqueue_count=F("enqueue_count") + 1
     )
+    return True
+
+
+def regrade_item_enqueue(*, item_id: int) -> bool:
+    """Send the judging message of one regrade item to the regrade queue and record whether
+    it was sent; a broker that cannot be reached is logged, and the regrade sweep sends the
+    message later. Returns True when the message was sent."""
+    try:
+        current_app.send_task(
+            REGRADE_ITEM, args=(item_id,), queue=REGRADE_QUEUE, **LIMITS_FROM_THE_WORKER
+        )
+    except BROKER_UNREACHABLE as error:
+        logger.warning("regrade item %s: message not sent (%s)", item_id, error)
+        RegradeItem.objects.filter(pk=item_id).update(message_sent=False)
+        return False
+    RegradeItem.objects.filter(pk=item_id).update(message_sent=True, enqueued_at=timezone.now())
     return True
 
 

@@ -16,10 +16,11 @@ import json
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 from rest_framework.exceptions import ValidationError
 
-from annquiz.coding import gating, selectors, submitting
+from annquiz.coding import gating, regrade_selectors, selectors, submitting
 from annquiz.coding.apis import MAX_SUBMISSION_BODY_BYTES
 from annquiz.coding.architecture import architecture_diagram
 from annquiz.coding.errors import InvalidSubmission, TaskLocked
@@ -83,10 +84,25 @@ def submission_detail(request: HttpRequest, task_slug: str, submission_id: int) 
         if submission.student_id == request.user.pk
         else f"{submission.student.get_username()}'s {view['ordinal']} submission"
     )
+    # Its own student may read the instructors' decisions on its grade and dispute it.
+    grade_url = (
+        reverse("grades:submission", args=[submission.offering.slug, submission.pk])
+        if submission.student_id == request.user.pk and submission.offering is not None
+        else None
+    )
     return render(
         request,
         "coding/submission_detail.html",
-        {"task": submission.task, "submission": view, "heading": heading},
+        {
+            "task": submission.task,
+            "submission": view,
+            "heading": heading,
+            "regraded_at": regrade_selectors.regraded_at(submission=submission),
+            "grade_history": regrade_selectors.grade_history_for_user(
+                user=request.user, submission=submission
+            ),
+            "grade_url": grade_url,
+        },
     )
 
 

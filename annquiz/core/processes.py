@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import subprocess  # nosec B404  # serve's supervisor starts fixed commands, no shell
 import sys
@@ -78,6 +79,11 @@ def redis_server_command(executable: Path, socket_path: Path) -> list[str]:
 # queue); the sweeper to its own queue, served by a light worker that no judging can block.
 WORKER_QUEUES = ("celery", "numpy", "tensorflow")
 MAINTENANCE_QUEUES = ("maintenance",)
+# Regrades judge a task's submissions again; their worker runs apart from the live one.
+REGRADE_QUEUES = ("regrade",)
+# The regrade worker's scheduling priority (nice): below the live judgings', so on a busy
+# machine the operating system gives the live worker the cores first.
+REGRADE_NICENESS = 10
 
 
 def celery_worker_command(
@@ -135,6 +141,18 @@ def maintenance_worker_command(
         quiet_cluster=quiet_cluster,
         pool="solo",
     )
+
+
+def regrade_worker_command(*, hostname: str | None = None) -> list[str]:
+    """The worker of the regrade queue: one process (a prefork pool of one, so the judging
+    time limits apply), at a lower scheduling priority (``nice``, when the system has it)
+    than the live grading worker. A regrade thus takes at most one core, and only what the
+    live judgings leave; its items wait in their own queue, never in front of a student's."""
+    command = celery_worker_command(
+        concurrency=1, queues=REGRADE_QUEUES, hostname=hostname or "regrade@%h"
+    )
+    nice = shutil.which("nice")
+    return [nice, "-n", str(REGRADE_NICENESS), *command] if nice else command
 
 
 def redis_answers(url: str, *, timeout: float = 0.5) -> bool:

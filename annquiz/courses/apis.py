@@ -136,14 +136,15 @@ class QuestionAnswersApi(ApiMixin, GenericAPIView[Any]):
     )
     def post(self, request: Request, question_id: int) -> Response:
         student = student_of(request)
-        question = selectors.question_get_for_user(user=student, question_id=question_id)
+        to_answer = selectors.question_get_to_answer(user=student, question_id=question_id)
         payload = AnswerInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         submitted = services.answer_submit_with_progress(
             student=student,
-            question=question,
+            question=to_answer.question,
             response=payload.validated_data["response"],
             variant_id=payload.validated_data.get("variant"),
+            place=to_answer.place,
         )
         feedback = selectors.feedback_for_answer(
             answer=submitted.answer, progress=submitted.progress

@@ -9,8 +9,9 @@ under a key made of everything it shows:
   offering's title, the content's, its lessons' (the previous/next links) and the lesson's
   questions' update times: saving any of them, as loading the course content does, gives a
   new key;
-- the student (their name is in the layout) and their latest answer in the lesson: each
-  stored answer gives a new key;
+- the student (their name is in the layout), their latest answer in the lesson and the
+  grades of their answers in it: each stored answer, and an instructor's override of a
+  grade, gives a new key;
 - the browser's CSRF secret, since the forms carry tokens made from it (Django's per-view
   cache varies on the cookie for the same reason).
 

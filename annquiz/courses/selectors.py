@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import connection
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from annquiz.courses import grading
@@ -146,8 +146,9 @@ class LessonPageVersion:
 
     ``content`` changes when the course (the offering's title or the content), any of its
     lessons (the previous/next links) or any of this lesson's questions is saved;
-    ``student`` changes with each answer the student stores in this lesson (answers are
-    never updated in place, so the latest id suffices).
+    ``student`` changes with each answer the student stores in this lesson (the latest id)
+    and when an instructor overrides the grade of one of them (a hash of their scores and
+    verdicts).
     """
 
     lesson_id: int
@@ -165,7 +166,9 @@ SELECT l.id,
        c.updated_at,
        (SELECT MAX(l2.updated_at) FROM {lesson} l2 WHERE l2.course_id = l.course_id),
        (SELECT MAX(q.updated_at) FROM {question} q WHERE q.lesson_id = l.id),
-       (SELECT MAX(a.id) FROM {answer} a JOIN {question} q2 ON q2.id = a.question_id
+       (SELECT MAX(a.id)::text || ':' || md5(string_agg(a.score::text || a.verdict, ','
+                                                       ORDER BY a.id))
+          FROM {answer} a JOIN {question} q2 ON q2.id = a.question_id
          WHERE a.student_id = %s AND q2.lesson_id = l.id)
   FROM {lesson} l JOIN {course} c ON c.id = l.course_id JOIN {offering} o ON o.course_id = c.id
  WHERE o.slug = %s AND l.slug = %s AND l.is_active
@@ -222,6 +225,46 @@ def question_get_for_user(*, user: AnyUser, question_id: int) -> Question:
     if question is None:
         raise Http404(f"no question {question_id}")
     return question
+
+
+@dataclass(frozen=True)
+class QuestionToAnswer:
+    """A question and where the user's answer to it belongs (None: to be looked up)."""
+
+    question: Question
+    place: enrolment.WorkPlace | None
+
+
+def question_get_to_answer(*, user: AnyUser, question_id: int) -> QuestionToAnswer:
+    """``question_get_for_user`` and, for a member, in the same query, the offering the
+    answer belongs to with its deadline of the question's lesson: an answer's hottest read.
+
+    Being a member of an offering of the question's content is what makes it readable, so
+    the membership subquery is the permission check too. Staff read every content through
+    no membership: for them the place is left to ``services`` to find.
+    """
+    _require_user(user)
+    if enrolment.is_staff(user) or user.pk is None:
+        return QuestionToAnswer(question_get_for_user(user=user, question_id=question_id), None)
+    question = (
+        Question.objects.active()
+        .select_related("lesson", "course")
+        .defer("lesson__blocks", "course__description_html")
+        .annotate(
+            work_offering_id=enrolment.member_offering_id(
+                user_id=user.pk, course_id=OuterRef("course_id")
+            ),
+            work_lesson_due_at=enrolment.lesson_due_at_subquery(
+                offering_id=OuterRef("work_offering_id"), lesson_id=OuterRef("lesson_id")
+            ),
+        )
+        .filter(pk=question_id, work_offering_id__isnull=False)
+        .first()
+    )
+    if question is None:
+        raise Http404(f"no question {question_id}")
+    offering = Offering(pk=question.work_offering_id, course_id=question.course_id)
+    return QuestionToAnswer(question, enrolment.WorkPlace(offering, question.work_lesson_due_at))
 
 
 def answer_list_for_user(*, user: AnyUser, question: Question) -> QuerySet[Answer]:

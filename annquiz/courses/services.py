@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Count, Max, Q
 from django.utils import timezone
 
 from annquiz.core.database_retry import transaction_retrying_once
@@ -34,8 +35,6 @@ from annquiz.enrolment import selectors as enrolment
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
-
-    from annquiz.enrolment.models import Offering
 
 
 def _draw(*, student_id: int, question: Question) -> QuestionVariant:
@@ -171,21 +170,30 @@ def _attempts_exhausted(question: Question) -> AttemptsExhausted:
     )
 
 
-def _progress_locked(*, student_id: int, question: Question) -> QuestionProgress:
-    """The student's progress row on ``question``, locked (``SELECT ... FOR UPDATE``) until
-    the surrounding transaction ends; created first if missing.
+def _progress_upsert_sql() -> str:
+    table = QuestionProgress._meta.db_table
+    return (
+        f"INSERT INTO {table} (student_id, question_id, attempts_used, best_score, solved) "
+        "VALUES (%s, %s, 0, 0, %s) "
+        "ON CONFLICT (student_id, question_id) "
+        f"DO UPDATE SET attempts_used = {table}.attempts_used "
+        "RETURNING id, student_id, question_id, attempts_used, best_score, solved, "
+        "last_answered_at"
+    )
 
-    A concurrent create of the same row is absorbed by ``ON CONFLICT DO NOTHING`` (which
-    waits for the other transaction), after which the row is read and locked.
+
+def _progress_locked(*, student_id: int, question: Question) -> QuestionProgress:
+    """The student's progress row on ``question``, locked until the surrounding transaction
+    ends; created first if missing.
+
+    One statement does both: ``INSERT ... ON CONFLICT DO UPDATE ... RETURNING``. On
+    PostgreSQL the update of an existing row locks it as ``SELECT ... FOR UPDATE`` would,
+    and a concurrent create of the same row waits for the other transaction, then updates
+    (and locks) the row it made; on SQLite the write itself takes the database's write lock.
+    It is the answer's hottest path: one round trip instead of up to three.
     """
-    rows = QuestionProgress.objects.select_for_update()
-    progress = rows.filter(student_id=student_id, question_id=question.pk).first()
-    if progress is None:
-        QuestionProgress.objects.bulk_create(
-            [QuestionProgress(student_id=student_id, question_id=question.pk)],
-            ignore_conflicts=True,
-        )
-        progress = rows.get(student_id=student_id, question_id=question.pk)
+    rows = QuestionProgress.objects.raw(_progress_upsert_sql(), [student_id, question.pk, False])
+    progress = next(iter(rows))
     progress.question = question
     return progress
 
@@ -204,7 +212,7 @@ def answer_submit(
     question: Question,
     response: object,
     variant_id: int | None = None,
-    offering: Offering | None = None,
+    place: enrolment.WorkPlace | None = None,
 ) -> Answer:
     """Grade ``response`` and store it as the student's next attempt at ``question``.
 
@@ -215,20 +223,23 @@ def answer_submit(
         question=question,
         response=response,
         variant_id=variant_id,
-        offering=offering,
+        place=place,
     ).answer
 
 
-def _offering_of(
-    *, student: AbstractBaseUser, question: Question, offering: Offering | None
-) -> Offering:
-    """The course the answer belongs to: ``offering`` (the course of the page answered on,
-    which the view checked), or the one the student takes the content in."""
-    if offering is None:
-        offering = enrolment.offering_for_content(user=student, course_id=question.course_id)
-    if offering is None or offering.course_id != question.course_id:
+def _work_place(
+    *, student: AbstractBaseUser, question: Question, place: enrolment.WorkPlace | None
+) -> enrolment.WorkPlace:
+    """The course the answer belongs to, with its deadline of the question's lesson:
+    ``place`` (found by the caller, such as the course of the page answered on), or the
+    offering the student takes the content in."""
+    if place is None:
+        place = enrolment.work_place_for_content(
+            user=student, course_id=question.course_id, lesson_id=question.lesson_id
+        )
+    if place is None or place.offering.course_id != question.course_id:
         raise NotEnrolled(f"no question {question.pk}", field="question")
-    return offering
+    return place
 
 
 def answer_submit_with_progress(
@@ -237,7 +248,7 @@ def answer_submit_with_progress(
     question: Question,
     response: object,
     variant_id: int | None = None,
-    offering: Offering | None = None,
+    place: enrolment.WorkPlace | None = None,
 ) -> SubmittedAnswer:
     """Grade ``response``, store it as the student's next attempt at ``question`` and return
     it with the student's progress on the question after it.
@@ -252,7 +263,7 @@ def answer_submit_with_progress(
     when an error is raised. The answer records the order in which the student was shown the
     question's choices (``choice_order``).
 
-    The answer belongs to ``offering`` (see ``_offering_of``) and is late after the
+    The answer belongs to the offering of ``place`` (see ``_work_place``) and is late after the
     offering's deadline of the lesson.
 
     Raises NotEnrolled, QuestionInactive, InvalidAnswer, VariantMismatch, AttemptsExhausted,
@@ -260,8 +271,7 @@ def answer_submit_with_progress(
     """
     if not question.is_active or not question.lesson.is_active:
         raise QuestionInactive(f"question {question.key!r} is no longer part of the course")
-    course = _offering_of(student=student, question=question, offering=offering)
-    deadline = enrolment.lesson_due_at(offering_id=course.pk, lesson_id=question.lesson_id)
+    place = _work_place(student=student, question=question, place=place)
     variant = _variant_for_answer(student=student, question=question, variant_id=variant_id)
 
     def store() -> SubmittedAnswer:
@@ -295,8 +305,8 @@ def answer_submit_with_progress(
             needs_review=result.confidence < settings.ANNQUIZ_REVIEW_CONFIDENCE,
             choice_order=shown,
             attempt_number=progress.attempts_used + 1,
-            offering=course,
-            is_late=deadline is not None and timezone.now() > deadline.due_at,
+            offering=place.offering,
+            is_late=place.lesson_due_at is not None and timezone.now() > place.lesson_due_at,
         )
         progress.attempts_used = answer.attempt_number
         progress.best_score = max(progress.best_score, answer.score)
@@ -314,3 +324,24 @@ def answer_submit_with_progress(
             f"another answer to question {question.key!r} was stored at the same time; "
             "reload and try again"
         ) from None
+
+
+def question_progress_recompute(*, student_id: int, question_id: int) -> QuestionProgress | None:
+    """Set the student's ``best_score`` and ``solved`` on the question again from all their
+    answers to it, after an answer's grade changed (an instructor's override): the best
+    score of any answer, solved when any answer is correct. Locks the row; call it inside the
+    transaction that changed the grade. None when the student has no progress row."""
+    progress = (
+        QuestionProgress.objects.select_for_update()
+        .filter(student_id=student_id, question_id=question_id)
+        .first()
+    )
+    if progress is None:
+        return None
+    totals = Answer.objects.filter(student_id=student_id, question_id=question_id).aggregate(
+        best=Max("score"), correct=Count("id", filter=Q(verdict=Verdict.CORRECT))
+    )
+    progress.best_score = totals["best"] or 0.0
+    progress.solved = totals["correct"] > 0
+    progress.save(update_fields=["best_score", "solved"])
+    return progress

@@ -211,7 +211,7 @@ def answer_create(
             student=student,
             question=question,
             response=response_from_form(public, request.POST),
-            offering=course,
+            place=enrolment.work_place_in(offering=course, lesson_id=question.lesson_id),
         )
     except ServiceError as exc:
         refused = page_error(exc, field_labels=FIELD_LABELS)

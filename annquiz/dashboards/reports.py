@@ -12,6 +12,7 @@ from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
+from annquiz.coding.grades import submission_score
 from annquiz.coding.models import CodingTask
 from annquiz.coding.statuses import Status
 from annquiz.core import worker_presence
@@ -28,6 +29,8 @@ from annquiz.dashboards.item_statistics import (
 from annquiz.dashboards.tables import Link, Table
 from annquiz.dashboards.wrong_answers import common_wrong_answers, response_text
 from annquiz.enrolment.models import Offering
+from annquiz.review import audit as review_audit
+from annquiz.review import selectors as review_selectors
 
 ITEMS_CACHE_SECONDS = 600
 
@@ -391,7 +394,7 @@ def overview_page(offering: Offering, filters: Filters) -> Page:
                         names.get(a.student_id, a.student.get_username()),
                         _url("student", offering, a.student_id),
                     ),
-                    a.question.key,
+                    Link(a.question.key, reverse("review:answer", args=[offering.slug, a.pk])),
                     response_text(a.response)[:200],
                 )
                 for a in review
@@ -553,6 +556,11 @@ def student_page(offering: Offering, student: Any, filters: Filters) -> Page:
         )
     )
     page.facts["answers"] = answers
+    changes = review_selectors.changes_by_target(student_id=student.pk, offering=offering)
+    page.facts["answer_rows"] = [
+        (a, changes.get(("answer", a.pk), []), reverse("review:answer", args=[offering.slug, a.pk]))
+        for a in answers
+    ]
     page.add(
         Table(
             "answers",
@@ -577,17 +585,35 @@ def student_page(offering: Offering, student: Any, filters: Filters) -> Page:
         Table(
             "submissions",
             "Every submission",
-            ("Task", "Number", "When", "Status"),
+            ("Task", "Number", "When", "Status", "Grade", "Review"),
             [
                 (
                     s.task.title,
                     Link(f"#{s.number}", reverse("coding:submission", args=[s.task.slug, s.pk])),
                     _when(s.created_at),
                     s.get_status_display(),
+                    submission_score(s),
+                    Link(
+                        f"Review #{s.number}",
+                        reverse("review:submission", args=[offering.slug, s.pk]),
+                    ),
                 )
                 for s in submissions
             ],
             empty="No submissions yet.",
+        )
+    )
+    page.add(
+        Table(
+            "grade_changes",
+            "Instructors' decisions on this student's grades, oldest first",
+            ("Answer or submission", *review_audit.CHANGE_HEADERS),
+            [
+                (review_audit.item_label(change), *review_audit.change_row(change))
+                for rows in changes.values()
+                for change in rows
+            ],
+            empty="No grade of this student has been confirmed or overridden.",
         )
     )
     return page

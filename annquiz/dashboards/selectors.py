@@ -394,7 +394,7 @@ def loss_histories(
 def student_submissions(*, offering: Offering, student_id: int) -> list[Submission]:
     return list(
         Submission.objects.filter(offering_id=offering.pk, student_id=student_id)
-        .select_related("task")
+        .select_related("task", "grade_override")
         .defer("source", "spec", "admitted_spec", "result", "architecture")
         .order_by("task__order", "task__slug", "number")
     )

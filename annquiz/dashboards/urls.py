@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from annquiz.dashboards import question_edit, views
+from annquiz.dashboards import question_edit, regrade_views, views
 
 app_name = "dashboards"
 
@@ -17,4 +17,15 @@ urlpatterns = [
     path("queue/", views.queue, name="queue"),
     path("students/<int:student_id>/", views.student, name="student"),
     path("tasks/<slug:task_slug>/", views.task, name="task"),
+    path("tasks/<slug:task_slug>/regrade/", regrade_views.regrade, name="regrade"),
+    path(
+        "tasks/<slug:task_slug>/regrade/<int:run_id>/",
+        regrade_views.regrade_run,
+        name="regrade-run",
+    ),
+    path(
+        "tasks/<slug:task_slug>/regrade/<int:run_id>/apply/",
+        regrade_views.regrade_apply,
+        name="regrade-apply",
+    ),
 ]

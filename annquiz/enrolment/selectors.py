@@ -9,10 +9,21 @@ offerings they teach; staff (``is_staff`` or superuser) read everything. Anythin
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from django.db.models import Case, F, IntegerField, QuerySet, Value, When
+from django.db.models import (
+    Case,
+    DateTimeField,
+    F,
+    IntegerField,
+    OuterRef,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 from django.http import Http404
 from django.utils import timezone
 
@@ -94,6 +105,14 @@ def readable_course_ids(*, user: AnyUser) -> QuerySet[Offering, int] | None:
     return offering_list_for_user(user=user).values_list("course_id", flat=True)
 
 
+@dataclass(frozen=True)
+class WorkPlace:
+    """Where a user's work on a content belongs, and the deadline there of one lesson."""
+
+    offering: Offering
+    lesson_due_at: datetime | None
+
+
 def offering_for_content(*, user: AnyUser, course_id: int | None) -> Offering | None:
     """The offering in which ``user`` works on the content ``course_id``: where answers and
     submissions made outside a course's own URL (the task pages, the question API) belong.
@@ -103,38 +122,83 @@ def offering_for_content(*, user: AnyUser, course_id: int | None) -> Offering | 
     member work in the content's default offering (slug = the content's slug), else its
     oldest. None when ``user`` reads the content through no offering.
     """
+    place = work_place_for_content(user=user, course_id=course_id)
+    return place.offering if place is not None else None
+
+
+def _student_first() -> Case:
+    return Case(When(role=Role.STUDENT, then=Value(0)), default=1, output_field=IntegerField())
+
+
+def member_offering_id(*, user_id: int, course_id: int | OuterRef) -> Subquery:
+    """A subquery: the offering in which the member ``user_id`` works on the content
+    ``course_id`` (as a student if they are one, else the oldest they teach); NULL for a
+    user who is no member of any offering of it."""
+    memberships = (
+        Membership.objects.filter(user_id=user_id, offering__course_id=course_id)
+        .annotate(rank=_student_first())
+        .order_by("rank", "offering_id")
+    )
+    return Subquery(memberships.values("offering_id")[:1])
+
+
+def lesson_due_at_subquery(*, offering_id: OuterRef, lesson_id: int | OuterRef) -> Subquery:
+    """A subquery: the offering's deadline of the lesson (NULL without one)."""
+    deadlines = LessonDeadline.objects.filter(offering_id=offering_id, lesson_id=lesson_id)
+    return Subquery(deadlines.values("due_at")[:1])
+
+
+def work_place_for_content(
+    *, user: AnyUser, course_id: int | None, lesson_id: int | None = None
+) -> WorkPlace | None:
+    """``offering_for_content`` and, in the same query, that offering's deadline of the
+    lesson ``lesson_id`` (None without one)."""
     if not user.is_authenticated or course_id is None:
         return None
+
+    def due_at(offering: OuterRef) -> Subquery | Value:
+        if lesson_id is None:
+            return Value(None, output_field=DateTimeField())
+        return lesson_due_at_subquery(offering_id=offering, lesson_id=lesson_id)
+
     memberships = (
         Membership.objects.filter(user_id=user.pk, offering__course_id=course_id)
         .select_related("offering", "offering__course")
-        .annotate(
-            rank=Case(
-                When(role=Role.STUDENT, then=Value(0)), default=1, output_field=IntegerField()
-            )
-        )
+        .annotate(rank=_student_first(), lesson_due_at=due_at(OuterRef("offering_id")))
         .order_by("rank", "offering_id")
     )
     membership = memberships.first()
     if membership is not None:
-        return membership.offering
+        return WorkPlace(membership.offering, membership.lesson_due_at)
     if not is_staff(user):
         return None
-    return (
+    offering = (
         Offering.objects.filter(course_id=course_id)
         .select_related("course")
         .annotate(
             rank=Case(
                 When(slug=F("course__slug"), then=Value(0)), default=1, output_field=IntegerField()
-            )
+            ),
+            lesson_due_at=due_at(OuterRef("pk")),
         )
         .order_by("rank", "id")
         .first()
     )
+    return WorkPlace(offering, offering.lesson_due_at) if offering is not None else None
 
 
-def lesson_due_at(*, offering_id: int, lesson_id: int) -> LessonDeadline | None:
-    return LessonDeadline.objects.filter(offering_id=offering_id, lesson_id=lesson_id).first()
+def work_place_in(*, offering: Offering, lesson_id: int) -> WorkPlace:
+    """``offering`` (already checked as the user's) with its deadline of the lesson."""
+    return WorkPlace(offering, lesson_due_at(offering_id=offering.pk, lesson_id=lesson_id))
+
+
+def lesson_due_at(*, offering_id: int, lesson_id: int) -> datetime | None:
+    """The offering's deadline of the lesson, if it set one."""
+    return (
+        LessonDeadline.objects.filter(offering_id=offering_id, lesson_id=lesson_id)
+        .values_list("due_at", flat=True)
+        .first()
+    )
 
 
 def task_settings_of(*, offering_id: int | None, task_id: int) -> TaskSettings | None:

@@ -13,6 +13,26 @@ def test_task_names_are_pinned() -> None:
     assert tasks.grade_submission.name == "annquiz.coding.grade_submission"
     assert tasks.sweep_submissions.name == "annquiz.coding.sweep_submissions"
     assert {"annquiz.coding.grade_submission", "annquiz.coding.sweep_submissions"} <= set(app.tasks)
+    assert tasks.regrade_item.name == "annquiz.coding.regrade_item"
+    assert tasks.sweep_regrades.name == "annquiz.coding.sweep_regrades"
+    assert {"annquiz.coding.regrade_item", "annquiz.coding.sweep_regrades"} <= set(app.tasks)
+
+
+def test_regrades_run_on_their_own_queue_and_their_sweep_on_maintenance() -> None:
+    routes = settings.CELERY_TASK_ROUTES
+    assert routes[tasks.regrade_item.name] == {"queue": "regrade"}
+    assert routes[tasks.sweep_regrades.name] == {"queue": "maintenance"}
+    entry = settings.CELERY_BEAT_SCHEDULE["sweep-regrades"]
+    assert entry["task"] == tasks.sweep_regrades.name
+    assert entry["options"] == {
+        "queue": "maintenance",
+        "expires": float(settings.ANNQUIZ_SWEEP_INTERVAL),
+    }
+    regrade = tasks.regrade_item
+    assert regrade.acks_late is True
+    assert regrade.reject_on_worker_lost is True
+    assert regrade.soft_time_limit == settings.ANNQUIZ_GRADE_SOFT_TIME_LIMIT
+    assert regrade.time_limit == settings.ANNQUIZ_GRADE_HARD_TIME_LIMIT
 
 
 def test_grading_is_acknowledged_late_and_bounded_in_time() -> None:

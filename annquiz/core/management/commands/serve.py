@@ -3,7 +3,8 @@
 Prepares the database and static files, loads the course, creates the demo users, then runs
 the broker (an embedded Redis on a unix socket when ``REDIS_URL`` is unset), the Celery worker
 that judges submissions, a light Celery worker with the beat that runs the sweeper on its own
-queue (so no judging can hold it up), and gunicorn, each in its own process group. SIGINT or
+queue (so no judging can hold it up), a one-process worker of the regrade queue at a lower
+priority, and gunicorn, each in its own process group. SIGINT or
 SIGTERM stops them all and exits 0. Once the service is up, a child that dies on its own is
 restarted, with a growing delay if it keeps dying (``processes.RestartPolicy``), and the others
 keep serving; a child that dies during start-up stops the rest and exits non-zero naming it.
@@ -38,6 +39,7 @@ from annquiz.core.processes import (
     redact_url,
     redis_answers,
     redis_server_command,
+    regrade_worker_command,
     wait_until,
 )
 from annquiz.core.services import DemoUser, demo_password, demo_users_ensure
@@ -195,6 +197,9 @@ class Command(BaseCommand):
                 beat_schedule=Path(settings.VAR_DIR) / "celerybeat-schedule",
             ),
         )
+        # Regrades judge on their own queue, with one process below the live worker's
+        # priority: an instructor's regrade never slows a student's judging.
+        supervisor.start("celery regrade worker", regrade_worker_command())
         web = supervisor.start(
             "gunicorn",
             [
