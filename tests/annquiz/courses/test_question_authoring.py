@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.core.management import call_command
+from django.test import Client
+from django.urls import reverse
 
 from annquiz.courses.authoring.content import QuestionContent, content_of
 from annquiz.courses.authoring.forms import question_forms
@@ -254,3 +256,13 @@ def test_export_with_nothing_edited_writes_nothing(course_copy: Path) -> None:
     call_command("export_course", str(course_copy), stdout=out)
     assert "no question edited on the web" in out.getvalue()
     assert {p: p.read_bytes() for p in course_copy.rglob("*") if p.is_file()} == before
+
+
+def test_the_versions_are_listed_read_only_in_the_admin(course_copy: Path) -> None:
+    question = Question.objects.get(key="q6-high-loss")
+    question_edit(question=question, content=content_of(question), author=UserFactory.create())
+    client = Client()
+    client.force_login(UserFactory.create(is_staff=True, is_superuser=True))
+    listing = client.get(reverse("admin:courses_questionversion_changelist"))
+    assert listing.status_code == 200 and "q6-high-loss" in listing.content.decode()
+    assert client.get(reverse("admin:courses_questionversion_add")).status_code == 403
