@@ -9,7 +9,7 @@ Run from the repository root (no database, no network)::
 One command, in one fresh process:
 
 1. loads the course (``fixtures/course``), the answer tables
-   (``tests/annquiz/courses/grading/answer_tables/*.yaml``) and the adversarial answers
+   (``fixtures/course/answer_tables/*.yaml``) and the adversarial answers
    (``tests/annquiz/courses/grading/adversarial_answers.yaml``);
 2. grades every table answer once, cold (the first grading of each question parses its
    rubric and fills the per-word caches), then ``--rounds`` more times warm, timing each
@@ -52,7 +52,7 @@ TARGET_P99_MS = 50.0
 def load_cases() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """The table answers and the adversarial answers, each as {question, text, choice, expect}."""
     tables: list[dict[str, Any]] = []
-    for path in sorted((GRADING_TESTS / "answer_tables").glob("*.yaml")):
+    for path in sorted((ROOT / "fixtures" / "course" / "answer_tables").glob("*.yaml")):
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
         for entry in data["cases"]:
             tables.append(
@@ -159,7 +159,7 @@ def main() -> None:
         "machine may be shared, which slows every figure alike).",
         "",
         f"Answers: the {len(tables)} answers of the answer tables "
-        "(`tests/annquiz/courses/grading/answer_tables/`), graded with the course's own rubrics "
+        "(`fixtures/course/answer_tables/`), graded with the course's own rubrics "
         f"by `annquiz.courses.grading.grade` in one process on the CPU; {args.rounds} warm "
         f"rounds after a cold one. The adversarial set: {len(adversarial)} answers "
         "(`tests/annquiz/courses/grading/adversarial_answers.yaml`).",

@@ -17,6 +17,7 @@ from annquiz.courses.models import (
     Question,
     QuestionProgress,
     QuestionVariant,
+    QuestionVersion,
 )
 
 
@@ -152,3 +153,13 @@ class QuestionVariantAdmin(ReadOnlyAdmin):
     list_display = ("student", "question", "seed", "created")
     search_fields = ("student__username", "question__key")
     list_select_related = ("student", "question")
+
+
+@admin.register(QuestionVersion)
+class QuestionVersionAdmin(ReadOnlyAdmin):
+    """The edits of questions made on the dashboards' edit page: who, when, what."""
+
+    list_display = ("question", "number", "author", "created_at")
+    list_filter = ("question__course",)
+    search_fields = ("question__key", "author__username")
+    list_select_related = ("question", "author")

@@ -19,6 +19,16 @@ from annquiz.enrolment.services import offering_ensure_default
 
 CONTENT_KINDS = ("courses", "lessons", "questions")
 CONTENT_OUTCOMES = ("created", "updated", "unchanged", "deactivated")
+#: The fields an edit on the web changes; the rest of a question comes from the files only.
+WEB_EDITED_FIELDS = (
+    "prompt_html",
+    "hints_html",
+    "explanation_html",
+    "model_answer_html",
+    "config",
+    "markdown",
+    "test_answers",
+)
 
 
 @dataclass
@@ -28,6 +38,10 @@ class LoadSummary:
     counts: dict[str, dict[str, int]] = field(
         default_factory=lambda: {kind: dict.fromkeys(CONTENT_OUTCOMES, 0) for kind in CONTENT_KINDS}
     )
+    #: Questions edited on the web whose files say otherwise: their web edit was kept ...
+    kept: list[str] = field(default_factory=list)
+    #: ... or, when forced, replaced by the files.
+    overwritten: list[str] = field(default_factory=list)
 
     def add(self, kind: str, outcome: str) -> None:
         self.counts[kind][outcome] += 1
@@ -39,10 +53,18 @@ class LoadSummary:
         )
 
     def __str__(self) -> str:
-        return "\n".join(
+        lines = [
             f"{kind}: " + ", ".join(f"{self.counts[kind][o]} {o}" for o in CONTENT_OUTCOMES)
             for kind in CONTENT_KINDS
-        )
+        ]
+        if self.kept:
+            lines.append(
+                "kept the web edit of (the files differ; export_course, or load with --force): "
+                + ", ".join(self.kept)
+            )
+        if self.overwritten:
+            lines.append("replaced the web edit by the files: " + ", ".join(self.overwritten))
+        return "\n".join(lines)
 
 
 def _json_copy(value: Any) -> Any:
@@ -104,16 +126,39 @@ def _check_configs(definition: CourseDef) -> None:
                 ) from None
 
 
+def _meet_web_edit(
+    question: Question, values: dict[str, Any], *, force: bool, summary: LoadSummary
+) -> dict[str, Any]:
+    """The values to store for a question edited on the web since its last load.
+
+    Files equal to the web edit (it was exported): the edit is now the files', its mark is
+    cleared. Files that differ: the web edit is kept and reported, unless ``force``.
+    """
+    if question.pk is None or question.edited_on_web_at is None:
+        return values
+    differs = any(getattr(question, name) != values[name] for name in WEB_EDITED_FIELDS)
+    if differs and not force:
+        summary.kept.append(question.key)
+        return {name: value for name, value in values.items() if name not in WEB_EDITED_FIELDS}
+    if differs:
+        summary.overwritten.append(question.key)
+    return {**values, "edited_on_web_at": None}
+
+
 @transaction.atomic
-def course_load(*, definition: CourseDef, source: SourceRef | None = None) -> LoadSummary:
+def course_load(
+    *, definition: CourseDef, source: SourceRef | None = None, force: bool = False
+) -> LoadSummary:
     """Store parsed course content, matched by natural keys, in one transaction.
 
     A course is found by slug, a lesson by (course, slug), a question by (course, key); what
     changed is updated, what is new is created, lessons and questions no longer in the
     content are deactivated (never deleted) and answers are never touched. The content's
     default offering (slug and title of the content) is created when missing. Running it twice
-    with the same content changes nothing. Raises ContentInvalid (``path:line: message``),
-    after which nothing is written. ``source`` names the course file in such messages.
+    with the same content changes nothing. A question edited on the web since its last load
+    keeps its web edit when the files say otherwise (``summary.kept``), unless ``force``.
+    Raises ContentInvalid (``path:line: message``), after which nothing is written.
+    ``source`` names the course file in such messages.
     """
     _check_configs(definition)
     summary = LoadSummary()
@@ -158,7 +203,7 @@ def course_load(*, definition: CourseDef, source: SourceRef | None = None) -> Lo
             created = question is None
             if question is None:
                 question = Question(course=course, lesson=lesson, key=question_def.key)
-            changed = _assign(
+            values = _meet_web_edit(
                 question,
                 {
                     "lesson_id": lesson.pk,
@@ -172,9 +217,14 @@ def course_load(*, definition: CourseDef, source: SourceRef | None = None) -> Lo
                     "points": float(question_def.points),
                     "order": question_def.order,
                     "config": _json_copy(dict(question_def.config)),
+                    "markdown": _json_copy(dict(question_def.markdown)),
+                    "test_answers": _json_copy(list(question_def.test_answers)),
                     "is_active": True,
                 },
+                force=force,
+                summary=summary,
             )
+            changed = _assign(question, values)
             changed = ["lesson" if name == "lesson_id" else name for name in changed]
             if "lesson" in changed:
                 question.lesson = lesson

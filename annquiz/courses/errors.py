@@ -7,6 +7,8 @@ An answer with no attempts left raises ``core.errors.AttemptsExhausted`` (409, f
 
 from __future__ import annotations
 
+from typing import Any
+
 from annquiz.core.errors import ServiceError
 
 
@@ -56,3 +58,39 @@ class ContentInvalid(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+
+
+class QuestionEditInvalid(ServiceError):
+    """An edit of a question that cannot be stored (400): ``field`` names the part of the
+    edit that is wrong (``"prompt"``, ``"hints[1]"``, ``"config.rubric.concepts[0].weight"``)."""
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.message}" if self.field else self.message
+
+
+class QuestionEditConflict(ServiceError):
+    """The question changed since the edit was opened (409): saving would undo that change
+    unseen. ``current`` is the question's update time now."""
+
+    status_code = 409
+    field = "base"
+
+    def __init__(self, message: str, *, current: str) -> None:
+        super().__init__(message)
+        self.current = current
+
+
+class TableTestFailed(ServiceError):
+    """An edit whose rubric grades some test answers otherwise than they expect (422):
+    ``failures`` lists each of them and what it got; nothing was stored."""
+
+    status_code = 422
+    field = "test_answers"
+
+    def __init__(self, failures: list[Any]) -> None:
+        count = len(failures)
+        super().__init__(
+            f"{count} test answer{'s' if count != 1 else ''} did not get the expected verdict "
+            "with the edited question; nothing was saved"
+        )
+        self.failures = failures

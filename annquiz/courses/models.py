@@ -133,6 +133,14 @@ class Question(models.Model):
     points = models.FloatField(default=1.0, validators=[MinValueValidator(0.0)])
     order = models.PositiveIntegerField(default=0)
     config = models.JSONField(default=dict)
+    # The Markdown the texts above are rendered from ({"prompt", "explanation",
+    # "model_answer": str, "hints": [str]}; empty for rows loaded before it was kept) and the
+    # answer table of a free-text question (cases: text, expect, kind, why, choice).
+    markdown = models.JSONField(default=dict, blank=True)
+    test_answers = models.JSONField(default=list, blank=True)
+    # Set by an edit on the web, cleared when ``load_course`` finds the files equal to it (or
+    # is forced): while set, ``load_course`` keeps the question (docs/questions.md).
+    edited_on_web_at = models.DateTimeField(null=True, blank=True)
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -160,6 +168,34 @@ class Question(models.Model):
             if update_fields is not None:
                 kwargs["update_fields"] = {*update_fields, "course"}
         super().save(*args, **kwargs)
+
+
+class QuestionVersion(models.Model):
+    """One edit of a question made on the web: who, when, and the content it stored
+    (``{"markdown", "config", "test_answers"}``), numbered 1, 2, ... per question."""
+
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="question_versions",
+    )
+    content = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("question_id", "-number")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["question", "number"], name="courses_version_unique_number"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.question_id} v{self.number}"
 
 
 class QuestionVariant(models.Model):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from annquiz.dashboards import regrade_views, views
+from annquiz.dashboards import question_edit, regrade_views, views
 
 app_name = "dashboards"
 
@@ -13,6 +13,7 @@ urlpatterns = [
     path("", views.overview, name="overview"),
     path("questions/", views.questions, name="questions"),
     path("questions/<str:key>/", views.question, name="question"),
+    path("questions/<str:key>/edit/", question_edit.question_edit_page, name="question-edit"),
     path("queue/", views.queue, name="queue"),
     path("students/<int:student_id>/", views.student, name="student"),
     path("tasks/<slug:task_slug>/", views.task, name="task"),

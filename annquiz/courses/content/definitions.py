@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +53,11 @@ class QuestionDef:
     config: dict[str, Any]
     source: SourceRef
     order: int  # 1-based position of the question's marker in its lesson
+    # The Markdown as written: {"prompt", "explanation", "model_answer": str, "hints": [str]}.
+    markdown: dict[str, Any] = field(default_factory=dict)
+    # A free-text question's answer table (``answer_tables/<key>.yaml``): each case a dict
+    # with text, expect (a verdict), kind, why and, with a choice part, choice.
+    test_answers: tuple[dict[str, Any], ...] = ()
 
 
 @dataclass(frozen=True)

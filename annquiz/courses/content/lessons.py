@@ -315,6 +315,8 @@ def _build_question(
         for field, text in texts.items()
     }
     hints = _hints(doc, node, data, what=what, static_prefix=static_prefix)
+    raw_hints = data.get("hints")
+    hint_texts = [raw_hints] if isinstance(raw_hints, str) else list(raw_hints or [])
     section = data.get("handout_section")
     if section is not None and (not isinstance(section, str) or not section.strip()):
         raise doc.error(
@@ -344,6 +346,7 @@ def _build_question(
         config=config,
         source=SourceRef(relative, doc.line(node)),
         order=order,
+        markdown={**texts, "hints": hint_texts},
     )
     return ParsedQuestion(
         definition=definition,

@@ -6,8 +6,10 @@ import importlib
 import importlib.util
 import re
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 
+from annquiz.courses.content.answer_tables import check_table_questions, read_answer_tables
 from annquiz.courses.content.definitions import (
     COURSE_FIELDS,
     QUESTION_KINDS,
@@ -99,11 +101,21 @@ def load_course(
     ]
     parsed.sort(key=lambda lesson: lesson.definition.order)
     _check_course_wide(parsed, validator)
+    tables = read_answer_tables(directory)
+    question_kinds = {q.key: q.kind for lesson in parsed for q in lesson.definition.questions}
+    check_table_questions(tables, question_kinds, directory)
+    lessons = tuple(
+        replace(
+            lesson.definition,
+            questions=tuple(
+                replace(q, test_answers=tables[q.key]) if q.key in tables else q
+                for q in lesson.definition.questions
+            ),
+        )
+        for lesson in parsed
+    )
     return CourseDef(
-        slug=slug,
-        title=title.strip(),
-        description_html=description_html,
-        lessons=tuple(lesson.definition for lesson in parsed),
+        slug=slug, title=title.strip(), description_html=description_html, lessons=lessons
     )
 
 

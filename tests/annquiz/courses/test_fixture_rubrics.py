@@ -7,8 +7,8 @@ part the right choice is sent, so the text alone decides, unless a case names a 
 
 A concept is credited only when the answer states it as a claim: keyword lists without a
 claim ("overfitting underfitting dropout") earn nothing, and a remedy must be proposed as an
-action ("add dropout"), not merely named. The answer tables in ``grading/answer_tables`` hold
-many more cases of every kind.
+action ("add dropout"), not merely named. The answer tables in
+``fixtures/course/answer_tables`` hold many more cases of every kind.
 """
 
 from __future__ import annotations

@@ -192,6 +192,9 @@ URLS: dict[str, Row] = {
     "dashboards:question": Row(
         TEACHER, lambda w: [*_course(w), w.question.key], lambda w: ["no-such-course", "pick"]
     ),
+    "dashboards:question-edit": Row(
+        TEACHER, lambda w: [*_course(w), w.question.key], lambda w: ["no-such-course", "pick"]
+    ),
     "dashboards:queue": Row(TEACHER, _course, lambda w: ["no-such-course"]),
     "dashboards:student": Row(
         TEACHER,
@@ -239,6 +242,12 @@ URLS: dict[str, Row] = {
 }
 # The same endpoints' writes, which must refuse outsiders before reading the body.
 WRITES: dict[str, Row] = {
+    "dashboards:question-edit": Row(
+        TEACHER,
+        lambda w: [*_course(w), w.question.key],
+        lambda w: ["no-such-course", "pick"],
+        method="post",
+    ),
     "dashboards:regrade": Row(
         TEACHER,
         lambda w: [*_course(w), w.task.slug],

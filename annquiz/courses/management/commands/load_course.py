@@ -20,7 +20,9 @@ class Command(BaseCommand):
     help = (
         "Load a course from its content directory (course.yaml + lessons/*.md): creates or "
         "updates the course, its lessons and questions by slug and key, deactivates questions "
-        "no longer in the content, keeps students' answers. Safe to run again."
+        "no longer in the content, keeps students' answers. Safe to run again. A question "
+        "edited on the web since its last load is kept when the files differ (--force: "
+        "replaced)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -30,6 +32,12 @@ class Command(BaseCommand):
             type=Path,
             default=DEFAULT_DIRECTORY,
             help=f"the course directory (default: {DEFAULT_DIRECTORY})",
+        )
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="replace questions edited on the web by the files even where they differ "
+            "(without it such questions keep their web edit and are listed)",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -42,12 +50,21 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from None
         try:
             summary = course_load(
-                definition=definition, source=SourceRef(path=str(directory / "course.yaml"), line=1)
+                definition=definition,
+                source=SourceRef(path=str(directory / "course.yaml"), line=1),
+                force=options["force"],
             )
         except ContentInvalid as exc:
             raise CommandError(exc.message) from None
         self.stdout.write(f"course {definition.slug!r} from {directory}:")
         self.stdout.write(str(summary))
+        if summary.kept:
+            self.stderr.write(
+                self.style.WARNING(
+                    f"{len(summary.kept)} question(s) edited on the web differ from the files "
+                    "and were kept: run export_course and commit, or load with --force"
+                )
+            )
         if summary.changed:
             self.stdout.write(self.style.SUCCESS("stored"))
         else:
