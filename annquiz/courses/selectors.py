@@ -49,6 +49,11 @@ if TYPE_CHECKING:
 PUBLIC_DETAIL_KEYS = frozenset({"found", "missing", "contradictions", "denied", "choice_correct"})
 
 
+# What only authoring reads (the texts' Markdown sources, the test answers): never loaded
+# to show or answer a question.
+AUTHORING_FIELDS = ("markdown", "test_answers")
+
+
 def _require_user(user: AnyUser) -> None:
     if not user.is_authenticated:
         raise PermissionDenied("log in to read the course")
@@ -97,7 +102,9 @@ def _lessons_with_questions() -> QuerySet[Lesson]:
         .prefetch_related(
             Prefetch(
                 "questions",
-                queryset=Question.objects.filter(is_active=True).order_by("order", "id"),
+                queryset=Question.objects.filter(is_active=True)
+                .defer(*AUTHORING_FIELDS)
+                .order_by("order", "id"),
                 to_attr="active_questions",
             )
         )
@@ -218,7 +225,7 @@ def question_get_for_user(*, user: AnyUser, question_id: int) -> Question:
         _readable(Question.objects.active(), user)
         .select_related("lesson", "course")
         # A lesson's blocks are its whole rendered page: never needed to answer one question.
-        .defer("lesson__blocks", "course__description_html")
+        .defer(*AUTHORING_FIELDS, "lesson__blocks", "course__description_html")
         .filter(pk=question_id)
         .first()
     )
@@ -249,7 +256,7 @@ def question_get_to_answer(*, user: AnyUser, question_id: int) -> QuestionToAnsw
     question = (
         Question.objects.active()
         .select_related("lesson", "course")
-        .defer("lesson__blocks", "course__description_html")
+        .defer(*AUTHORING_FIELDS, "lesson__blocks", "course__description_html")
         .annotate(
             work_offering_id=enrolment.member_offering_id(
                 user_id=user.pk, course_id=OuterRef("course_id")

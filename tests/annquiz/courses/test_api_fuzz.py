@@ -117,6 +117,7 @@ def _existing_ids() -> dict[str, list[Any]]:
     """Path parameters that name real objects, so requests reach past the 404."""
     return {
         "question_id": list(Question.objects.order_by("pk").values_list("pk", flat=True)),
+        "answer_id": list(Answer.objects.order_by("pk").values_list("pk", flat=True)),
         "lesson_id": list(Lesson.objects.order_by("pk").values_list("pk", flat=True)),
         "slug": [
             *Course.objects.values_list("slug", flat=True),
