@@ -14,6 +14,7 @@ urlpatterns = [
     path("questions/", views.questions, name="questions"),
     path("questions/<str:key>/", views.question, name="question"),
     path("queue/", views.queue, name="queue"),
+    path("groups/", views.groups, name="groups"),
     path("students/<int:student_id>/", views.student, name="student"),
     path("tasks/<slug:task_slug>/", views.task, name="task"),
 ]

@@ -133,6 +133,34 @@ def offering_for_content(*, user: AnyUser, course_id: int | None) -> Offering | 
     )
 
 
+def offering_groups(*, offering_id: int) -> list[str]:
+    """The names of the offering's student groups, sorted (students in no group left out)."""
+    return list(
+        Membership.objects.filter(offering_id=offering_id, role=Role.STUDENT)
+        .exclude(group="")
+        .order_by("group")
+        .values_list("group", flat=True)
+        .distinct()
+    )
+
+
+def group_member_ids(*, offering_id: int, group: str) -> QuerySet[Membership, int]:
+    """The user ids of the offering's students in ``group`` (``values_list`` for a
+    subquery)."""
+    return Membership.objects.filter(
+        offering_id=offering_id, role=Role.STUDENT, group=group
+    ).values_list("user_id", flat=True)
+
+
+def student_memberships(*, offering_id: int) -> QuerySet[Membership]:
+    """The offering's student memberships with their users, by group then name."""
+    return (
+        Membership.objects.filter(offering_id=offering_id, role=Role.STUDENT)
+        .select_related("user")
+        .order_by("group", "user__last_name", "user__first_name", "user__username")
+    )
+
+
 def lesson_due_at(*, offering_id: int, lesson_id: int) -> LessonDeadline | None:
     return LessonDeadline.objects.filter(offering_id=offering_id, lesson_id=lesson_id).first()
 
