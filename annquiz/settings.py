@@ -110,6 +110,7 @@ INSTALLED_APPS = [
     "annquiz.coding",
     "annquiz.enrolment",
     "annquiz.dashboards",
+    "annquiz.gradebook",
 ]
 
 MIDDLEWARE = [

@@ -7,6 +7,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("annquiz.accounts.urls")),
     path("api/", include("annquiz.api_urls")),
+    path("courses/<slug:course_slug>/dashboard/gradebook/", include("annquiz.gradebook.urls")),
     path("courses/<slug:course_slug>/dashboard/", include("annquiz.dashboards.urls")),
     path("courses/", include("annquiz.courses.urls")),
     path("tasks/", include("annquiz.coding.urls")),
