@@ -30,10 +30,14 @@ from django.utils import timezone
 from annquiz.coding.models import CodingTask, Submission
 from annquiz.coding.statuses import Status
 from annquiz.core.markdown_rendering import render_markdown
+from annquiz.core.services import DEMO_INSTRUCTOR
 from annquiz.core.static_files import static_prefix
 from annquiz.courses import grading
 from annquiz.courses.models import Answer, Course, Question, QuestionProgress, QuestionVariant
 from annquiz.enrolment.models import Membership, Offering, Role
+
+# The students are spread over these groups in turn.
+GROUPS = ("Lab A", "Lab B", "Lab C", "Lab D")
 
 FIRST_NAMES = [
     "Ada",
@@ -291,8 +295,9 @@ def demo_course_generate(
     now: datetime | None = None,
 ) -> DemoSummary:
     """Create the offering ``slug`` of the loaded content ``content_slug`` with ``students``
-    students and their answers and about ``submissions`` submissions; raises ValueError when
-    the content is missing or the offering exists."""
+    students (in the groups ``GROUPS``, in turn) and their answers and about ``submissions``
+    submissions, taught by the demo instructor when that account exists; raises ValueError
+    when the content is missing or the offering exists."""
     rng = random.Random(seed)  # nosec B311  # demo data from a seed, no secret
     content = Course.objects.filter(slug=content_slug).first()
     if content is None:
@@ -315,8 +320,14 @@ def demo_course_generate(
         ]
     )
     Membership.objects.bulk_create(
-        [Membership(user=u, offering=offering, role=Role.STUDENT) for u in users]
+        [
+            Membership(user=u, offering=offering, role=Role.STUDENT, group=GROUPS[i % len(GROUPS)])
+            for i, u in enumerate(users)
+        ]
     )
+    demo_instructor = User.objects.filter(username=DEMO_INSTRUCTOR).first()
+    if demo_instructor is not None:
+        Membership.objects.create(user=demo_instructor, offering=offering, role=Role.INSTRUCTOR)
     questions = list(
         Question.objects.filter(course=content, is_active=True)
         .select_related("lesson")
