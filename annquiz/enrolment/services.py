@@ -156,7 +156,10 @@ def student_groups_set(*, offering: Offering, groups: Mapping[int, str]) -> int:
         )
         unknown = set(cleaned) - {m.user_id for m in memberships}
         if unknown:
-            raise GroupInvalid("is not a student of this course", field=f"group-{min(unknown)}")
+            first = min(unknown)
+            raise GroupInvalid(
+                f"user {first} is not a student of this course", field=f"group-{first}"
+            )
         changed = [m for m in memberships if m.group != cleaned[m.user_id]]
         for membership in changed:
             membership.group = cleaned[membership.user_id]

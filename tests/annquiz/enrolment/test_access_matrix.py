@@ -191,6 +191,10 @@ URLS: dict[str, Row] = {
     "dashboards:task": Row(
         TEACHER, lambda w: [*_course(w), w.task.slug], lambda w: ["no-such-course", w.task.slug]
     ),
+    "dashboards:groups": Row(TEACHER, _course, lambda w: ["no-such-course"]),
+    # gradebook: instructors of the course and staff
+    "gradebook:page": Row(TEACHER, _course, lambda w: ["no-such-course"]),
+    "gradebook:policy": Row(TEACHER, _course, lambda w: ["no-such-course"]),
 }
 # The same endpoints' writes, which must refuse outsiders before reading the body.
 WRITES: dict[str, Row] = {
@@ -198,6 +202,8 @@ WRITES: dict[str, Row] = {
     "api:question-answers": Row(
         MEMBER, lambda w: [w.question.pk], lambda w: [MISSING], method="post"
     ),
+    "dashboards:groups": Row(TEACHER, _course, lambda w: ["no-such-course"], method="post"),
+    "gradebook:policy": Row(TEACHER, _course, lambda w: ["no-such-course"], method="post"),
 }
 
 
