@@ -84,6 +84,9 @@ def main(argv: list[str] | None = None) -> int:
         "queue": reverse("dashboards:queue", args=[slug]),
         "student": reverse("dashboards:student", args=[slug, student]),
         "task": reverse("dashboards:task", args=[slug, task.slug]),
+        "gradebook": reverse("gradebook:page", args=[slug]),
+        "gradebook, one group": reverse("gradebook:page", args=[slug]) + "?group=Lab+A",
+        "gradebook as JSON": reverse("gradebook:page", args=[slug]) + "?format=json",
         "questions, statistics recomputed (cache cleared)": reverse(
             "dashboards:questions", args=[slug]
         ),

@@ -58,23 +58,30 @@ def cell_of(tries: Sequence[Try], *, attempt: AttemptRule, late_factor: float) -
     graded = [t for t in tries if t.score is not None]
     if not graded:
         return Cell(score=None, raw=None, late=False, attempts=len(tries))
-
-    def counted(t: Try) -> float:
-        assert t.score is not None
-        return t.score * late_factor if t.late else t.score
-
-    if attempt == "first":
-        chosen = min(graded, key=lambda t: t.number)
+    if len(graded) == 1:
+        chosen = graded[0]
+    elif attempt == "first":
+        chosen = min(graded, key=_number)
     elif attempt == "last":
-        chosen = max(graded, key=lambda t: t.number)
+        chosen = max(graded, key=_number)
     else:
-        chosen = max(graded, key=lambda t: (counted(t), -t.number))
+        chosen = max(graded, key=lambda t: (_counted(t, late_factor), -t.number))
     return Cell(
-        score=round(counted(chosen), SCORE_DIGITS),
+        score=round(_counted(chosen, late_factor), SCORE_DIGITS),
         raw=chosen.score,
         late=chosen.late,
         attempts=len(tries),
     )
+
+
+def _number(t: Try) -> int:
+    return t.number
+
+
+def _counted(t: Try, late_factor: float) -> float:
+    """The try's score after the late factor (a graded try's)."""
+    score = t.score or 0.0
+    return score * late_factor if t.late else score
 
 
 @dataclass(frozen=True)

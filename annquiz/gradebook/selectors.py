@@ -23,8 +23,26 @@ from annquiz.enrolment.models import LessonDeadline, Membership, Offering, Role,
 from annquiz.gradebook.models import GradingPolicy
 from annquiz.gradebook.scoring import Cell, Item, ItemKind, Totals, Try, cell_of, totals_of
 
-# What a submission's grade never reads: its source and training records.
-HEAVY_SUBMISSION_FIELDS = ("source", "spec", "admitted_spec", "result", "architecture", "progress")
+# What a submission's grade never reads (its source, training records, times and queue
+# bookkeeping): left unloaded. Any other field stays loaded for ``submission_score``.
+UNREAD_SUBMISSION_FIELDS = (
+    "source",
+    "spec",
+    "admitted_spec",
+    "architecture",
+    "progress",
+    "result",
+    "message",
+    "idempotency_key",
+    "request_fingerprint",
+    "claim_token",
+    "claimed_by",
+    "created_at",
+    "enqueued_at",
+    "started_at",
+    "heartbeat_at",
+    "finished_at",
+)
 
 
 def policy_of(offering: Offering) -> GradingPolicy:
@@ -184,7 +202,7 @@ def gradebook_of(offering: Offering, filters: Filters) -> Gradebook:
         offering,
         filters,
     )
-    for submission in submissions.order_by().defer(*HEAVY_SUBMISSION_FIELDS):
+    for submission in submissions.order_by().defer(*UNREAD_SUBMISSION_FIELDS):
         tries[(submission.student_id, task_ids[submission.task_id])].append(
             Try(submission.number, submission_score(submission), submission.is_late)
         )

@@ -1,7 +1,13 @@
 """How a gradebook cell is drawn: a score, a score marked late, "pending" or missing (never
-shown as a zero). The number is the one the CSV and the JSON hold."""
+shown as a zero). The number is the one the CSV and the JSON hold.
+
+A table of 200 students has thousands of cells, so a row's cells are drawn in one go from
+fixed markup and numbers (digits and a point: nothing to escape), not one template node and
+one ``format_html`` each."""
 
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 from django import template
 from django.utils.html import format_html
@@ -10,6 +16,12 @@ from django.utils.safestring import SafeString
 from annquiz.gradebook.scoring import Cell
 
 register = template.Library()
+
+MISSING_CELL = (
+    '<td class="gb-missing"><span aria-hidden="true">\u2013</span>'
+    '<span class="visually-hidden">missing</span></td>'
+)
+PENDING_CELL = '<td class="gb-pending">pending</td>'
 
 
 def number(value: float | None) -> str:
@@ -26,19 +38,19 @@ def percent(value: float | None) -> str | SafeString:
     return number(value)
 
 
-@register.simple_tag
-def grade_cell(cell: Cell) -> SafeString:
+def grade_cell(cell: Cell) -> str:
     if cell.attempts == 0:
-        return format_html(
-            '<td class="gb-missing"><span aria-hidden="true">{}</span>'
-            '<span class="visually-hidden">missing</span></td>',
-            "\u2013",
-        )
+        return MISSING_CELL
     if cell.score is None:
-        return format_html('<td class="gb-pending">{}</td>', "pending")
+        return PENDING_CELL
     if cell.late:
-        return format_html(
-            '<td class="gb-late">{} <span class="gb-late-mark">late</span></td>',
-            number(cell.score),
+        return (
+            f'<td class="gb-late">{number(cell.score)} <span class="gb-late-mark">late</span></td>'
         )
-    return format_html("<td>{}</td>", number(cell.score))
+    return f"<td>{number(cell.score)}</td>"
+
+
+@register.simple_tag
+def grade_cells(cells: Iterable[Cell]) -> SafeString:
+    """A row's cells: fixed markup around numbers, so nothing needs escaping."""
+    return SafeString("".join(grade_cell(cell) for cell in cells))
