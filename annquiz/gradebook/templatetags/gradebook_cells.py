@@ -53,4 +53,5 @@ def grade_cell(cell: Cell) -> str:
 @register.simple_tag
 def grade_cells(cells: Iterable[Cell]) -> SafeString:
     """A row's cells: fixed markup around numbers, so nothing needs escaping."""
-    return SafeString("".join(grade_cell(cell) for cell in cells))
+    # Bandit B703: the markup is this module's constants around numbers it formatted itself.
+    return SafeString("".join(grade_cell(cell) for cell in cells))  # nosec B703
