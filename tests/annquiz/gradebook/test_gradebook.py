@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from annquiz.coding.models import CodingTask, Submission
 from annquiz.coding.statuses import Status
-from annquiz.courses.models import Lesson, Question
+from annquiz.courses.models import Answer, Lesson, Question
 from annquiz.dashboards.demo_course import GROUPS, demo_course_generate
 from annquiz.enrolment.models import LessonDeadline, Membership, Offering, Role
 from annquiz.gradebook.models import GradingPolicy
@@ -327,9 +327,21 @@ def test_the_gradebook_costs_a_bounded_number_of_queries(
         assert response.status_code == 200
 
 
-def test_the_demo_course_puts_its_students_in_groups(demo: Offering) -> None:
+def test_the_demo_course_has_groups_deadlines_and_late_answers(demo: Offering) -> None:
     groups = Membership.objects.filter(offering=demo, role=Role.STUDENT).values_list(
         "group", flat=True
     )
     assert sorted(set(groups)) == list(GROUPS)
-    assert Lesson.objects.exists()
+    deadlines = dict(
+        LessonDeadline.objects.filter(offering=demo).values_list("lesson_id", "due_at")
+    )
+    assert set(deadlines) == set(
+        Lesson.objects.filter(questions__answers__offering=demo).values_list("id", flat=True)
+    )
+    answers = list(
+        Answer.objects.filter(offering=demo).values_list(
+            "question__lesson_id", "created_at", "is_late"
+        )
+    )
+    assert all(late == (at > deadlines[lesson]) for lesson, at, late in answers)
+    assert any(late for _, _, late in answers) and not all(late for _, _, late in answers)
