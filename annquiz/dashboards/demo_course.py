@@ -435,13 +435,13 @@ def _deadlines(
     start: datetime,
     span: float,
 ) -> dict[int, datetime]:
-    """Each lesson is due a lesson's time and a half after it opens (so that the slower
-    students answer late): stored as the offering's ``LessonDeadline`` rows and returned
-    by lesson id."""
+    """Each lesson is due 0.6 of a lesson's time after it opens (the students start on it
+    about 0.3 of that time after it opens, so that some answer late): stored as the
+    offering's ``LessonDeadline`` rows and returned by lesson id."""
     due: dict[int, datetime] = {}
     for question in questions:
         index = lessons.index(question.lesson.order)
-        due[question.lesson_id] = start + timedelta(seconds=span * (index + 1.5) / len(lessons))
+        due[question.lesson_id] = start + timedelta(seconds=span * (index + 0.6) / len(lessons))
     LessonDeadline.objects.bulk_create(
         [LessonDeadline(offering=offering, lesson_id=pk, due_at=at) for pk, at in due.items()]
     )

@@ -145,6 +145,7 @@ def student(request: HttpRequest, course_slug: str, student_id: int) -> HttpResp
         return reports.student_page(offering, user, filters), {
             "student": user,
             "student_name": selectors.display_name(user),
+            "student_group": enrolment.student_group(offering_id=offering.pk, user_id=user.pk),
         }
 
     return _respond(request, course_slug, "dashboards/student.html", build)

@@ -144,6 +144,16 @@ def offering_groups(*, offering_id: int) -> list[str]:
     )
 
 
+def student_group(*, offering_id: int, user_id: int) -> str:
+    """The student's group in the offering ("" for none, or for no student)."""
+    found = (
+        Membership.objects.filter(offering_id=offering_id, user_id=user_id, role=Role.STUDENT)
+        .values_list("group", flat=True)
+        .first()
+    )
+    return found or ""
+
+
 def group_member_ids(*, offering_id: int, group: str) -> QuerySet[Membership, int]:
     """The user ids of the offering's students in ``group`` (``values_list`` for a
     subquery)."""

@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods
 
 from annquiz.core.page_errors import page_error
@@ -19,7 +20,13 @@ from annquiz.gradebook import exports, selectors, services
 from annquiz.gradebook.errors import PolicyInvalid
 from annquiz.gradebook.forms import PolicyForm
 
-FIELD_LABELS = {"from": "From", "to": "To", "group": "Group", "format": "Format"}
+FIELD_LABELS = {
+    "from": "From",
+    "to": "To",
+    "attempt": "Attempt",
+    "group": "Group",
+    "format": "Format",
+}
 
 
 @login_required
@@ -52,7 +59,7 @@ def gradebook(request: HttpRequest, course_slug: str) -> HttpResponse:
         response = HttpResponse(
             table_csv(exports.gradebook_table(book)), content_type="text/csv; charset=utf-8"
         )
-        suffix = f"-{filters.group}" if filters.group else ""
+        suffix = f"-{slugify(filters.group)}" if filters.group else ""
         response["Content-Disposition"] = (
             f'attachment; filename="{offering.slug}-gradebook{suffix}.csv"'
         )

@@ -64,6 +64,8 @@ def test_the_instructor_puts_students_in_groups(course: Offering) -> None:
     groups = dict(Membership.objects.filter(offering=course).values_list("user_id", "group"))
     assert groups[ada.pk] == "Lab A" and groups[bob.pk] == ""
     assert "Lab A" in client.get(url).content.decode()
+    student_page = client.get(reverse("dashboards:student", args=[course.slug, ada.pk]))
+    assert "group Lab A" in student_page.content.decode()
 
 
 @pytest.mark.parametrize("bad", ["too long", "not a student"])
