@@ -111,6 +111,7 @@ INSTALLED_APPS = [
     "annquiz.enrolment",
     "annquiz.dashboards",
     "annquiz.review",
+    "annquiz.gradebook",
 ]
 
 MIDDLEWARE = [

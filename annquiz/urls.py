@@ -8,6 +8,7 @@ urlpatterns = [
     path("accounts/", include("annquiz.accounts.urls")),
     path("api/", include("annquiz.api_urls")),
     path("courses/<slug:course_slug>/dashboard/review/", include("annquiz.review.urls")),
+    path("courses/<slug:course_slug>/dashboard/gradebook/", include("annquiz.gradebook.urls")),
     path("courses/<slug:course_slug>/dashboard/", include("annquiz.dashboards.urls")),
     path("courses/<slug:course_slug>/grades/", include("annquiz.review.student_urls")),
     path("courses/", include("annquiz.courses.urls")),

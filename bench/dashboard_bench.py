@@ -97,6 +97,9 @@ def main(argv: list[str] | None = None) -> int:
         "review queue": reverse("review:queue", args=[slug]),
         "review of an answer": reverse("review:answer", args=[slug, reviewed]),
         "grade audit": reverse("review:audit", args=[slug]),
+        "gradebook": reverse("gradebook:page", args=[slug]),
+        "gradebook, one group": reverse("gradebook:page", args=[slug]) + "?group=Lab+A",
+        "gradebook as JSON": reverse("gradebook:page", args=[slug]) + "?format=json",
         "questions, statistics recomputed (cache cleared)": reverse(
             "dashboards:questions", args=[slug]
         ),

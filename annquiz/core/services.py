@@ -45,13 +45,15 @@ def instructors_group_ensure() -> Group:
 def demo_users_ensure(*, password: str) -> list[DemoUser]:
     """Create or update the demo instructor and demo student; safe to run any number of times.
 
-    The instructor is staff (so it can use the admin) and in the "instructors" group; the
-    student is a plain user. Both get ``password``.
+    Neither is staff: the instructor is in the "instructors" group and teaches the default
+    courses as their instructor (``enrolment.services.demo_users_enrol``), so it sees what
+    an instructor sees, not everything staff see; the student is a plain user. Both get
+    ``password``; a demo account changed since is put back (staff rights included).
     """
     if not password:
         raise ValueError("the demo password must not be empty")
     group = instructors_group_ensure()
-    instructor = _user_ensure(username=DEMO_INSTRUCTOR, password=password, is_staff=True)
+    instructor = _user_ensure(username=DEMO_INSTRUCTOR, password=password, is_staff=False)
     instructor.groups.add(group)
     _user_ensure(username=DEMO_STUDENT, password=password, is_staff=False)
     return [

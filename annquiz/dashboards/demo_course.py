@@ -30,10 +30,14 @@ from django.utils import timezone
 from annquiz.coding.models import CodingTask, Submission
 from annquiz.coding.statuses import Status
 from annquiz.core.markdown_rendering import render_markdown
+from annquiz.core.services import DEMO_INSTRUCTOR
 from annquiz.core.static_files import static_prefix
 from annquiz.courses import grading
 from annquiz.courses.models import Answer, Course, Question, QuestionProgress, QuestionVariant
-from annquiz.enrolment.models import Membership, Offering, Role
+from annquiz.enrolment.models import LessonDeadline, Membership, Offering, Role
+
+# The students are spread over these groups in turn.
+GROUPS = ("Lab A", "Lab B", "Lab C", "Lab D")
 
 FIRST_NAMES = [
     "Ada",
@@ -291,8 +295,10 @@ def demo_course_generate(
     now: datetime | None = None,
 ) -> DemoSummary:
     """Create the offering ``slug`` of the loaded content ``content_slug`` with ``students``
-    students and their answers and about ``submissions`` submissions; raises ValueError when
-    the content is missing or the offering exists."""
+    students (in the groups ``GROUPS``, in turn) and their answers (late after each lesson's
+    deadline, ``_deadlines``) and about ``submissions`` submissions, taught by the demo
+    instructor when that account exists; raises ValueError when the content is missing or
+    the offering exists."""
     rng = random.Random(seed)  # nosec B311  # demo data from a seed, no secret
     content = Course.objects.filter(slug=content_slug).first()
     if content is None:
@@ -315,8 +321,14 @@ def demo_course_generate(
         ]
     )
     Membership.objects.bulk_create(
-        [Membership(user=u, offering=offering, role=Role.STUDENT) for u in users]
+        [
+            Membership(user=u, offering=offering, role=Role.STUDENT, group=GROUPS[i % len(GROUPS)])
+            for i, u in enumerate(users)
+        ]
     )
+    demo_instructor = User.objects.filter(username=DEMO_INSTRUCTOR).first()
+    if demo_instructor is not None:
+        Membership.objects.create(user=demo_instructor, offering=offering, role=Role.INSTRUCTOR)
     questions = list(
         Question.objects.filter(course=content, is_active=True)
         .select_related("lesson")
@@ -405,12 +417,35 @@ def demo_course_generate(
                     last_answered_at=min(clock, end),
                 )
             )
+    due = _deadlines(offering, questions, lessons, start, span)
+    for answer in answers:
+        answer.is_late = answer.created_at > due[answer.question.lesson_id]
     QuestionVariant.objects.bulk_create(variants, batch_size=2000)
     with _keeping(Answer, "created_at"):
         Answer.objects.bulk_create(answers, batch_size=2000)
     QuestionProgress.objects.bulk_create(progress, batch_size=2000)
     made = _submissions(rng, offering, users, ability, reach, len(lessons), submissions, start, end)
     return DemoSummary(offering, len(users), len(answers), made)
+
+
+def _deadlines(
+    offering: Offering,
+    questions: list[Question],
+    lessons: list[int],
+    start: datetime,
+    span: float,
+) -> dict[int, datetime]:
+    """Each lesson is due 0.6 of a lesson's time after it opens (the students start on it
+    about 0.3 of that time after it opens, so that some answer late): stored as the
+    offering's ``LessonDeadline`` rows and returned by lesson id."""
+    due: dict[int, datetime] = {}
+    for question in questions:
+        index = lessons.index(question.lesson.order)
+        due[question.lesson_id] = start + timedelta(seconds=span * (index + 0.6) / len(lessons))
+    LessonDeadline.objects.bulk_create(
+        [LessonDeadline(offering=offering, lesson_id=pk, due_at=at) for pk, at in due.items()]
+    )
+    return due
 
 
 def _submissions(

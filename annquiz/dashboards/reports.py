@@ -262,9 +262,9 @@ def _chosen_attempts(
 
 def overview_page(offering: Offering, filters: Filters) -> Page:
     page = Page()
-    names = selectors.student_names(offering)
+    names = selectors.student_names(offering, group=filters.group)
     page.facts["students"] = len(names)
-    page.facts["active"] = selectors.active_student_count(offering)
+    page.facts["active"] = selectors.active_student_count(offering, group=filters.group)
     items = course_items(offering, filters)
     page.facts["course_alpha"] = items.course_alpha
     # progress per lesson, from the chosen attempts
@@ -367,7 +367,7 @@ def overview_page(offering: Offering, filters: Filters) -> Page:
             [row[1:] for row in activity[:20]],
         )
     )
-    latest = selectors.last_activity(offering)
+    latest = selectors.last_activity(offering, group=filters.group)
     page.add(
         Table(
             "students",
@@ -381,7 +381,7 @@ def overview_page(offering: Offering, filters: Filters) -> Page:
         )
     )
     # what needs attention
-    review = selectors.answers_needing_review(offering)
+    review = selectors.answers_needing_review(offering, group=filters.group)
     page.add(
         Table(
             "review",
@@ -402,12 +402,12 @@ def overview_page(offering: Offering, filters: Filters) -> Page:
             empty="No answer is flagged for review.",
         )
     )
-    page.add(_waiting_table(offering, names))
+    page.add(_waiting_table(offering, names, filters.group))
     page.facts["workers"] = _worker_problems(offering)
     return page
 
 
-def _waiting_table(offering: Offering, names: dict[int, str]) -> Table:
+def _waiting_table(offering: Offering, names: dict[int, str], group: str | None) -> Table:
     now = timezone.now()
     return Table(
         "waiting",
@@ -421,7 +421,7 @@ def _waiting_table(offering: Offering, names: dict[int, str]) -> Table:
                 s.task.slug,
                 round((now - s.created_at).total_seconds() / 60, 1),
             )
-            for s in selectors.long_waiting(offering, now=now)
+            for s in selectors.long_waiting(offering, group=group, now=now)
         ],
         empty="No submission has waited that long.",
     )

@@ -48,7 +48,21 @@ def offering_get_for_teacher(*, user: AnyUser, slug: str) -> Offering:
     return offering
 
 
-def _in_range(queryset: QuerySet[Any], filters: Filters, field: str) -> QuerySet[Any]:
+def _in_group(
+    queryset: QuerySet[Any], offering: Offering, group: str | None, field: str = "student_id"
+) -> QuerySet[Any]:
+    """Only the rows of the students of ``group`` (all rows when None)."""
+    if group is None:
+        return queryset
+    members = enrolment.group_member_ids(offering_id=offering.pk, group=group)
+    return queryset.filter(**{f"{field}__in": members})
+
+
+def _in_range(
+    queryset: QuerySet[Any], offering: Offering, filters: Filters, field: str
+) -> QuerySet[Any]:
+    """The rows made within the filters' date range, by the students of their group."""
+    queryset = _in_group(queryset, offering, filters.group)
     if filters.start is not None:
         queryset = queryset.filter(**{f"{field}__gte": filters.start})
     if filters.end is not None:
@@ -109,11 +123,13 @@ def student_get_in_offering(*, offering: Offering, student_id: int) -> Any:
     return user
 
 
-def student_names(offering: Offering) -> dict[int, str]:
-    """Each student's shown name: the full name, else the username."""
-    rows = Membership.objects.filter(offering_id=offering.pk, role=Role.STUDENT).values_list(
-        "user_id", "user__first_name", "user__last_name", "user__username"
-    )
+def student_names(offering: Offering, *, group: str | None = None) -> dict[int, str]:
+    """Each student's shown name: the full name, else the username (of ``group`` only, if
+    given)."""
+    members = Membership.objects.filter(offering_id=offering.pk, role=Role.STUDENT)
+    if group is not None:
+        members = members.filter(group=group)
+    rows = members.values_list("user_id", "user__first_name", "user__last_name", "user__username")
     return {
         user_id: (f"{first} {last}".strip() or username) for user_id, first, last, username in rows
     }
@@ -139,7 +155,9 @@ def answer_rows(
     offering: Offering, filters: Filters, *, lesson_id: int | None = None
 ) -> list[AnswerRow]:
     """Every answer made in the offering within the date range (of one lesson, if given)."""
-    answers = _in_range(Answer.objects.filter(offering_id=offering.pk), filters, "created_at")
+    answers = _in_range(
+        Answer.objects.filter(offering_id=offering.pk), offering, filters, "created_at"
+    )
     answers = answers.filter(question__is_active=True)
     if lesson_id is not None:
         answers = answers.filter(question__lesson_id=lesson_id)
@@ -165,7 +183,9 @@ def chosen_scores(
     """``{student: {question id (as text): score * points}}`` of the attempt
     ``filters.attempt`` chooses (within the date range) of each question ``points`` names:
     one query of plain numbers."""
-    answers = _in_range(Answer.objects.filter(offering_id=offering.pk), filters, "created_at")
+    answers = _in_range(
+        Answer.objects.filter(offering_id=offering.pk), offering, filters, "created_at"
+    )
     rows = (
         answers.filter(question_id__in=list(points))
         .order_by()
@@ -213,17 +233,19 @@ def wrong_answers_of(
     fully correct, every attempt."""
     answers = _in_range(
         Answer.objects.filter(offering_id=offering.pk, question_id=question.pk),
+        offering,
         filters,
         "created_at",
     ).exclude(verdict="correct")
     return [(r, d) for r, d in answers.order_by("created_at").values_list("response", "details")]
 
 
-def answers_needing_review(offering: Offering) -> list[Answer]:
+def answers_needing_review(offering: Offering, *, group: str | None = None) -> list[Answer]:
     """Answers the grader asked a person to look at (``Answer.needs_review``: a free-text
-    grading of low confidence), newest first."""
+    grading of low confidence), newest first (of ``group``'s students, if given)."""
+    answers = Answer.objects.filter(offering_id=offering.pk, needs_review=True)
     return list(
-        Answer.objects.filter(offering_id=offering.pk, needs_review=True)
+        _in_group(answers, offering, group)
         .select_related("student", "question", "question__lesson")
         .order_by("-created_at")[:50]
     )
@@ -241,7 +263,9 @@ def student_answers(*, offering: Offering, student_id: int) -> list[Answer]:
 
 
 def submissions_of(offering: Offering, filters: Filters) -> QuerySet[Submission]:
-    return _in_range(Submission.objects.filter(offering_id=offering.pk), filters, "created_at")
+    return _in_range(
+        Submission.objects.filter(offering_id=offering.pk), offering, filters, "created_at"
+    )
 
 
 def all_submissions() -> QuerySet[Submission]:
@@ -282,8 +306,11 @@ def task_pass_rates(offering: Offering, filters: Filters) -> list[TaskRow]:
     ]
 
 
-def active_student_count(offering: Offering, *, now: datetime | None = None) -> int:
-    """Students of the offering with an answer or a submission in the last seven days."""
+def active_student_count(
+    offering: Offering, *, group: str | None = None, now: datetime | None = None
+) -> int:
+    """Students of the offering (of ``group``, if given) with an answer or a submission in
+    the last seven days."""
     since = (now or timezone.now()) - timedelta(days=ACTIVE_DAYS)
     answering = Answer.objects.filter(offering_id=offering.pk, created_at__gte=since).values(
         "student_id"
@@ -291,16 +318,15 @@ def active_student_count(offering: Offering, *, now: datetime | None = None) -> 
     submitting = Submission.objects.filter(offering_id=offering.pk, created_at__gte=since).values(
         "student_id"
     )
-    return (
-        Membership.objects.filter(offering_id=offering.pk, role=Role.STUDENT)
-        .filter(Q(user_id__in=answering) | Q(user_id__in=submitting))
-        .count()
-    )
+    members = Membership.objects.filter(offering_id=offering.pk, role=Role.STUDENT)
+    if group is not None:
+        members = members.filter(group=group)
+    return members.filter(Q(user_id__in=answering) | Q(user_id__in=submitting)).count()
 
 
 def recent_answers(offering: Offering, filters: Filters, limit: int = 15) -> list[Answer]:
     return list(
-        _in_range(Answer.objects.filter(offering_id=offering.pk), filters, "created_at")
+        _in_range(Answer.objects.filter(offering_id=offering.pk), offering, filters, "created_at")
         .select_related("student", "question", "question__lesson")
         .order_by("-created_at")[:limit]
     )
@@ -315,13 +341,17 @@ def recent_submissions(offering: Offering, filters: Filters, limit: int = 15) ->
     )
 
 
-def long_waiting(offering: Offering, *, now: datetime | None = None) -> list[Submission]:
-    """The offering's submissions queued for longer than ``LONG_WAIT``, oldest first."""
+def long_waiting(
+    offering: Offering, *, group: str | None = None, now: datetime | None = None
+) -> list[Submission]:
+    """The offering's submissions (of ``group``'s students, if given) queued for longer
+    than ``LONG_WAIT``, oldest first."""
     before = (now or timezone.now()) - LONG_WAIT
+    waiting = Submission.objects.filter(
+        offering_id=offering.pk, status=Status.QUEUED, created_at__lt=before
+    )
     return list(
-        Submission.objects.filter(
-            offering_id=offering.pk, status=Status.QUEUED, created_at__lt=before
-        )
+        _in_group(waiting, offering, group)
         .select_related("student", "task")
         .defer("source", "spec", "admitted_spec", "result", "architecture")
         .order_by("created_at")[:20]
@@ -400,12 +430,13 @@ def student_submissions(*, offering: Offering, student_id: int) -> list[Submissi
     )
 
 
-def last_activity(offering: Offering) -> dict[int, datetime]:
-    """Each student's latest answer or submission in the offering."""
+def last_activity(offering: Offering, *, group: str | None = None) -> dict[int, datetime]:
+    """Each student's (of ``group``, if given) latest answer or submission in the
+    offering."""
     latest: dict[int, datetime] = {}
     for model in (Answer, Submission):
         for student, at in (
-            model.objects.filter(offering_id=offering.pk)
+            _in_group(model.objects.filter(offering_id=offering.pk), offering, group)
             .order_by()
             .values("student_id")
             .annotate(at=Max("created_at"))

@@ -15,6 +15,7 @@ urlpatterns = [
     path("questions/<str:key>/", views.question, name="question"),
     path("questions/<str:key>/edit/", question_edit.question_edit_page, name="question-edit"),
     path("queue/", views.queue, name="queue"),
+    path("groups/", views.groups, name="groups"),
     path("students/<int:student_id>/", views.student, name="student"),
     path("tasks/<slug:task_slug>/", views.task, name="task"),
     path("tasks/<slug:task_slug>/regrade/", regrade_views.regrade, name="regrade"),

@@ -8,22 +8,27 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
 
 from annquiz.core.page_errors import page_error
 from annquiz.dashboards import reports, selectors
-from annquiz.dashboards.filters import BadFilter, Filters, filters_parse
+from annquiz.dashboards.filters import BadFilter, Filters, filters_parse, group_check
 from annquiz.dashboards.item_statistics import ATTEMPT_POLICIES
 from annquiz.dashboards.tables import table_csv
+from annquiz.enrolment import selectors as enrolment
+from annquiz.enrolment import services as enrolment_services
+from annquiz.enrolment.errors import GroupInvalid
 from annquiz.enrolment.models import Offering
 
 FIELD_LABELS = {
     "from": "From",
     "to": "To",
     "attempt": "Attempt",
+    "group": "Group",
     "table": "Table",
     "format": "Format",
 }
@@ -36,8 +41,10 @@ def _respond(
     build: Callable[[Offering, Filters], tuple[reports.Page, dict[str, Any]]],
 ) -> HttpResponse:
     offering = selectors.offering_get_for_teacher(user=request.user, slug=course_slug)
+    groups = enrolment.offering_groups(offering_id=offering.pk)
     try:
         filters = filters_parse(request.GET)
+        group_check(filters, groups)
         page, context = build(offering, filters)
         if request.GET.get("format") == "csv":
             return _csv(request, offering, page)
@@ -57,6 +64,7 @@ def _respond(
         {
             "course": offering,
             "filters": filters,
+            "groups": groups,
             "policies": ATTEMPT_POLICIES,
             "page": page,
             "tables": page.tables,
@@ -137,6 +145,7 @@ def student(request: HttpRequest, course_slug: str, student_id: int) -> HttpResp
         return reports.student_page(offering, user, filters), {
             "student": user,
             "student_name": selectors.display_name(user),
+            "student_group": enrolment.student_group(offering_id=offering.pk, user_id=user.pk),
         }
 
     return _respond(request, course_slug, "dashboards/student.html", build)
@@ -152,3 +161,50 @@ def task(request: HttpRequest, course_slug: str, task_slug: str) -> HttpResponse
         return reports.task_page(offering, item, filters), {"task": item}
 
     return _respond(request, course_slug, "dashboards/task.html", build)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def groups(request: HttpRequest, course_slug: str) -> HttpResponse:
+    """Every student with their group: a form that sets them all at once."""
+    offering = selectors.offering_get_for_teacher(user=request.user, slug=course_slug)
+    error = None
+    if request.method == "POST":
+        assignments = {
+            int(name.removeprefix("group-")): str(request.POST.get(name, ""))
+            for name in request.POST
+            if name.startswith("group-") and name.removeprefix("group-").isdigit()
+        }
+        try:
+            changed = enrolment_services.student_groups_set(offering=offering, groups=assignments)
+        except GroupInvalid as exc:
+            error = exc
+        else:
+            messages.success(
+                request, f"Groups saved: {changed} student{'s' if changed != 1 else ''} moved."
+            )
+            return redirect("dashboards:groups", course_slug=offering.slug)
+    memberships = list(enrolment.student_memberships(offering_id=offering.pk))
+    submitted = request.POST if error is not None else None
+    rows = [
+        {
+            "id": m.user_id,
+            "name": selectors.display_name(m.user),
+            "username": m.user.get_username(),
+            "group": submitted.get(f"group-{m.user_id}", m.group) if submitted else m.group,
+            "invalid": error is not None and error.field == f"group-{m.user_id}",
+        }
+        for m in memberships
+    ]
+    return render(
+        request,
+        "dashboards/groups.html",
+        {
+            "course": offering,
+            "filters": Filters(),
+            "rows": rows,
+            "groups": enrolment.offering_groups(offering_id=offering.pk),
+            "error": error.message if error is not None else None,
+        },
+        status=error.status_code if error is not None else 200,
+    )

@@ -30,3 +30,8 @@ class AlreadyStudying(ServiceError):
 
     status_code = 409
     field = "code"
+
+
+class GroupInvalid(ServiceError):
+    """A group name that cannot be stored, or a student who is not one of the course's
+    (400, field ``group-<user id>``)."""

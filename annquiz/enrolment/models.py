@@ -18,6 +18,8 @@ from django.utils import timezone
 
 from annquiz.enrolment.codes import invitation_token_new, join_code_new
 
+GROUP_MAX_LENGTH = 40
+
 
 class Role(models.TextChoices):
     STUDENT = "student", "Student"
@@ -62,6 +64,9 @@ class Membership(models.Model):
     )
     offering = models.ForeignKey(Offering, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=16, choices=Role.choices)
+    # A student's group in the offering (a lab or a section), set by its instructors; the
+    # dashboards and the gradebook show one group at a time. Empty: in no group.
+    group = models.CharField(max_length=GROUP_MAX_LENGTH, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -187,6 +187,44 @@ def work_place_for_content(
     return WorkPlace(offering, offering.lesson_due_at) if offering is not None else None
 
 
+def offering_groups(*, offering_id: int) -> list[str]:
+    """The names of the offering's student groups, sorted (students in no group left out)."""
+    return list(
+        Membership.objects.filter(offering_id=offering_id, role=Role.STUDENT)
+        .exclude(group="")
+        .order_by("group")
+        .values_list("group", flat=True)
+        .distinct()
+    )
+
+
+def student_group(*, offering_id: int, user_id: int) -> str:
+    """The student's group in the offering ("" for none, or for no student)."""
+    found = (
+        Membership.objects.filter(offering_id=offering_id, user_id=user_id, role=Role.STUDENT)
+        .values_list("group", flat=True)
+        .first()
+    )
+    return found or ""
+
+
+def group_member_ids(*, offering_id: int, group: str) -> QuerySet[Membership, int]:
+    """The user ids of the offering's students in ``group`` (``values_list`` for a
+    subquery)."""
+    return Membership.objects.filter(
+        offering_id=offering_id, role=Role.STUDENT, group=group
+    ).values_list("user_id", flat=True)
+
+
+def student_memberships(*, offering_id: int) -> QuerySet[Membership]:
+    """The offering's student memberships with their users, by group then name."""
+    return (
+        Membership.objects.filter(offering_id=offering_id, role=Role.STUDENT)
+        .select_related("user")
+        .order_by("group", "user__last_name", "user__first_name", "user__username")
+    )
+
+
 def work_place_in(*, offering: Offering, lesson_id: int) -> WorkPlace:
     """``offering`` (already checked as the user's) with its deadline of the lesson."""
     return WorkPlace(offering, lesson_due_at(offering_id=offering.pk, lesson_id=lesson_id))

@@ -7,6 +7,7 @@ submissions, which belong to the content's questions and tasks, belong to one of
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -18,8 +19,14 @@ from django.utils import timezone
 
 from annquiz.core.services import DEMO_INSTRUCTOR, DEMO_STUDENT
 from annquiz.enrolment.codes import join_code_normalize
-from annquiz.enrolment.errors import AlreadyStudying, InvitationInvalid, JoinClosed, UnknownJoinCode
-from annquiz.enrolment.models import Invitation, Membership, Offering, Role
+from annquiz.enrolment.errors import (
+    AlreadyStudying,
+    GroupInvalid,
+    InvitationInvalid,
+    JoinClosed,
+    UnknownJoinCode,
+)
+from annquiz.enrolment.models import GROUP_MAX_LENGTH, Invitation, Membership, Offering, Role
 
 if TYPE_CHECKING:
     from django.contrib.auth.base_user import AbstractBaseUser
@@ -126,6 +133,38 @@ def invitation_accept(*, user: AbstractBaseUser, token: str, now: datetime | Non
             invitation.uses += 1
             invitation.save(update_fields=["uses"])
         return joined
+
+
+def student_groups_set(*, offering: Offering, groups: Mapping[int, str]) -> int:
+    """Put the offering's students in groups: ``groups`` maps a student's user id to a group
+    name (surrounding spaces dropped; empty: in no group). All or nothing: raises
+    ``GroupInvalid`` (400) naming the first bad entry before anything is written. Returns
+    how many memberships changed."""
+    cleaned: dict[int, str] = {}
+    for user_id, name in groups.items():
+        group = " ".join(name.split())
+        if len(group) > GROUP_MAX_LENGTH:
+            raise GroupInvalid(
+                f"a group name has at most {GROUP_MAX_LENGTH} characters", field=f"group-{user_id}"
+            )
+        cleaned[user_id] = group
+    with transaction.atomic():
+        memberships = list(
+            Membership.objects.select_for_update().filter(
+                offering_id=offering.pk, role=Role.STUDENT, user_id__in=list(cleaned)
+            )
+        )
+        unknown = set(cleaned) - {m.user_id for m in memberships}
+        if unknown:
+            first = min(unknown)
+            raise GroupInvalid(
+                f"user {first} is not a student of this course", field=f"group-{first}"
+            )
+        changed = [m for m in memberships if m.group != cleaned[m.user_id]]
+        for membership in changed:
+            membership.group = cleaned[membership.user_id]
+        Membership.objects.bulk_update(changed, ["group"])
+    return len(changed)
 
 
 def demo_users_enrol() -> list[Offering]:

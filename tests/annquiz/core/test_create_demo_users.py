@@ -27,7 +27,7 @@ def test_creates_an_instructor_and_a_student_with_the_default_password(
 
     instructor = User.objects.get(username="instructor")
     student = User.objects.get(username="student")
-    assert instructor.is_staff and is_instructor(instructor)
+    assert not instructor.is_staff and is_instructor(instructor)
     assert not student.is_staff and not is_instructor(student)
     assert instructor.check_password(DEFAULT_DEMO_PASSWORD)
     assert student.check_password(DEFAULT_DEMO_PASSWORD)
@@ -62,13 +62,13 @@ def test_the_password_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch
 
 def test_a_demo_user_that_was_changed_is_put_back() -> None:
     demo_users_ensure(password="pw-one-two")
-    User.objects.filter(username="instructor").update(is_staff=False, is_active=False)
+    User.objects.filter(username="instructor").update(is_staff=True, is_active=False)
     User.objects.get(username="instructor").groups.clear()
 
     demo_users_ensure(password="pw-one-two")
 
     instructor = User.objects.get(username="instructor")
-    assert instructor.is_staff and instructor.is_active and is_instructor(instructor)
+    assert not instructor.is_staff and instructor.is_active and is_instructor(instructor)
 
 
 def test_an_empty_password_is_refused() -> None:

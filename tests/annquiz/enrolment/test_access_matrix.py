@@ -239,6 +239,10 @@ URLS: dict[str, Row] = {
     "api:submission-disputes": Row(
         SELF, lambda w: [w.submission.pk], lambda w: [MISSING], method="post"
     ),
+    "dashboards:groups": Row(TEACHER, _course, lambda w: ["no-such-course"]),
+    # gradebook: instructors of the course and staff
+    "gradebook:page": Row(TEACHER, _course, lambda w: ["no-such-course"]),
+    "gradebook:policy": Row(TEACHER, _course, lambda w: ["no-such-course"]),
 }
 # The same endpoints' writes, which must refuse outsiders before reading the body.
 WRITES: dict[str, Row] = {
@@ -279,6 +283,8 @@ WRITES: dict[str, Row] = {
         lambda w: [*_course(w), MISSING],
         method="post",
     ),
+    "dashboards:groups": Row(TEACHER, _course, lambda w: ["no-such-course"], method="post"),
+    "gradebook:policy": Row(TEACHER, _course, lambda w: ["no-such-course"], method="post"),
 }
 
 
