@@ -159,6 +159,8 @@ class Submission(models.Model):
         indexes = [
             models.Index(fields=["student", "task", "created_at"], name="coding_sub_student_task"),
             models.Index(fields=["status", "queue", "created_at"], name="coding_sub_status_queue"),
+            # A course's recent activity and date ranges on its dashboards.
+            models.Index(fields=["offering", "created_at"], name="coding_sub_offering_time"),
         ]
 
     def __str__(self) -> str:

@@ -276,6 +276,8 @@ class Answer(models.Model):
         ]
         indexes = [
             models.Index(fields=["student", "created_at"], name="courses_answer_student_idx"),
+            # A course's recent activity and date ranges on its dashboards.
+            models.Index(fields=["offering", "created_at"], name="courses_answer_offering_time"),
         ]
 
     def __str__(self) -> str:
