@@ -25,9 +25,17 @@ GRADE_OVERRIDE = ("grade_override", "grade_override__change")
 
 def automatic_score(submission: Submission) -> float | None:
     """The grade from the submission's status alone, ignoring any override."""
-    if submission.status == Status.PASSED:
+    return score_of(status=submission.status, override_score=None)
+
+
+def score_of(*, status: str, override_score: float | None) -> float | None:
+    """The grade of a submission with ``status`` and an override's score (None: none), for
+    callers reading plain values rather than submissions."""
+    if override_score is not None:
+        return float(override_score)
+    if status == Status.PASSED:
         return 1.0
-    if submission.status in JUDGED_STATUSES:
+    if status in JUDGED_STATUSES:
         return 0.0
     return None
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from annquiz.coding.grades import submission_score
+from annquiz.coding.grades import score_of
 from annquiz.coding.models import CodingTask, Submission
 from annquiz.courses.models import Answer, Lesson, Question
 from annquiz.dashboards.filters import Filters
@@ -22,27 +22,6 @@ from annquiz.enrolment import selectors as enrolment
 from annquiz.enrolment.models import LessonDeadline, Membership, Offering, Role, TaskSettings
 from annquiz.gradebook.models import GradingPolicy
 from annquiz.gradebook.scoring import Cell, Item, ItemKind, Totals, Try, cell_of, totals_of
-
-# What a submission's grade never reads (its source, training records, times and queue
-# bookkeeping): left unloaded. Any other field stays loaded for ``submission_score``.
-UNREAD_SUBMISSION_FIELDS = (
-    "source",
-    "spec",
-    "admitted_spec",
-    "architecture",
-    "progress",
-    "result",
-    "message",
-    "idempotency_key",
-    "request_fingerprint",
-    "claim_token",
-    "claimed_by",
-    "created_at",
-    "enqueued_at",
-    "started_at",
-    "heartbeat_at",
-    "finished_at",
-)
 
 
 def policy_of(offering: Offering) -> GradingPolicy:
@@ -202,10 +181,12 @@ def gradebook_of(offering: Offering, filters: Filters) -> Gradebook:
         offering,
         filters,
     )
-    for submission in submissions.order_by().defer(*UNREAD_SUBMISSION_FIELDS):
-        tries[(submission.student_id, task_ids[submission.task_id])].append(
-            Try(submission.number, submission_score(submission), submission.is_late)
-        )
+    # Plain values, the override's score among them: ``score_of`` is ``submission_score``.
+    for student, task, number, status, override, late in submissions.order_by().values_list(
+        "student_id", "task_id", "number", "status", "grade_override__score", "is_late"
+    ):
+        score = score_of(status=status, override_score=override)
+        tries[(student, task_ids[task])].append(Try(number, score, late))
 
     columns = [c for g in column_groups for c in g.columns]
     items = [Item(c.key, c.kind, c.weight) for c in columns]

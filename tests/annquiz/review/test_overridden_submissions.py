@@ -110,3 +110,14 @@ def test_the_api_gives_the_grade_with_the_instructors_comment(course: Course) ->
         "set_by_instructor": True,
         "comment": "Checked by hand.",
     }
+
+
+def test_the_gradebook_counts_the_instructors_grade(course: Course) -> None:
+    submission = submission_of(course, status=Status.FAILED)
+    _override(course, submission, Verdict.PARTIAL, 0.5)
+    client = Client()
+    client.force_login(course.instructor)
+    url = reverse("gradebook:page", args=[course.offering.slug]) + "?format=json"
+    body = client.get(url).json()
+    (row,) = [s for s in body["students"] if s["id"] == course.student.pk]
+    assert row["cells"][f"t:{submission.task.slug}"]["score"] == 0.5
