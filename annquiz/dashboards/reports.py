@@ -74,8 +74,8 @@ def course_items(offering: Offering, filters: Filters) -> CourseItems:
     Cronbach's alpha of the course and of each lesson.
 
     Kept in the default cache under the offering's answers fingerprint
-    (``selectors.answers_fingerprint``): a new answer or an edit of the content makes a new
-    key, so what is shown is never older than the last answer."""
+    (``selectors.answers_fingerprint``): a new answer, an instructor's decision on a grade
+    or an edit of the content makes a new key, so what is shown is never older than them."""
     key = "dashboards:items:{}:{}:{}".format(
         offering.pk, filters.query(), ":".join(map(str, selectors.answers_fingerprint(offering)))
     )

@@ -167,14 +167,21 @@ def answer_rows(
     return [AnswerRow(*row) for row in rows]
 
 
-def answers_fingerprint(offering: Offering) -> tuple[int, int, str]:
-    """What the statistics depend on, in one query: the offering's answers (their number
-    and the newest id) and the content's last edit. Equal fingerprints, equal statistics."""
+def answers_fingerprint(offering: Offering) -> tuple[int, int, int, str]:
+    """What the statistics depend on: the offering's answers (their number and the newest
+    id), the newest of its instructors' grade decisions (an override changes an answer's
+    score in place) and the content's last edit. Equal fingerprints, equal statistics."""
     found = Answer.objects.filter(offering_id=offering.pk).aggregate(n=Count("id"), last=Max("id"))
+    decided = Offering.objects.filter(pk=offering.pk).aggregate(last=Max("grade_changes__id"))
     edited = Question.objects.filter(course_id=offering.course_id).aggregate(at=Max("updated_at"))[
         "at"
     ]
-    return found["n"] or 0, found["last"] or 0, edited.isoformat() if edited else ""
+    return (
+        found["n"] or 0,
+        found["last"] or 0,
+        decided["last"] or 0,
+        edited.isoformat() if edited else "",
+    )
 
 
 def chosen_scores(

@@ -21,7 +21,16 @@ from annquiz.dashboards.filters import Filters
 from annquiz.enrolment import selectors as enrolment
 from annquiz.enrolment.models import LessonDeadline, Membership, Offering, Role, TaskSettings
 from annquiz.gradebook.models import GradingPolicy
-from annquiz.gradebook.scoring import Cell, Item, ItemKind, Totals, Try, cell_of, totals_of
+from annquiz.gradebook.scoring import (
+    MISSING,
+    Cell,
+    Item,
+    ItemKind,
+    Totals,
+    Try,
+    cell_of,
+    totals_of,
+)
 
 
 def policy_of(offering: Offering) -> GradingPolicy:
@@ -71,13 +80,23 @@ class Gradebook:
 def content_of(offering: Offering) -> tuple[list[tuple[Lesson, list[Question]]], list[CodingTask]]:
     """The content's active lessons in order with their active questions, and its active
     coding tasks."""
-    lessons = list(Lesson.objects.filter(course_id=offering.course_id, is_active=True))
+    # Only the fields a column shows: questions and tasks carry large texts and configs.
+    lessons = list(
+        Lesson.objects.filter(course_id=offering.course_id, is_active=True).only(
+            "id", "slug", "title", "order"
+        )
+    )
     by_lesson: dict[int, list[Question]] = defaultdict(list)
-    for question in Question.objects.filter(course_id=offering.course_id, is_active=True).order_by(
+    questions = Question.objects.filter(course_id=offering.course_id, is_active=True)
+    for question in questions.only("id", "lesson_id", "key", "points").order_by(
         "lesson_id", "order", "id"
     ):
         by_lesson[question.lesson_id].append(question)
-    tasks = list(CodingTask.objects.filter(course_id=offering.course_id, is_active=True))
+    tasks = list(
+        CodingTask.objects.filter(course_id=offering.course_id, is_active=True).only(
+            "id", "slug", "title", "lesson_id"
+        )
+    )
     return [(lesson, by_lesson[lesson.pk]) for lesson in lessons], tasks
 
 
@@ -192,14 +211,18 @@ def gradebook_of(offering: Offering, filters: Filters) -> Gradebook:
     items = [Item(c.key, c.kind, c.weight) for c in columns]
     rows = []
     for user_id, first, last, username, group in students:
-        cells = {
-            c.key: cell_of(
-                tries.get((user_id, c.key), []),
-                attempt=policy.attempt,  # type: ignore[arg-type]
-                late_factor=policy.late_factor,
+        cells = {}
+        for column in columns:
+            tried = tries.get((user_id, column.key))
+            cells[column.key] = (
+                MISSING
+                if tried is None
+                else cell_of(
+                    tried,
+                    attempt=policy.attempt,  # type: ignore[arg-type]
+                    late_factor=policy.late_factor,
+                )
             )
-            for c in columns
-        }
         rows.append(
             StudentRow(
                 id=user_id,

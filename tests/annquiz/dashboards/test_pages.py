@@ -17,6 +17,8 @@ from annquiz.coding.models import CodingTask
 from annquiz.courses.models import Answer, Question
 from annquiz.dashboards.demo_course import demo_course_generate
 from annquiz.enrolment.models import Membership, Offering, Role
+from annquiz.review.models import Decision
+from annquiz.review.services import NewGrade, answer_decide
 from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.explicit_enrolment]
@@ -142,6 +144,22 @@ def test_a_new_answer_changes_the_statistics_shown(course: Offering, instructor:
         verdict="incorrect",
         attempt_number=99,
         offering=course,
+    )
+    assert client.get(url).content != before
+
+
+def test_an_instructors_override_changes_the_statistics_shown(
+    course: Offering, instructor: User
+) -> None:
+    client = _client(instructor)
+    url = _urls(course)["questions"] + "?format=csv&table=items"
+    before = client.get(url).content
+    answer = Answer.objects.filter(offering=course, attempt_number=1, score__lt=1).first()
+    assert answer is not None
+    answer_decide(
+        instructor=instructor,
+        answer=answer,
+        grade=NewGrade(Decision.OVERRIDE, "Right after all.", score=1.0, verdict="correct"),
     )
     assert client.get(url).content != before
 
