@@ -7,12 +7,14 @@ and staff; anyone else gets the 404 of a missing course)."""
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import QuerySet
+from django.core.cache import cache
+from django.db.models import Count, Max, QuerySet
 
 from annquiz.coding.grades import score_of
 from annquiz.coding.models import CodingTask, Submission
@@ -166,6 +168,11 @@ def _scoped(queryset: QuerySet[Any], offering: Offering, filters: Filters) -> Qu
     return queryset
 
 
+# The rows, computed from every answer and submission of the course, are kept under a
+# fingerprint of all they depend on (``_rows_key``), like the dashboards' statistics.
+ROWS_CACHE_SECONDS = 600
+
+
 def gradebook_of(offering: Offering, filters: Filters) -> Gradebook:
     """Every student of the offering (of the filters' group) with their cell on each
     question and task and their totals, by the offering's policy; only work made within the
@@ -173,9 +180,7 @@ def gradebook_of(offering: Offering, filters: Filters) -> Gradebook:
     policy = policy_of(offering)
     lessons, tasks = content_of(offering)
     column_groups = _columns(offering, policy, lessons, tasks)
-    question_ids = {q.pk: f"q:{q.key}" for _, qs in lessons for q in qs}
-    task_ids = {t.pk: f"t:{t.slug}" for t in tasks}
-
+    columns = [c for g in column_groups for c in g.columns]
     members = Membership.objects.filter(offering_id=offering.pk, role=Role.STUDENT)
     if filters.group is not None:
         members = members.filter(group=filters.group)
@@ -184,7 +189,61 @@ def gradebook_of(offering: Offering, filters: Filters) -> Gradebook:
             "user_id", "user__first_name", "user__last_name", "user__username", "group"
         )
     )
+    key = _rows_key(offering, filters, policy, columns, students)
+    rows = cache.get(key)
+    if not isinstance(rows, list):
+        question_ids = {q.pk: f"q:{q.key}" for _, qs in lessons for q in qs}
+        task_ids = {t.pk: f"t:{t.slug}" for t in tasks}
+        tries = _tries(offering, filters, question_ids, task_ids)
+        rows = _rows(policy, columns, students, tries)
+        cache.set(key, rows, ROWS_CACHE_SECONDS)
+    return Gradebook(policy, column_groups, rows)
 
+
+def _rows_key(
+    offering: Offering,
+    filters: Filters,
+    policy: GradingPolicy,
+    columns: list[Column],
+    students: list[tuple[Any, ...]],
+) -> str:
+    """What the rows depend on: the policy, the columns and their weights, the students
+    (names, groups), and the course's work: its answers and submissions (their number and
+    newest id), the newest judging to finish, regrade applied and instructor's decision
+    (these change grades in place)."""
+    answers = Answer.objects.filter(offering_id=offering.pk).aggregate(
+        n=Count("id"), last=Max("id")
+    )
+    submissions = Submission.objects.filter(offering_id=offering.pk).aggregate(
+        n=Count("id"),
+        last=Max("id"),
+        finished=Max("finished_at"),
+        regraded=Max("grade_history__id"),
+    )
+    decided = Offering.objects.filter(pk=offering.pk).aggregate(last=Max("grade_changes__id"))
+    depends = (
+        offering.join_code,  # an offering's id may be used again after it is deleted
+        filters.query(),
+        policy.attempt,
+        policy.late_factor,
+        policy.questions_percent,
+        [(c.key, c.weight) for c in columns],
+        students,
+        sorted(answers.items()),
+        sorted((k, str(v)) for k, v in submissions.items()),
+        decided["last"],
+    )
+    digest = hashlib.blake2b(repr(depends).encode(), digest_size=16).hexdigest()
+    return f"gradebook:rows:{offering.pk}:{digest}"
+
+
+def _tries(
+    offering: Offering,
+    filters: Filters,
+    question_ids: dict[int, str],
+    task_ids: dict[int, str],
+) -> dict[tuple[int, str], list[Try]]:
+    """Every try of each student at each column's item (within the filters)."""
     tries: dict[tuple[int, str], list[Try]] = defaultdict(list)
     answers = _scoped(
         Answer.objects.filter(offering_id=offering.pk, question_id__in=list(question_ids)),
@@ -206,8 +265,15 @@ def gradebook_of(offering: Offering, filters: Filters) -> Gradebook:
     ):
         score = score_of(status=status, override_score=override)
         tries[(student, task_ids[task])].append(Try(number, score, late))
+    return tries
 
-    columns = [c for g in column_groups for c in g.columns]
+
+def _rows(
+    policy: GradingPolicy,
+    columns: list[Column],
+    students: list[tuple[Any, ...]],
+    tries: dict[tuple[int, str], list[Try]],
+) -> list[StudentRow]:
     items = [Item(c.key, c.kind, c.weight) for c in columns]
     rows = []
     for user_id, first, last, username, group in students:
@@ -233,4 +299,4 @@ def gradebook_of(offering: Offering, filters: Filters) -> Gradebook:
                 totals=totals_of(cells, items, questions_percent=policy.questions_percent),
             )
         )
-    return Gradebook(policy, column_groups, rows)
+    return rows

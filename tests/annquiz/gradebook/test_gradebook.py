@@ -321,8 +321,10 @@ def test_the_gradebook_costs_a_bounded_number_of_queries(
 ) -> None:
     client = _client(demo_instructor)
     url = reverse("gradebook:page", args=[demo.slug])
+    # Computing the rows costs 17 (3 of them the fingerprint of the course's work); the rows
+    # kept in the cache, 15 (the JSON and CSV of the page's filters find them there).
     for params in ({}, {"format": "csv"}, {"format": "json"}, {"group": GROUPS[0]}):
-        with django_assert_max_num_queries(16):
+        with django_assert_max_num_queries(17):
             response = client.get(url, params)
         assert response.status_code == 200
 

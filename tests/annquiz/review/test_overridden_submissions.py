@@ -112,12 +112,19 @@ def test_the_api_gives_the_grade_with_the_instructors_comment(course: Course) ->
     }
 
 
-def test_the_gradebook_counts_the_instructors_grade(course: Course) -> None:
+def test_the_gradebook_counts_the_instructors_grade_at_once(course: Course) -> None:
     submission = submission_of(course, status=Status.FAILED)
-    _override(course, submission, Verdict.PARTIAL, 0.5)
     client = Client()
     client.force_login(course.instructor)
     url = reverse("gradebook:page", args=[course.offering.slug]) + "?format=json"
-    body = client.get(url).json()
-    (row,) = [s for s in body["students"] if s["id"] == course.student.pk]
-    assert row["cells"][f"t:{submission.task.slug}"]["score"] == 0.5
+
+    def cell() -> Any:
+        (row,) = [s for s in client.get(url).json()["students"] if s["id"] == course.student.pk]
+        return row["cells"][f"t:{submission.task.slug}"]["score"]
+
+    assert cell() == 0.0  # computed, and kept in the cache
+    _override(course, submission, Verdict.PARTIAL, 0.5)
+    assert cell() == 0.5
+    Submission.objects.filter(pk=submission.pk).update(status=Status.PASSED)
+    submission_of(course, status=Status.RUNNING)  # a new submission: the course's work changed
+    assert cell() == 0.5  # the override still wins
