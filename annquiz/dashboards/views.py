@@ -14,8 +14,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from annquiz.core.page_errors import page_error
 from annquiz.dashboards import reports, selectors
+from annquiz.dashboards.bad_request import bad_request_page
 from annquiz.dashboards.filters import BadFilter, Filters, filters_parse, group_check
 from annquiz.dashboards.item_statistics import ATTEMPT_POLICIES
 from annquiz.dashboards.tables import table_csv
@@ -51,13 +51,7 @@ def _respond(
         if request.GET.get("format", "html") != "html":
             raise BadFilter("must be html or csv", field="format")
     except BadFilter as exc:
-        error = page_error(exc, field_labels=FIELD_LABELS)
-        return render(
-            request,
-            "dashboards/bad_request.html",
-            {"course": offering, "message": error.message},
-            status=error.status,
-        )
+        return bad_request_page(request, offering, exc, FIELD_LABELS)
     return render(
         request,
         template,

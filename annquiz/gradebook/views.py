@@ -12,6 +12,7 @@ from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_http_methods
 
 from annquiz.core.page_errors import page_error
+from annquiz.dashboards.bad_request import bad_request_page
 from annquiz.dashboards.filters import BadFilter, Filters, filters_parse, group_check
 from annquiz.dashboards.selectors import offering_get_for_teacher
 from annquiz.dashboards.tables import table_csv
@@ -43,15 +44,10 @@ def gradebook(request: HttpRequest, course_slug: str) -> HttpResponse:
         if shape not in ("html", "csv", "json"):
             raise BadFilter("must be html, csv or json", field="format")
     except BadFilter as exc:
-        error = page_error(exc, field_labels=FIELD_LABELS)
         if request.GET.get("format") == "json":
+            error = page_error(exc, field_labels=FIELD_LABELS)
             return JsonResponse({"detail": error.message, "field": exc.field}, status=error.status)
-        return render(
-            request,
-            "dashboards/bad_request.html",
-            {"course": offering, "message": error.message},
-            status=error.status,
-        )
+        return bad_request_page(request, offering, exc, FIELD_LABELS)
     book = selectors.gradebook_of(offering, filters)
     if shape == "json":
         return JsonResponse(exports.gradebook_json(book, offering=offering, filters=filters))

@@ -24,6 +24,7 @@ from annquiz.core.errors import ServiceError
 from annquiz.core.page_errors import page_error
 from annquiz.courses.models import Answer, Verdict
 from annquiz.dashboards import selectors as dashboards
+from annquiz.dashboards.bad_request import bad_request_page
 from annquiz.dashboards.filters import BadFilter, filters_parse
 from annquiz.dashboards.reports import Page
 from annquiz.dashboards.tables import table_csv
@@ -75,13 +76,7 @@ def _dashboard(
         if fmt != "html":
             raise BadFilter("must be html or csv", field="format")
     except BadFilter as exc:
-        error = page_error(exc, field_labels={"table": "Table", "format": "Format"})
-        return render(
-            request,
-            "dashboards/bad_request.html",
-            {"course": offering, "message": error.message},
-            status=error.status,
-        )
+        return bad_request_page(request, offering, exc, {"table": "Table", "format": "Format"})
     return render(
         request,
         template,
