@@ -52,7 +52,10 @@ def _urls(course: Offering) -> dict[str, str]:
     question = Question.objects.filter(answers__offering=course).order_by("id").first()
     task = CodingTask.objects.filter(submissions__offering=course).order_by("id").first()
     student = Membership.objects.filter(offering=course, role=Role.STUDENT).first()
+    answer = Answer.objects.filter(offering=course).order_by("id").first()
+    submission = course.submissions.filter(status="failed").order_by("id").first()
     assert question is not None and task is not None and student is not None
+    assert answer is not None and submission is not None
     return {
         "overview": reverse("dashboards:overview", args=[SLUG]),
         "questions": reverse("dashboards:questions", args=[SLUG]),
@@ -60,6 +63,15 @@ def _urls(course: Offering) -> dict[str, str]:
         "queue": reverse("dashboards:queue", args=[SLUG]),
         "student": reverse("dashboards:student", args=[SLUG, student.user_id]),
         "task": reverse("dashboards:task", args=[SLUG, task.slug]),
+        "regrade": reverse("dashboards:regrade", args=[SLUG, task.slug]),
+        "question edit": reverse("dashboards:question-edit", args=[SLUG, question.key]),
+        "groups": reverse("dashboards:groups", args=[SLUG]),
+        "gradebook": reverse("gradebook:page", args=[SLUG]),
+        "grading policy": reverse("gradebook:policy", args=[SLUG]),
+        "review queue": reverse("review:queue", args=[SLUG]),
+        "review of an answer": reverse("review:answer", args=[SLUG, answer.pk]),
+        "review of a submission": reverse("review:submission", args=[SLUG, submission.pk]),
+        "grade audit": reverse("review:audit", args=[SLUG]),
     }
 
 
@@ -73,7 +85,26 @@ def test_the_generated_course_has_graded_answers_and_judged_submissions(course: 
     assert course.submissions.count() == 120
 
 
-@pytest.mark.parametrize("page", ["overview", "questions", "question", "queue", "student", "task"])
+@pytest.mark.parametrize(
+    "page",
+    [
+        "overview",
+        "questions",
+        "question",
+        "queue",
+        "student",
+        "task",
+        "regrade",
+        "question edit",
+        "groups",
+        "gradebook",
+        "grading policy",
+        "review queue",
+        "review of an answer",
+        "review of a submission",
+        "grade audit",
+    ],
+)
 def test_each_dashboard_costs_a_bounded_number_of_queries(
     course: Offering, instructor: User, page: str, django_assert_max_num_queries: object
 ) -> None:
