@@ -55,27 +55,41 @@ MISSING = Cell(score=None, raw=None, late=False, attempts=0)
 
 def cell_of(tries: Sequence[Try], *, attempt: AttemptRule, late_factor: float) -> Cell:
     """The cell the rules give ``tries`` (see the module's docstring)."""
-    graded = [t for t in tries if t.score is not None]
-    if not graded:
-        return Cell(score=None, raw=None, late=False, attempts=len(tries))
-    if len(graded) == 1:
-        chosen = graded[0]
-    elif attempt == "first":
-        chosen = min(graded, key=_number)
-    elif attempt == "last":
-        chosen = max(graded, key=_number)
-    else:
-        chosen = max(graded, key=lambda t: (_counted(t, late_factor), -t.number))
+    chosen: Try | None = None
+    for candidate in tries:
+        chosen = preferred(chosen, candidate, attempt=attempt, late_factor=late_factor)
+    return cell_from(chosen, attempts=len(tries), late_factor=late_factor)
+
+
+def preferred(
+    chosen: Try | None, candidate: Try, *, attempt: AttemptRule, late_factor: float
+) -> Try | None:
+    """The try the attempt rule keeps of the one chosen so far and the next one: so a cell
+    is chosen in one pass over its tries, in any order. An ungraded try is never chosen."""
+    if candidate.score is None:
+        return chosen
+    if chosen is None:
+        return candidate
+    if attempt == "first":
+        return candidate if candidate.number < chosen.number else chosen
+    if attempt == "last":
+        return candidate if candidate.number > chosen.number else chosen
+    kept, new = _counted(chosen, late_factor), _counted(candidate, late_factor)
+    if new > kept or (new == kept and candidate.number < chosen.number):
+        return candidate
+    return chosen
+
+
+def cell_from(chosen: Try | None, *, attempts: int, late_factor: float) -> Cell:
+    """The cell of the chosen try (None: no graded try) among ``attempts`` tries."""
+    if chosen is None:
+        return Cell(score=None, raw=None, late=False, attempts=attempts)
     return Cell(
         score=round(_counted(chosen, late_factor), SCORE_DIGITS),
         raw=chosen.score,
         late=chosen.late,
-        attempts=len(tries),
+        attempts=attempts,
     )
-
-
-def _number(t: Try) -> int:
-    return t.number
 
 
 def _counted(t: Try, late_factor: float) -> float:

@@ -25,12 +25,14 @@ from annquiz.enrolment.models import LessonDeadline, Membership, Offering, Role,
 from annquiz.gradebook.models import GradingPolicy
 from annquiz.gradebook.scoring import (
     MISSING,
+    AttemptRule,
     Cell,
     Item,
     ItemKind,
     Totals,
     Try,
-    cell_of,
+    cell_from,
+    preferred,
     totals_of,
 )
 
@@ -194,8 +196,8 @@ def gradebook_of(offering: Offering, filters: Filters) -> Gradebook:
     if not isinstance(rows, list):
         question_ids = {q.pk: f"q:{q.key}" for _, qs in lessons for q in qs}
         task_ids = {t.pk: f"t:{t.slug}" for t in tasks}
-        tries = _tries(offering, filters, question_ids, task_ids)
-        rows = _rows(policy, columns, students, tries)
+        chosen = _chosen(offering, filters, policy, question_ids, task_ids)
+        rows = _rows(policy, columns, students, chosen)
         cache.set(key, rows, ROWS_CACHE_SECONDS)
     return Gradebook(policy, column_groups, rows)
 
@@ -237,14 +239,25 @@ def _rows_key(
     return f"gradebook:rows:{offering.pk}:{digest}"
 
 
-def _tries(
+def _chosen(
     offering: Offering,
     filters: Filters,
+    policy: GradingPolicy,
     question_ids: dict[int, str],
     task_ids: dict[int, str],
-) -> dict[tuple[int, str], list[Try]]:
-    """Every try of each student at each column's item (within the filters)."""
-    tries: dict[tuple[int, str], list[Try]] = defaultdict(list)
+) -> dict[tuple[int, str], tuple[Try | None, int]]:
+    """Each student's chosen try at each column's item (within the filters) by the policy's
+    attempt rule, with their number of tries: one pass over the course's answers and
+    submissions (``scoring.preferred``)."""
+    attempt: AttemptRule = policy.attempt  # type: ignore[assignment]
+    late_factor = policy.late_factor
+    chosen: dict[tuple[int, str], tuple[Try | None, int]] = {}
+
+    def add(key: tuple[int, str], candidate: Try) -> None:
+        kept, tries = chosen.get(key, (None, 0))
+        kept = preferred(kept, candidate, attempt=attempt, late_factor=late_factor)
+        chosen[key] = (kept, tries + 1)
+
     answers = _scoped(
         Answer.objects.filter(offering_id=offering.pk, question_id__in=list(question_ids)),
         offering,
@@ -253,7 +266,7 @@ def _tries(
     for student, question, number, score, late in answers.order_by().values_list(
         "student_id", "question_id", "attempt_number", "score", "is_late"
     ):
-        tries[(student, question_ids[question])].append(Try(number, score, late))
+        add((student, question_ids[question]), Try(number, score, late))
     submissions = _scoped(
         Submission.objects.filter(offering_id=offering.pk, task_id__in=list(task_ids)),
         offering,
@@ -264,30 +277,26 @@ def _tries(
         "student_id", "task_id", "number", "status", "grade_override__score", "is_late"
     ):
         score = score_of(status=status, override_score=override)
-        tries[(student, task_ids[task])].append(Try(number, score, late))
-    return tries
+        add((student, task_ids[task]), Try(number, score, late))
+    return chosen
 
 
 def _rows(
     policy: GradingPolicy,
     columns: list[Column],
     students: list[tuple[Any, ...]],
-    tries: dict[tuple[int, str], list[Try]],
+    chosen: dict[tuple[int, str], tuple[Try | None, int]],
 ) -> list[StudentRow]:
     items = [Item(c.key, c.kind, c.weight) for c in columns]
     rows = []
     for user_id, first, last, username, group in students:
         cells = {}
         for column in columns:
-            tried = tries.get((user_id, column.key))
+            found = chosen.get((user_id, column.key))
             cells[column.key] = (
                 MISSING
-                if tried is None
-                else cell_of(
-                    tried,
-                    attempt=policy.attempt,  # type: ignore[arg-type]
-                    late_factor=policy.late_factor,
-                )
+                if found is None
+                else cell_from(found[0], attempts=found[1], late_factor=policy.late_factor)
             )
         rows.append(
             StudentRow(
