@@ -53,19 +53,12 @@ class Cell(NamedTuple):
 MISSING = Cell(score=None, raw=None, late=False, attempts=0)
 
 
-def cell_of(tries: Sequence[Try], *, attempt: AttemptRule, late_factor: float) -> Cell:
-    """The cell the rules give ``tries`` (see the module's docstring)."""
-    chosen: Try | None = None
-    for candidate in tries:
-        chosen = preferred(chosen, candidate, attempt=attempt, late_factor=late_factor)
-    return cell_from(chosen, attempts=len(tries), late_factor=late_factor)
-
-
 def preferred(
     chosen: Try | None, candidate: Try, *, attempt: AttemptRule, late_factor: float
 ) -> Try | None:
-    """The try the attempt rule keeps of the one chosen so far and the next one: so a cell
-    is chosen in one pass over its tries, in any order. An ungraded try is never chosen."""
+    """The try the attempt rule keeps of the one chosen so far and the next one: a cell's
+    try is chosen in one pass over its tries, in any order (``cell_from`` then makes the
+    cell). An ungraded try is never chosen."""
     if candidate.score is None:
         return chosen
     if chosen is None:

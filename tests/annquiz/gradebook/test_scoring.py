@@ -10,9 +10,24 @@ from annquiz.gradebook.scoring import (
     Cell,
     Item,
     Try,
-    cell_of,
+    cell_from,
+    preferred,
     totals_of,
 )
+
+
+def cell_of(tries: list[Try], *, attempt: AttemptRule, late_factor: float) -> Cell:
+    """The cell of ``tries`` as the gradebook finds it: one pass of ``preferred``, in the
+    order given (the tables also run each in reverse, since the database gives no order)."""
+    cells = set()
+    for order in (tries, tries[::-1]):
+        chosen: Try | None = None
+        for candidate in order:
+            chosen = preferred(chosen, candidate, attempt=attempt, late_factor=late_factor)
+        cells.add(cell_from(chosen, attempts=len(tries), late_factor=late_factor))
+    (cell,) = cells
+    return cell
+
 
 TRIES = [Try(1, 0.2), Try(2, 0.9), Try(3, 0.5)]
 LATE_BEST = [Try(1, 0.6), Try(2, 1.0, late=True)]
