@@ -357,7 +357,9 @@ def _small_tabular(seed: int) -> Dataset:
     n = 500
     n_features = 6
     cov = 0.3 * np.ones((n_features, n_features)) + 0.7 * np.eye(n_features)
-    x = rng.multivariate_normal(np.zeros(n_features), cov, size=n)
+    # Cholesky, not the default SVD: cov has a repeated eigenvalue, whose eigenvectors each
+    # LAPACK build may choose differently, so the SVD drew other rows on other CPUs.
+    x = rng.multivariate_normal(np.zeros(n_features), cov, size=n, method="cholesky")
     weights = np.array([1.4, -1.0, 0.8, 0.5, 0.0, 0.0])
     y = (rng.random(n) < _sigmoid(x @ weights + 0.2)).astype(np.float64)
     return _tabular(
